@@ -1,0 +1,3 @@
+from brevefeed.cli import main
+
+main()

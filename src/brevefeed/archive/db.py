@@ -1,0 +1,157 @@
+"""Open the archive: engine, sessions and schema migrations.
+
+SQLite is put in WAL mode with a busy timeout and every transaction starts with
+``BEGIN IMMEDIATE``, so two overlapping cron runs queue for the write lock instead of failing
+halfway; PostgreSQL migrations hold an advisory lock for the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from brevefeed.errors import ArchiveError
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: Arbitrary constant naming brevefeed's migration lock among PostgreSQL advisory locks.
+PG_MIGRATION_LOCK = 0x62726576
+
+
+def describe_url(url: str) -> str:
+    """The URL as safe to print: password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+        engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        hint = ""
+        if url.startswith("postgres"):
+            hint = " (install the extra: pip install 'brevefeed[postgres]')"
+        raise ArchiveError(
+            f"archive URL {describe_url(url)!r} is not usable: {exc}{hint}"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).parent
+            if not folder.is_dir():
+                raise ArchiveError(
+                    f"cannot open archive {describe_url(url)}: folder {folder} does not exist"
+                )
+        _prepare_sqlite(engine)
+    return engine
+
+
+def _alembic_config(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(files("brevefeed.archive") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory(str(files("brevefeed.archive") / "migrations"))
+    return script.get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with _connect(engine) as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Connection]:
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except (OperationalError, InterfaceError) as exc:
+        raise ArchiveError(
+            f"cannot open archive {describe_url(str(engine.url))}: {_first_line(exc.orig)}"
+        ) from None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).strip() if exc else "unknown error"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str | None]:
+    """Bring the schema to the newest migration; returns (before, after) revisions."""
+    with _connect(engine) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(PG_MIGRATION_LOCK)))
+        before = MigrationContext.configure(connection).get_current_revision()
+        if before != head_revision():
+            command.upgrade(_alembic_config(connection), "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+    return before, after
+
+
+@dataclass
+class Archive:
+    """An open archive: its engine and a session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed if the block ends normally, rolled back otherwise."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_archive(url: str, *, upgrade_schema: bool = True) -> Archive:
+    """Open (and by default create or upgrade) the archive at ``url``."""
+    engine = make_engine(url)
+    try:
+        if upgrade_schema:
+            if current_revision(engine) != head_revision():
+                upgrade(engine)
+        else:
+            with _connect(engine):
+                pass
+    except BaseException:
+        engine.dispose()
+        raise
+    return Archive(engine, sessionmaker(engine, expire_on_commit=False))

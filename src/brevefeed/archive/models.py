@@ -1,0 +1,172 @@
+"""The archive's tables, as SQLAlchemy 2.x typed ORM classes.
+
+The schema itself is owned by the Alembic migrations in ``migrations/versions``; these classes
+must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from brevefeed.archive.types import JSONList, UTCDateTime
+
+STATUSES = ("draft", "published", "retracted")
+
+# Named constraints so migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Breve(Base):
+    __tablename__ = "breves"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        # `list` reads newest first, optionally by status: both walk an index, never the table.
+        Index("ix_breves_published_at_id", "published_at", "id"),
+        Index("ix_breves_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The permanent id, a tag: URI minted once from site host + date + slug.
+    uid: Mapped[str] = mapped_column(String(512), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(Text, default="")
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    #: Markdown source, exactly as written.
+    body: Mapped[str] = mapped_column(Text)
+    #: ``body`` rendered and sanitized; derived, never edited by hand.
+    body_html: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSONList, default=list)
+    #: URLs of the external sources the brève cites.
+    sources: Mapped[list[str]] = mapped_column(JSONList, default=list)
+    language: Mapped[str] = mapped_column(String(35))
+    status: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Moves only when title, standfirst, body or tags change.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The file this brève was imported from, so another file cannot take its slug by accident.
+    origin: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    tag_rows: Mapped[list[BreveTag]] = relationship(
+        back_populates="breve",
+        cascade="all, delete-orphan",
+        order_by="BreveTag.position",
+        lazy="selectin",
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="breve",
+        cascade="all, delete-orphan",
+        order_by="Revision.number",
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+
+class BreveTag(Base):
+    __tablename__ = "breve_tags"
+
+    breve_id: Mapped[int] = mapped_column(
+        ForeignKey("breves.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    #: Tags keep the order the author gave them.
+    position: Mapped[int] = mapped_column(Integer)
+
+    breve: Mapped[Breve] = relationship(back_populates="tag_rows")
+
+
+class Revision(Base):
+    """A previous version of a brève: who changed it, when, which fields, and what it was."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("breve_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    breve_id: Mapped[int] = mapped_column(ForeignKey("breves.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    editor: Mapped[str] = mapped_column(Text)
+    #: Names of the fields this edit changed.
+    changed: Mapped[list[str]] = mapped_column(JSONList)
+    #: The brève's fields before this edit (see ``archive.breves.snapshot``).
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONList)
+
+    breve: Mapped[Breve] = relationship(back_populates="revisions")
+
+
+class Source(Base):
+    """An external feed the newsroom follows (ingest adds its fetch state)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The feed URL as fetched (after permanent redirects are confirmed).
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    #: The name the newsroom gave it (config or `sources add --name`).
+    name: Mapped[str] = mapped_column(Text, default="")
+    #: Title and site link as the feed itself declares them.
+    title: Mapped[str] = mapped_column(Text, default="")
+    site_link: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[Item]] = relationship(back_populates="source")
+
+
+class Item(Base):
+    """One entry of an external feed, kept for good; one row per (source, entry id)."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "entry_id"),
+        Index("ix_items_published_at_id", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    #: The entry's id in its feed: guid, else link, else a hash of title and date.
+    entry_id: Mapped[str] = mapped_column(String(2048))
+    link: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[list[str]] = mapped_column(JSONList, default=list)
+    #: Sanitized HTML.
+    summary_html: Mapped[str] = mapped_column(Text, default="")
+    content_html: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(JSONList, default=list)
+    #: UTC; None when the feed gave no date or one that could not be parsed (see raw_date).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The feed's own date string, kept when it could not be parsed.
+    raw_date: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Hash of the entry's content, to tell an edited entry from an unchanged one.
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    source: Mapped[Source] = relationship(back_populates="items")

@@ -1,0 +1,32 @@
+"""What an input file says about one brève, before it meets the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Status = Literal["draft", "published", "retracted"]
+AUTHORED_STATUSES: tuple[Status, ...] = ("draft", "published")
+
+
+@dataclass(frozen=True)
+class BreveDraft:
+    """One brève as read from a file: every field the author controls, nothing the archive mints.
+
+    ``published`` is None when the file carries no date (the importer then takes ``--date`` or
+    now); ``uid`` is None unless the file names the permanent id of an existing brève.
+    """
+
+    title: str
+    slug: str
+    body: str
+    standfirst: str = ""
+    section: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    status: Status = "published"
+    language: str | None = None
+    published: datetime | None = None
+    uid: str | None = None

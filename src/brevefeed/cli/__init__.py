@@ -1,0 +1,57 @@
+"""The `brevefeed` command: a thin click layer that parses, calls one function, prints."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from brevefeed import __version__
+from brevefeed.cli import admin, breves
+from brevefeed.errors import BrevefeedError, ExitCode
+
+
+class _Group(click.Group):
+    """Turns every brevefeed error into one line on stderr and its documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrevefeedError as exc:
+            click.echo(f"brevefeed: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("brevefeed: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="brevefeed")
+def cli() -> None:
+    """brevefeed: an archive of brèves, published as feeds, searchable from the terminal.
+
+    \b
+    Exit codes: 0 ok, 1 some items failed, 2 usage/config/archive error,
+    3 not found, 4 locked by another run.
+    """
+
+
+for command in (
+    breves.add,
+    breves.import_,
+    breves.list_,
+    breves.show,
+    breves.retract_,
+    breves.export,
+    admin.db,
+    admin.init,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="brevefeed")
+
+
+__all__ = ["ExitCode", "cli", "main"]

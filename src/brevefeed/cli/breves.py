@@ -1,0 +1,279 @@
+"""Commands that write and read brèves: add, import, list, show, retract, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markdown import Markdown
+from rich.table import Table
+
+from brevefeed.archive.breves import get_breve, iso, retract
+from brevefeed.archive.exchange import breve_record, export_lines
+from brevefeed.archive.models import STATUSES, Breve
+from brevefeed.archive.queries import BreveFilter, list_breves
+from brevefeed.authoring.dates import period_bound, to_aware
+from brevefeed.cli.app import App, common_options, editor_option, write_atomically
+from brevefeed.errors import ExitCode, InputError
+from brevefeed.importing import ImportContext, ImportSummary, import_paths, save_input
+
+
+def _context(app: App, editor: str, date: str | None) -> ImportContext:
+    tz = app.config.site.tz
+    try:
+        default_date = to_aware(date, tz, what="--date") if date else None
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--date") from None
+    return ImportContext(
+        site=app.config.site, editor=editor, now=datetime.now(UTC), default_date=default_date
+    )
+
+
+def _report(app: App, summary: ImportSummary) -> None:
+    for error in summary.errors:
+        app.warn(str(error))
+    if summary.failed or not app.quiet:
+        click.echo(str(summary), err=bool(summary.failed and app.quiet))
+    if summary.failed:
+        sys.exit(ExitCode.PARTIAL)
+
+
+date_option = click.option(
+    "--date",
+    metavar="DATE",
+    help="Publication date for files that carry none (default: now). E.g. 2024-05-07T18:30.",
+)
+
+
+@click.command()
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@date_option
+@editor_option
+@common_options
+def add(app: App, file: str, date: str | None, editor: str) -> None:
+    """Add one brève (or edit the one it matches) from FILE, or - for standard input.
+
+    \b
+    Example:
+      brevefeed add examples/2024-05-07-fermeture-forum.md
+      cat brouillon.md | brevefeed add - --date 2024-05-07
+    """
+    context = _context(app, editor, date)
+    summary = ImportSummary()
+    if file == "-":
+        raw, source, origin = sys.stdin.buffer.read(), "<stdin>", None
+    else:
+        path = Path(file)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", source=file) from None
+        source, origin = file, str(path.resolve())
+    with app.archive.session() as session:
+        save_input(session, raw, source, origin, context, summary)
+    _report(app, summary)
+
+
+@click.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@date_option
+@editor_option
+@common_options
+def import_(app: App, paths: tuple[Path, ...], date: str | None, editor: str) -> None:
+    """Import brève files, directories of them (recursively) and archive exports.
+
+    Markdown with +++ TOML front matter, scraped page text and `brevefeed export` files are
+    recognised by their content. Importing the same file twice changes nothing; an edited
+    file becomes a new revision of its brève.
+
+    \b
+    Example:
+      brevefeed import examples/
+      brevefeed import sauvegarde.jsonl
+    """
+    context = _context(app, editor, date)
+    with app.progress("Importing") as progress:
+        summary = import_paths(app.archive, paths, context, progress=progress)
+    _report(app, summary)
+
+
+def _summary_record(breve: Breve) -> dict[str, Any]:
+    return {
+        "id": breve.uid,
+        "slug": breve.slug,
+        "title": breve.title,
+        "authors": list(breve.authors),
+        "section": breve.section,
+        "tags": breve.tags,
+        "status": breve.status,
+        "published": iso(breve.published_at),
+        "updated": iso(breve.updated_at),
+    }
+
+
+@click.command(name="list")
+@click.option("--tag", help="Only brèves with this tag.")
+@click.option("--since", metavar="DATE", help="Published on or after DATE (2024, 2024-05, …).")
+@click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive).")
+@click.option("--status", type=click.Choice(STATUSES), help="Only brèves with this status.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+)
+@common_options
+def list_(
+    app: App,
+    tag: str | None,
+    since: str | None,
+    until: str | None,
+    status: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """List brèves, newest first.
+
+    \b
+    Example:
+      brevefeed list --tag justice --since 2024-05 --format json
+    """
+    tz = app.config.site.tz
+    try:
+        where = BreveFilter(
+            tag=tag,
+            since=period_bound(since, tz, end=False) if since else None,
+            until=period_bound(until, tz, end=True) if until else None,
+            status=status,
+        )
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    with app.archive.session() as session:
+        breves = list_breves(session, where, limit=limit)
+        records = [_summary_record(b) for b in breves]
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+    elif records:
+        table = Table("date", "slug", "title", "authors", "tags", "status", box=None)
+        for r in records:
+            local = datetime.fromisoformat(r["published"]).astimezone(tz)
+            table.add_row(
+                f"{local:%Y-%m-%d %H:%M}",
+                r["slug"],
+                r["title"],
+                ", ".join(r["authors"]),
+                ", ".join(r["tags"]),
+                r["status"],
+            )
+        app.console.print(table)
+    else:
+        app.say("no brève matches")
+
+
+@click.command()
+@click.argument("ref", metavar="ID|SLUG")
+@click.option("--raw", is_flag=True, help="Print the body's Markdown source.")
+@click.option("--html", is_flag=True, help="Print the body's sanitized HTML.")
+@click.option("--revisions", is_flag=True, help="Also list earlier versions.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@common_options
+def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -> None:
+    """Show every field of one brève.
+
+    \b
+    Example:
+      brevefeed show fermeture-d-un-forum-de-rencontres --revisions
+    """
+    tz = app.config.site.tz
+    with app.archive.session() as session:
+        breve = get_breve(session, ref)
+        record = breve_record(breve)
+        record["body_html"] = breve.body_html
+    if not revisions:
+        record.pop("revisions")
+    if fmt == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    echo = click.echo
+    for key in ("id", "slug", "title", "section", "language", "status"):
+        echo(f"{key + ':':<12}{record[key]}")
+    echo(f"{'authors:':<12}{', '.join(record['authors'])}")
+    echo(f"{'tags:':<12}{', '.join(record['tags'])}")
+    for key in ("published", "updated", "retracted"):
+        if record[key]:
+            local = datetime.fromisoformat(record[key]).astimezone(tz)
+            echo(f"{key + ':':<12}{local:%Y-%m-%d %H:%M %Z}")
+    if record["retraction_reason"]:
+        echo(f"{'reason:':<12}{record['retraction_reason']}")
+    for url in record["sources"]:
+        echo(f"{'source:':<12}{url}")
+    echo(f"\n{record['standfirst']}\n" if record["standfirst"] else "")
+    if raw:
+        echo(record["body"])
+    elif html:
+        echo(record["body_html"])
+    else:
+        app.console.print(Markdown(record["body"]))
+    for rev in record.get("revisions", []):
+        when = datetime.fromisoformat(rev["recorded"]).astimezone(tz)
+        echo(
+            f"revision {rev['number']}: {when:%Y-%m-%d %H:%M} by {rev['editor']},"
+            f" changed {', '.join(rev['changed'])}"
+        )
+
+
+@click.command(name="retract")
+@click.argument("ref", metavar="ID|SLUG")
+@click.option("--reason", required=True, help="Why it is retracted (shown to subscribers).")
+@editor_option
+@common_options
+def retract_(app: App, ref: str, reason: str, editor: str) -> None:
+    """Retract a brève: it stays in the archive, marked retracted with its reason.
+
+    \b
+    Example:
+      brevefeed retract fermeture-d-un-forum-de-rencontres --reason "Chiffres erronés"
+    """
+    with app.archive.session() as session:
+        breve = retract(session, ref, reason=reason, editor=editor, now=datetime.now(UTC))
+        app.say(f"retracted {breve.slug}")
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of standard output.",
+)
+@common_options
+def export(app: App, output: Path | None) -> None:
+    """Export the whole archive as JSON Lines, revisions included.
+
+    The file imports back with `brevefeed import`, giving an identical archive.
+
+    \b
+    Example:
+      brevefeed export -o sauvegarde.jsonl
+    """
+    with app.archive.session() as session:
+        if output is None:
+            for line in export_lines(session):
+                click.echo(line)
+            return
+        try:
+            count = write_atomically(output, export_lines(session))
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", source=str(output)) from None
+    app.say(f"exported {count} records to {output}")

@@ -1,0 +1,6 @@
+"""French text handling shared by every part of brevefeed (one normalization, never two)."""
+
+from brevefeed.text.fold import fold
+from brevefeed.text.slug import slugify
+
+__all__ = ["fold", "slugify"]

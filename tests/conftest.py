@@ -1,0 +1,80 @@
+"""Shared fixtures: an archive on SQLite and on the real PostgreSQL server, sample brèves.
+
+Every test that takes ``archive_url`` (or ``archive``) runs twice: on a fresh SQLite file, and
+on a fresh schema of the PostgreSQL database named by $BREVEFEED_TEST_POSTGRES_URL (skipped,
+with the reason shown, when that variable is unset).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from brevefeed.archive import Archive, open_archive
+from brevefeed.config import SiteConfig
+from brevefeed.importing import ImportContext
+
+POSTGRES_ENV = "BREVEFEED_TEST_POSTGRES_URL"
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_8a15d3ff0e9ae4cd.txt"
+
+
+def _postgres_schema_url(base: str, schema: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need ${POSTGRES_ENV} (set by .ci/run)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(base, schema)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def archive(archive_url: str) -> Iterator[Archive]:
+    opened = open_archive(archive_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def site() -> SiteConfig:
+    return SiteConfig(title="Brèves de test", link="https://breves.example.org/")
+
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def context(site: SiteConfig) -> ImportContext:
+    return ImportContext(site=site, editor="test", now=NOW)
+
+
+@pytest.fixture
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"the seed page {SEED.name} is not beside this checkout")
+    return SEED.read_text(encoding="utf-8")

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from brevefeed.archive.db import current_revision, head_revision, make_engine, open_archive, upgrade
+from brevefeed.archive.models import Base
+from brevefeed.errors import ArchiveError, ExitCode
+
+
+def test_open_creates_schema_at_head(archive_url: str) -> None:
+    archive = open_archive(archive_url)
+    try:
+        assert current_revision(archive.engine) == head_revision()
+        tables = set(inspect(archive.engine).get_table_names())
+        assert {"breves", "breve_tags", "revisions", "sources", "items"} <= tables
+    finally:
+        archive.close()
+
+
+def test_migrations_match_models(archive_url: str) -> None:
+    """The ORM classes and the migrations describe the same schema."""
+    archive = open_archive(archive_url)
+    try:
+        with archive.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        archive.close()
+
+
+def test_upgrade_twice_is_a_no_op(archive_url: str) -> None:
+    engine = make_engine(archive_url)
+    try:
+        before, after = upgrade(engine)
+        assert before is None and after == head_revision()
+        assert upgrade(engine) == (after, after)
+    finally:
+        engine.dispose()
+
+
+def test_unreachable_postgres_is_a_clear_error() -> None:
+    with pytest.raises(ArchiveError) as caught:
+        open_archive("postgresql+psycopg://brevefeed:secret@127.0.0.1:1/none")
+    message = str(caught.value)
+    assert "cannot open archive" in message and "127.0.0.1:1" in message
+    assert "secret" not in message
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_sqlite_in_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="does not exist"):
+        open_archive(f"sqlite:///{tmp_path / 'nowhere' / 'a.sqlite3'}")
+
+
+def test_unknown_driver_is_a_clear_error() -> None:
+    with pytest.raises(ArchiveError, match="not usable"):
+        open_archive("nosuchdb://localhost/x")

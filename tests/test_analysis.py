@@ -10,7 +10,13 @@ def test_words_fold_and_cut_elisions() -> None:
 
 
 def test_figures_stay_whole() -> None:
-    assert words("23.051 procédures, soit 1,5 %. Fin.") == ["23.051", "procedures", "soit", "1,5", "fin"]
+    assert words("23.051 procédures, soit 1,5 %. Fin.") == [
+        "23.051",
+        "procedures",
+        "soit",
+        "1,5",
+        "fin",
+    ]
 
 
 def test_elision_needs_a_following_word() -> None:

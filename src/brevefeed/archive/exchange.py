@@ -195,6 +195,10 @@ def restore_breve(session: Session, record: dict[str, Any]) -> Change:
     breve.retraction_reason = fields.get("retraction_reason", str, optional=True)
     breve.origin = fields.get("origin", str, optional=True)
     set_tags(breve, fields.strings("tags"))
+    if breve.revisions:
+        # Old rows must be gone before new ones reuse their (breve, number) keys.
+        breve.revisions.clear()
+        session.flush()
     breve.revisions = revisions
     session.flush()
     return change

@@ -58,7 +58,7 @@ def current(app: App) -> None:
     finally:
         engine.dispose()
     head = head_revision()
-    state = "up to date" if revision == head else f"behind {head} (run `brevefeed db upgrade`)"
+    state = "up to date" if revision == head else f"behind {head}: run `brevefeed db upgrade`"
     click.echo(f"{revision or 'empty'} ({state})")
 
 

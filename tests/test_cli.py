@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from brevefeed.archive.db import head_revision
+from brevefeed.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "breves"
+
+
+@pytest.fixture
+def instance(tmp_path: Path, archive_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config.toml in tmp_path pointing at the test archive (SQLite or PostgreSQL)."""
+    config = tmp_path / "config.toml"
+    config.write_text('[site]\nlink = "https://breves.example.org/"\n', encoding="utf-8")
+    monkeypatch.setenv("BREVEFEED_CONFIG", str(config))
+    monkeypatch.setenv("BREVEFEED_DATABASE_URL", archive_url)
+    monkeypatch.setenv("BREVEFEED_EDITOR", "testeuse")
+    return tmp_path
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_import_list_show_retract(instance: Path) -> None:
+    result = run("import", str(REPO / "examples"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "4 imported, 0 updated, 0 unchanged, 0 failed"
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert len(listed) == 4
+    assert listed[1]["slug"] == "au-coeur-de-la-prevention-les-ecoles-en-premiere-ligne"
+    assert [
+        b["slug"] for b in json.loads(run("list", "--format", "json", "--tag", "justice").stdout)
+    ] == ["harcelement-en-ligne-une-plainte-collective-deposee-a-lyon"]
+    since = run("list", "--format", "jsonl", "--since", "2024-04", "--until", "2024-06-18")
+    assert len(since.stdout.splitlines()) == 2
+    table = run("list")
+    assert "moderation-des-forums-l-arcom-demande-des-comptes" in table.stdout
+    shown = run("show", "moderation-des-forums-l-arcom-demande-des-comptes", "--raw")
+    assert "23.051 d’entre eux" in shown.stdout and "Jeanne Martin, Léo Ferrand" in shown.stdout
+    assert (
+        "<strong>modération</strong>"
+        in run("show", "moderation-des-forums-l-arcom-demande-des-comptes", "--html").stdout
+    )
+    retracted = run(
+        "retract", "moderation-des-forums-l-arcom-demande-des-comptes", "--reason", "Doublon"
+    )
+    assert retracted.exit_code == 0
+    record = json.loads(
+        run(
+            "show",
+            "moderation-des-forums-l-arcom-demande-des-comptes",
+            "--format",
+            "json",
+            "--revisions",
+        ).stdout
+    )
+    assert record["status"] == "retracted"
+    assert record["revisions"][0]["editor"] == "testeuse"
+
+
+def test_quiet_prints_nothing_on_success(instance: Path) -> None:
+    result = run("import", "--quiet", str(REPO / "examples"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    slug = "moderation-des-forums-l-arcom-demande-des-comptes"
+    result = run("retract", slug, "--reason", "r", "-q")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_partial_failure_exit_code_and_report(instance: Path) -> None:
+    result = run("import", "-q", str(FIXTURES))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert any("unknown-key.md:3: unknown front matter key 'auteur'" in line for line in lines)
+    assert lines[-1] == "2 imported, 0 updated, 0 unchanged, 10 failed"
+    assert "Traceback" not in result.stderr
+
+
+def test_add_from_stdin_with_date(instance: Path) -> None:
+    text = "Brèves / justice\n\nUn titre du jour\n\nPar Hugo Lemaire\n\nChapô.\n\nCorps.\n"
+    result = run("add", "-", "--date", "2024-05-07T10:00", input=text)
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(run("show", "un-titre-du-jour", "--format", "json").stdout)
+    assert record["published"] == "2024-05-07T08:00:00+00:00"
+    assert record["id"] == "tag:breves.example.org,2024-05-07:breves/un-titre-du-jour"
+    assert record["section"] == "justice"
+    bad = run("add", "-", "--date", "demain", input=text)
+    assert bad.exit_code == 2 and "--date" in bad.stderr
+
+
+def test_export_to_file_and_round_trip(
+    instance: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("import", "-q", str(REPO / "examples"))
+    out = tmp_path / "backup.jsonl"
+    assert run("export", "-o", str(out)).exit_code == 0
+    assert run("export").stdout == out.read_text(encoding="utf-8")
+    monkeypatch.setenv("BREVEFEED_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    assert run("import", str(out)).stdout.startswith("4 imported")
+    assert run("export").stdout == out.read_text(encoding="utf-8")
+
+
+def test_export_to_unwritable_place_leaves_nothing(instance: Path, tmp_path: Path) -> None:
+    result = run("export", "-o", str(tmp_path / "missing-folder" / "x.jsonl"))
+    assert result.exit_code == 1 and "cannot write" in result.stderr
+    assert not (tmp_path / "missing-folder").exists()
+
+
+def test_not_found_exit_code(instance: Path) -> None:
+    result = run("show", "nulle-part")
+    assert result.exit_code == 3
+    assert result.stderr == "brevefeed: error: no brève with id or slug 'nulle-part'\n"
+
+
+def test_bad_options_are_usage_errors(instance: Path) -> None:
+    assert run("list", "--since", "hier").exit_code == 2
+    assert run("list", "--limit", "0").exit_code == 2
+    assert run("retract", "x").exit_code == 2  # --reason is required
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[site]\nauteur = 'x'\n", encoding="utf-8")
+    result = run("list", "--config", str(config))
+    assert result.exit_code == 2
+    assert result.stderr == f"brevefeed: error: {config}: unknown key site.auteur\n"
+
+
+def test_unreachable_database_is_one_line_exit_2(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BREVEFEED_DATABASE_URL", "postgresql+psycopg://u:pw@127.0.0.1:1/x")
+    result = run("list")
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and "cannot open archive" in result.stderr
+    assert "pw" not in result.stderr
+
+
+def test_db_commands(instance: Path) -> None:
+    head = head_revision()
+    assert run("db", "current").stdout == f"empty (behind {head}: run `brevefeed db upgrade`)\n"
+    assert f"upgraded to revision {head}" in run("db", "upgrade").stdout
+    assert f"already at revision {head}" in run("db", "upgrade").stdout
+    assert run("db", "current").stdout == f"{head} (up to date)\n"
+
+
+def test_init_creates_and_refuses_to_overwrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    target = tmp_path / "redaction"
+    result = run("init", str(target))
+    assert result.exit_code == 0
+    assert (target / "config.toml").read_text(encoding="utf-8").startswith("# brevefeed")
+    assert (target / "archive" / "brevefeed.sqlite3").exists()
+    assert (target / "archive" / "README.md").exists()
+    monkeypatch.chdir(target)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    assert run("list").stdout == "no brève matches\n"
+    again = run("init", str(target))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add"],
+        ["import"],
+        ["list"],
+        ["show"],
+        ["retract"],
+        ["export"],
+        ["init"],
+        ["db", "upgrade"],
+        ["db", "current"],
+    ],
+)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_python_dash_m_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "brevefeed", "list", "--config", str(tmp_path / "none.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "config file not found" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from brevefeed.authoring.frontmatter import parse_front_matter
+from brevefeed.errors import InputError
+
+PARIS = ZoneInfo("Europe/Paris")
+FIXTURES = Path(__file__).parent / "fixtures" / "breves"
+
+
+def parse(text: str) -> object:
+    return parse_front_matter(text, source="b.md", tz=PARIS)
+
+
+def test_every_field() -> None:
+    path = FIXTURES / "2024-09-03-permanence-juridique.md"
+    draft = parse_front_matter(path.read_text(encoding="utf-8"), source=str(path), tz=PARIS)
+    assert draft.title == "Une permanence juridique gratuite ouvre à Marseille"
+    assert draft.slug == "une-permanence-juridique-gratuite-ouvre-a-marseille"
+    assert draft.published == datetime(2024, 9, 3, 8, tzinfo=PARIS)
+    assert draft.authors == ("Nadia Benali",)
+    assert draft.section == "Société"
+    assert draft.tags == ("justice", "associations")
+    assert draft.standfirst.startswith("Chaque jeudi soir, des avocates bénévoles")
+    assert draft.sources == ("https://barreau.example.net/actualites/permanence",)
+    assert draft.status == "published"
+    assert draft.body.startswith("La permanence, installée dans les locaux d’une association")
+    assert draft.body.endswith("dates des échanges.")
+    assert "« une vingtaine de personnes »" in draft.body
+
+
+def test_single_strings_become_lists_and_duplicates_go() -> None:
+    draft = parse('+++\ntitle = "T"\nauthors = "A"\ntags = ["x", "x", " ", "y"]\n+++\nB\n')
+    assert draft.authors == ("A",)  # type: ignore[attr-defined]
+    assert draft.tags == ("x", "y")  # type: ignore[attr-defined]
+
+
+def test_explicit_slug_id_status_language() -> None:
+    draft = parse(
+        '+++\ntitle = "T"\nslug = "mon-slug"\nid = "tag:x.org,2024-01-01:a"\nstatus = "draft"\n'
+        'language = "fr-BE"\n+++\n'
+    )
+    assert (draft.slug, draft.uid, draft.status, draft.language) == (  # type: ignore[attr-defined]
+        "mon-slug",
+        "tag:x.org,2024-01-01:a",
+        "draft",
+        "fr-BE",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("+++\ndate = 2024-01-01\n+++\nB\n", "no title", 1),
+        ('+++\ntitle = "T"\nauteur = "A"\n+++\n', "unknown front matter key 'auteur'", 3),
+        ('+++\ntitle = "T"\ntags = ["a",\n+++\n', "malformed front matter", None),
+        ('+++\ntitle = "T"\n', "never closed", 1),
+        ('+++\ntitle = "T"\ndate = "2024-02-30"\n+++\n', "not a valid ISO 8601 date", 3),
+        ('+++\ntitle = "T"\nslug = "Pas Bon"\n+++\n', "slug 'Pas Bon' must be", 3),
+        ('+++\ntitle = "T"\nstatus = "retracted"\n+++\n', "status must be one of", 3),
+        ('+++\ntitle = "T"\nsources = ["ftp://x"]\n+++\n', "not an http(s) URL", 3),
+        ("+++\ntitle = 3\n+++\n", "'title' must be a string", 2),
+        ('+++\ntitle = "T"\ntags = [1]\n+++\n', "'tags' must be a string or a list", 3),
+    ],
+)
+def test_bad_front_matter_names_file_and_line(text: str, message: str, line: int | None) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(text)
+    assert message in str(caught.value)
+    assert caught.value.source == "b.md"
+    if line is not None:
+        assert caught.value.line == line
+    assert str(caught.value).startswith("b.md:")

@@ -3,7 +3,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from brevefeed.archive import Archive
+import pytest
+
+from brevefeed.archive import Archive, queries
 from brevefeed.archive.breves import retract, save_draft
 from brevefeed.archive.queries import BreveFilter, iter_all_breves, list_breves
 from brevefeed.authoring import BreveDraft
@@ -69,3 +71,14 @@ def test_iter_all_is_oldest_first(archive: Archive) -> None:
     fill(archive, 5)
     with archive.session() as session:
         assert slugs(list(iter_all_breves(session, batch=2))) == [f"breve-{n}" for n in range(5)]
+
+
+def test_tag_filter_gives_the_same_answer_with_either_plan(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(archive, 12)
+    with archive.session() as session:
+        rare = slugs(list_breves(session, BreveFilter(tag="impair"), limit=3))
+        monkeypatch.setattr(queries, "TAG_SCAN_THRESHOLD", 1)
+        common = slugs(list_breves(session, BreveFilter(tag="impair"), limit=3))
+    assert rare == common == ["breve-11", "breve-9", "breve-7"]

@@ -163,18 +163,26 @@ def list_(
         for record in records:
             click.echo(json.dumps(record, ensure_ascii=False))
     elif records:
-        table = Table("date", "slug", "title", "authors", "tags", "status", box=None)
-        for r in records:
-            local = datetime.fromisoformat(r["published"]).astimezone(tz)
-            table.add_row(
-                f"{local:%Y-%m-%d %H:%M}",
+        rows = [
+            (
+                f"{datetime.fromisoformat(r['published']).astimezone(tz):%Y-%m-%d %H:%M}",
                 r["slug"],
                 r["title"],
                 ", ".join(r["authors"]),
                 ", ".join(r["tags"]),
                 r["status"],
             )
-        app.console.print(table)
+            for r in records
+        ]
+        if sys.stdout.isatty():
+            table = Table("date", "slug", "title", "authors", "tags", "status", box=None)
+            for row in rows:
+                table.add_row(*row)
+            app.console.print(table)
+        else:
+            # Piped: one tab-separated line per brève, nothing cut, for grep and cut.
+            for row in rows:
+                click.echo("\t".join(row))
     else:
         app.say("no brève matches")
 

@@ -198,3 +198,26 @@ def test_python_dash_m_without_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "config file not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_overlapping_imports_on_sqlite_do_not_corrupt(tmp_path: Path) -> None:
+    """Two cron runs at once: one waits for the other's write lock; nothing lost or doubled."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(120):
+        (folder / f"{n}.md").write_text(f'+++\ntitle = "Brève {n}"\n+++\nCorps {n}.\n', "utf-8")
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    (tmp_path / "archive").mkdir()
+    command = [sys.executable, "-m", "brevefeed", "import", str(folder), "--config"]
+    runs = [
+        subprocess.Popen(
+            [*command, str(tmp_path / "config.toml")], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate()[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    created = sum(int(out.split(" imported")[0]) for out in outputs)
+    assert created == 120
+    listed = run("list", "--config", str(tmp_path / "config.toml"), "--limit", "500")
+    assert len(listed.stdout.splitlines()) == 120

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves
+from brevefeed.cli import admin, breves, ingest
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -46,6 +46,8 @@ for command in (
     breves.export,
     admin.db,
     admin.init,
+    ingest.ingest,
+    ingest.sources,
 ):
     cli.add_command(command)
 

@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import feedparser
+import feedparser.urls
 import nh3
 
 from brevefeed.authoring.render import sanitize_html
@@ -78,11 +79,14 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _html_of(detail: Any, value: str) -> str:
-    """Sanitized HTML of a text construct; plain text is escaped, not interpreted."""
+def _html_of(detail: Any, value: str, base: str) -> str:
+    """Sanitized HTML of a text construct, its relative URLs made absolute against ``base``
+    (the entry's xml:base, else the feed's URL); plain text is escaped, not interpreted."""
     kind = (detail or {}).get("type", "text/html") if isinstance(detail, dict) else "text/html"
     if kind == "text/plain":
         return html.escape(value).replace("\n\n", "<br><br>")
+    if base and ("src=" in value or "href=" in value):
+        value = feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
     return sanitize_html(value)
 
 
@@ -102,8 +106,9 @@ def _date(raw: str | None, parsed: Any, local: ZoneInfo) -> datetime | None:
     return when
 
 
-def _entry(entry: Any, base: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
-    link = urljoin(base, str(entry.get("link") or "").strip())
+def _entry(entry: Any, url: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
+    raw_link = str(entry.get("link") or "").strip()
+    link = urljoin(url, raw_link) if raw_link else ""
     title = _plain(str(entry.get("title") or ""))
     authors = [
         _plain(str(a.get("name") or a.get("email") or ""))
@@ -114,8 +119,12 @@ def _entry(entry: Any, base: str, local: ZoneInfo, now: datetime) -> ParsedEntry
         [_plain(entry["author"])] if entry.get("author") else []
     )
     contents = [c for c in entry.get("content", []) if isinstance(c, dict) and c.get("value")]
-    content_html = "".join(_html_of(c, str(c["value"])) for c in contents)
-    summary_html = _html_of(entry.get("summary_detail"), str(entry.get("summary") or ""))
+    content_html = "".join(
+        _html_of(c, str(c["value"]), urljoin(url, str(c.get("base") or ""))) for c in contents
+    )
+    summary_detail = entry.get("summary_detail")
+    summary_base = urljoin(url, str((summary_detail or {}).get("base") or ""))
+    summary_html = _html_of(summary_detail, str(entry.get("summary") or ""), summary_base)
     if summary_html == content_html:
         summary_html = ""
     categories = [_plain(str(t.get("term") or "")) for t in entry.get("tags", []) or []]
@@ -189,13 +198,13 @@ def parse_feed(
         return ParsedFeed(error="empty body: no feed")
     local = ZoneInfo(timezone)
     safe = neutralise_dtd(body)
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    # Our sanitizer (nh3) runs on every HTML field, so feedparser's slower one is not needed;
-    # bytes in, so feedparser never treats the input as a URL or a file name to open.
+    headers = {"content-type": content_type} if content_type else {}
+    # No base URL is given to feedparser: it would resolve entry ids against it, and an id
+    # must not change when the feed moves (after a 301 every item would be new again). Links
+    # and HTML are resolved here instead. Our sanitizer (nh3) runs on every HTML field, so
+    # feedparser's slower one is off; bytes in, so feedparser never opens a URL or a file.
     parsed = feedparser.parse(
-        safe, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+        safe, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     if not parsed.entries and not parsed.get("version"):
         if looks_like_html(body, content_type):

@@ -32,6 +32,7 @@ def read_opml(data: bytes, source: str) -> list[Outline]:
         url = (node.get("xmlUrl") or "").strip()
         if url:
             name = (node.get("title") or node.get("text") or "").strip()
+            name = "" if name == url else name  # text="URL" is how nameless feeds are written
             outlines.append(Outline(url, name, (node.get("htmlUrl") or "").strip()))
     return outlines
 

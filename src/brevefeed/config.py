@@ -151,6 +151,10 @@ def build_section(cls: type[_T], table: Any, where: str, file: str) -> _T:
             raise ConfigError(
                 f"{file}: {where}.{key} must be {_type_name(hints[key])}, got {value!r}"
             )
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if f.init and required and f.name not in table:
+            raise ConfigError(f"{file}: missing key {where}.{f.name}")
     return cls(**table)
 
 

@@ -80,7 +80,7 @@ def export_items(session: Session) -> Iterator[dict[str, Any]]:
         .join(Source, Item.source_id == Source.id)
         .order_by(Item.source_id, Item.id)
         .execution_options(yield_per=YIELD_PER)
-    ).tuples()
+    )
     for item, url in rows:
         yield item_record(item, url)
         session.expunge(item)  # keep memory flat on large archives

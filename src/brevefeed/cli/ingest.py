@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from brevefeed.cli.app import App, common_options, write_atomically
 from brevefeed.errors import InputError
@@ -16,6 +19,14 @@ from brevefeed.ingest.discover import resolve_feed_url
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
 from brevefeed.ingest.run import RunSummary, backfill, fetch_settings
 from brevefeed.ingest.run import ingest as run_ingest
+
+
+@contextmanager
+def _sources_session(app: App) -> Iterator[Session]:
+    """A transaction that first brings config.toml's [[sources]] in step (re-read each run)."""
+    with app.archive.session() as session:
+        registry.sync_config(session, app.config.sources, datetime.now(UTC))
+        yield session
 
 
 def _report(app: App, summary: RunSummary) -> None:
@@ -91,7 +102,7 @@ def add(app: App, url: str, name: str, keywords: str, no_discover: bool) -> None
     if not no_discover:
         feed_url, note = resolve_feed_url(declared, fetch_settings(app.config))
     words = [k.strip() for k in keywords.split(",") if k.strip()]
-    with app.archive.session() as session:
+    with _sources_session(app) as session:
         registry.add_source(
             session, feed_url, datetime.now(UTC), name=name, keywords=words, declared_url=feed_url
         )
@@ -112,7 +123,7 @@ def list_(app: App, fmt: str) -> None:
     Example:
       brevefeed sources list --format json
     """
-    with app.archive.session() as session:
+    with _sources_session(app) as session:
         records = [row.record() for row in registry.list_sources(session)]
     if fmt == "json":
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
@@ -152,13 +163,13 @@ def remove(app: App, ref: str) -> None:
     Example:
       brevefeed sources remove "Le Journal"
     """
-    with app.archive.session() as session:
+    with _sources_session(app) as session:
         url, count = registry.remove_source(session, ref)
     app.say(f"removed {url} and its {count} items")
 
 
 def _toggle(app: App, ref: str, enabled: bool) -> None:
-    with app.archive.session() as session:
+    with _sources_session(app) as session:
         source = registry.set_enabled(session, ref, enabled)
         url = source.url
     app.say(f"{'enabled' if enabled else 'disabled'} {url}")
@@ -207,7 +218,7 @@ def import_(app: App, file: Path) -> None:
     outlines = read_opml(data, str(file))
     added = skipped = 0
     now = datetime.now(UTC)
-    with app.archive.session() as session:
+    with _sources_session(app) as session:
         for outline in outlines:
             try:
                 with session.begin_nested():
@@ -230,7 +241,7 @@ def export(app: App, output: Path | None) -> None:
     Example:
       brevefeed sources export -o abonnements.opml
     """
-    with app.archive.session() as session:
+    with _sources_session(app) as session:
         outlines = [
             Outline(row.source.url, row.source.name or row.source.title, row.source.site_link)
             for row in registry.list_sources(session)

@@ -162,9 +162,8 @@ class SourceRow:
 
 
 def list_sources(session: Session) -> list[SourceRow]:
-    counts = dict(
-        session.execute(select(Item.source_id, func.count()).group_by(Item.source_id)).tuples()
-    )
+    counted = session.execute(select(Item.source_id, func.count()).group_by(Item.source_id))
+    counts: dict[int, int] = {source_id: n for source_id, n in counted}
     return [
         SourceRow(source, counts.get(source.id, 0))
         for source in session.scalars(select(Source).order_by(Source.id))

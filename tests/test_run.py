@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
-from brevefeed.archive import Archive
+from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.models import Item, Source
-from brevefeed.config import Config, SourceConfig
+from brevefeed.config import Config, SourceConfig, load_config
 from brevefeed.errors import NotFoundError
-from brevefeed.ingest.run import RunSummary, ingest
+from brevefeed.ingest.run import RunSummary, backfill, ingest
 from feedserver import FeedServer, Reply
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -283,3 +288,82 @@ def test_parsing_in_worker_processes(
     config = dataclasses.replace(config, ingest=dataclasses.replace(config.ingest, parse_workers=2))
     summary = ingest(archive, config)
     assert (summary.fetched, summary.new_items) == (2, 4)
+
+
+def _archive_page(n: int, prev: str | None) -> bytes:
+    link = f'<link rel="prev-archive" href="{prev}"/>' if prev else ""
+    entries = "".join(
+        f"<entry><id>tag:h.example,2023:{n}-{i}</id><title>Archive {n}, brève {i}</title></entry>"
+        for i in range(2)
+    )
+    return (
+        f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Historique</title>{link}{entries}</feed>'
+    ).encode()
+
+
+def test_backfill_follows_prev_archive_and_stops_on_a_loop(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/h"] = Reply(body=_archive_page(0, "/h/2"))
+    feed_server.routes["/h/2"] = Reply(body=_archive_page(2, "/h/1"))
+    feed_server.routes["/h/1"] = Reply(body=_archive_page(1, "/h/2"))  # loops back
+    config = _with_sources(ingest_config, feed_server, "/h")
+    summary = backfill(archive, config, "/h")
+    assert (summary.fetched, summary.new_items) == (3, 6)
+    assert any("loop" in failure for failure in summary.failures)
+    again = backfill(archive, config, "/h")
+    assert again.new_items == 0 and _items(archive, feed_server, "/h") == 6
+
+
+def test_backfill_is_bounded(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    for n in range(10):
+        feed_server.routes[f"/p{n}"] = Reply(body=_archive_page(n, f"/p{n + 1}"))
+    config = _with_sources(ingest_config, feed_server, "/p0")
+    config = dataclasses.replace(
+        config, ingest=dataclasses.replace(config.ingest, backfill_pages=4)
+    )
+    summary = backfill(archive, config, "/p0")
+    assert summary.fetched == 4 and "stopped after 4 pages" in summary.failures[-1]
+
+
+def test_a_killed_run_loses_nothing_and_a_rerun_completes_without_duplicates(
+    archive_url: str, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    count = 20
+    for n in range(count):
+        feed_server.routes[f"/k{n}"] = Reply(body=RSS.replace(b"gazette-", f"k{n}-".encode()),
+                                             delay=0.1)  # fmt: skip
+    sources = "".join(f'[[sources]]\nurl = "{feed_server.url(f"/k{n}")}"\n' for n in range(count))
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        f'[archive]\nurl = "{archive_url}"\n[ingest]\nallow_private = true\nconcurrency = 1\n'
+        f"parse_workers = 0\nlease = 1\n{sources}",
+        encoding="utf-8",
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "brevefeed", "ingest", "--quiet", "--config", str(config_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):  # wait for a few sources to be fetched (at most 30 s)
+            if len(feed_server.requests) >= 5:
+                break
+            time.sleep(0.1)
+    finally:
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+    assert len(feed_server.requests) < count  # killed mid-run
+    time.sleep(1.1)  # let the killed run's lease (1 s) expire
+    reopened = open_archive(archive_url)
+    try:
+        ingest(reopened, load_config(config_path))
+        with reopened.session() as session:
+            per_source = session.execute(
+                select(Item.source_id, func.count()).group_by(Item.source_id)
+            ).all()
+        assert len(per_source) == count and all(n == 3 for _, n in per_source)
+    finally:
+        reopened.close()

@@ -11,7 +11,7 @@ from brevefeed.ingest.fetch import FetchResult
 from brevefeed.ingest.filters import KeywordFilter
 from brevefeed.ingest.parse import ParsedEntry, ParsedFeed
 from brevefeed.ingest.schedule import Decision
-from brevefeed.ingest.store import apply_decision, store_entries
+from brevefeed.ingest.store import record_fetch, store_entries
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -90,7 +90,7 @@ def test_filter_drops_items(archive: Archive) -> None:
     assert (counts.new, counts.filtered) == (1, 1)
 
 
-def test_apply_decision_records_state_and_releases_the_lease(archive: Archive) -> None:
+def test_record_fetch_records_state_and_releases_the_lease(archive: Archive) -> None:
     sid = _source(archive)
     result = FetchResult(
         requested_url="https://a.example/rss", url="https://a.example/rss", status=200,
@@ -105,7 +105,9 @@ def test_apply_decision_records_state_and_releases_the_lease(archive: Archive) -
         source = session.get(Source, sid)
         assert source is not None
         source.lease_owner, source.lease_expires_at = "w", NOW
-        apply_decision(session, source, decision, result, ParsedFeed(title="Le A"), NOW)
+    with archive.session() as session:
+        url = "https://a.example/rss"
+        record_fetch(session, sid, url, decision, result, ParsedFeed(title="Le A"), NOW)
     with archive.session() as session:
         source = session.get(Source, sid)
         assert source is not None
@@ -121,8 +123,23 @@ def test_url_move_onto_a_followed_url_is_not_applied(archive: Archive) -> None:
     result = FetchResult(requested_url="u", url="https://b.example/rss", status=200)
     decision = Decision("https://b.example/rss", None, 0, NOW, None, False, None, True)
     with archive.session() as session:
-        source = session.get(Source, sid)
-        assert source is not None
-        apply_decision(session, source, decision, result, None, NOW)
+        record_fetch(session, sid, "https://a.example/rss", decision, result, None, NOW)
     with archive.session() as session:
         assert session.get(Source, sid).url == "https://a.example/rss"  # type: ignore[union-attr]
+
+
+def test_304_keeps_validators_the_server_does_not_repeat(archive: Archive) -> None:
+    sid = _source(archive)
+    with archive.session() as session:
+        source = session.get(Source, sid)
+        assert source is not None
+        source.etag, source.last_modified = '"v1"', "Sat, 01 Jun 2024 10:00:00 GMT"
+    result = FetchResult(requested_url="u", url="https://a.example/rss", status=304)
+    decision = Decision("https://a.example/rss", None, 0, NOW, None, False, None, True)
+    with archive.session() as session:
+        record_fetch(session, sid, "https://a.example/rss", decision, result, None, NOW)
+    with archive.session() as session:
+        source = session.get(Source, sid)
+        assert source is not None
+        assert (source.etag, source.last_status) == ('"v1"', 304)
+        assert source.last_modified == "Sat, 01 Jun 2024 10:00:00 GMT"

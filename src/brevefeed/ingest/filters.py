@@ -40,6 +40,11 @@ class KeywordFilter:
     ) -> KeywordFilter:
         return cls(_phrases(keywords), _phrases(exclude), keep)
 
+    @property
+    def active(self) -> bool:
+        """Whether the filter can drop anything (else items need not be read at all)."""
+        return bool(self.exclude) or (self.keep == "matching" and bool(self.keywords))
+
     def matches(self, text: str) -> bool:
         """Whether an item whose text is ``text`` mentions one of the keywords."""
         words = stems(text)
@@ -52,7 +57,7 @@ class KeywordFilter:
     def keeps(self, text: str) -> bool:
         """Exclusions always apply; keywords restrict only with keep = "matching" (and only
         when there are some: no keywords keeps everything not excluded)."""
-        if not self.keywords and not self.exclude:
+        if not self.active:
             return True
         words = stems(text)
         if any(_contains(words, phrase) for phrase in self.exclude):

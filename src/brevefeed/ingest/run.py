@@ -27,7 +27,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from brevefeed import __version__
 from brevefeed.archive import Archive
-from brevefeed.archive.models import Source
 from brevefeed.config import Config, IngestConfig
 from brevefeed.errors import InputError
 from brevefeed.ingest import claim as claims
@@ -36,7 +35,7 @@ from brevefeed.ingest.filters import KeywordFilter, source_filter
 from brevefeed.ingest.parse import ParsedFeed, parse_feed
 from brevefeed.ingest.schedule import Outcome, SourceState, decide
 from brevefeed.ingest.sources import find_source, sync_config
-from brevefeed.ingest.store import StoreCounts, apply_decision, store_entries
+from brevefeed.ingest.store import StoreCounts, record_fetch, store_entries
 
 Progress = Callable[[int, int], None]
 
@@ -109,6 +108,51 @@ class _Finish:
     error: str | None
 
 
+_Pending = tuple[claims.Job, FetchResult, ParsedFeed | None]
+
+
+class _Batcher:
+    """Collects state-only outcomes finishing close together and records them in one call on
+    the archive thread; each submitter gets its own result back."""
+
+    #: How long the first outcome waits for neighbours (fetches finish in bursts).
+    GATHER = 0.005
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        executor: Executor,
+        flush: Callable[[Sequence[_Pending]], list[_Finish]],
+    ):
+        self.loop = loop
+        self.executor = executor
+        self.flush = flush
+        self.items: list[_Pending] = []
+        self.futures: list[asyncio.Future[_Finish]] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    async def submit(self, item: _Pending) -> _Finish:
+        future: asyncio.Future[_Finish] = self.loop.create_future()
+        self.items.append(item)
+        self.futures.append(future)
+        if self.flushing is None:
+            self.flushing = asyncio.create_task(self._flush_soon())
+        return await future
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.GATHER)
+        items, futures = self.items, self.futures
+        self.items, self.futures, self.flushing = [], [], None
+        try:
+            results = await self.loop.run_in_executor(self.executor, self.flush, items)
+        except BaseException as exc:  # each submitter sees the failure (e.g. archive down)
+            for future in futures:
+                future.set_exception(exc)
+            return
+        for future, result in zip(futures, results, strict=True):
+            future.set_result(result)
+
+
 class Runner:
     """Everything one run shares: config, archive, executors, the HTTP client."""
 
@@ -139,12 +183,9 @@ class Runner:
         counts = StoreCounts()
         try:
             with self.archive.session() as session:
-                source = session.get(Source, job.id)
-                if source is None:  # removed while we fetched it
-                    return _Finish(counts, False, None)
                 if decision.success and parsed is not None:
                     counts = store_entries(session, job.id, parsed.entries, now, self._filter(job))
-                apply_decision(session, source, decision, result, parsed, now)
+                record_fetch(session, job.id, job.url, decision, result, parsed, now)
         except (IntegrityError, DataError) as exc:
             # A document the database refuses (e.g. an id clash with a concurrent writer):
             # this source fails this time, the run goes on.
@@ -152,11 +193,28 @@ class Runner:
             failed = Outcome(status=result.status, error=message)
             decision = decide(self._state(job), failed, now, self.random.uniform(-1, 1))
             with self.archive.session() as session:
-                source = session.get(Source, job.id)
-                if source is not None:
-                    apply_decision(session, source, decision, result, None, now)
+                record_fetch(session, job.id, job.url, decision, result, None, now)
             return _Finish(StoreCounts(), False, message)
         return _Finish(counts, decision.success, decision.error)
+
+    def finish_states(
+        self, batch: Sequence[tuple[claims.Job, FetchResult, ParsedFeed | None]]
+    ) -> list[_Finish]:
+        """Record fetches that bring no items (304, errors) together, in one transaction.
+
+        Only fetch state is written, so grouping them risks nothing: were the run killed
+        before the commit, those sources would merely be fetched again. On a warm run this
+        turns hundreds of transactions into a handful.
+        """
+        now = datetime.now(UTC)
+        finished = []
+        with self.archive.session() as session:
+            for job, result, parsed in batch:
+                outcome = _outcome(result, parsed)
+                decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
+                record_fetch(session, job.id, job.url, decision, result, parsed, now)
+                finished.append(_Finish(StoreCounts(), decision.success, decision.error))
+        return finished
 
     async def run(
         self, *, force: bool, only: Sequence[int] | None, progress: Progress | None
@@ -174,6 +232,7 @@ class Runner:
         )
         tz = self.config.site.timezone
         claimed: set[int] = set()
+        states = _Batcher(loop, archive_thread, self.finish_states)
 
         def claim_batch() -> list[claims.Job]:
             with self.archive.session() as session:
@@ -200,7 +259,12 @@ class Runner:
                     parser, parse_feed, result.body, result.content_type, result.url,
                     datetime.now(UTC), tz,
                 )  # fmt: skip
-            finished = await loop.run_in_executor(archive_thread, self.finish, job, result, parsed)
+            if parsed is not None and parsed.error is None:
+                finished = await loop.run_in_executor(
+                    archive_thread, self.finish, job, result, parsed
+                )
+            else:
+                finished = await states.submit((job, result, parsed))
             return job, result, finished
 
         def tally(job: claims.Job, result: FetchResult, finished: _Finish) -> None:

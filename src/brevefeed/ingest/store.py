@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Item, Source
@@ -62,7 +63,7 @@ def store_entries(
     for entry in entries:
         if entry.entry_id in kept:
             continue  # the same id twice in one document: the first wins
-        if keep is not None and not keep.keeps(entry.text()):
+        if keep is not None and keep.active and not keep.keeps(entry.text()):
             counts.filtered += 1
             continue
         kept[entry.entry_id] = entry
@@ -95,40 +96,52 @@ def store_entries(
     return counts
 
 
-def apply_decision(
+def record_fetch(
     session: Session,
-    source: Source,
+    source_id: int,
+    current_url: str,
     decision: Decision,
     result: FetchResult,
     parsed: ParsedFeed | None,
     now: datetime,
 ) -> None:
-    """Record the fetch on ``source`` and release its lease."""
-    if decision.url != source.url:
+    """Record the fetch on the source and release its lease, in one UPDATE.
+
+    One statement, no SELECT first: on a warm run (every feed 304) this is most of the
+    archive's work, once per source.
+    """
+    values: dict[str, Any] = {
+        "pending_redirect": decision.pending_redirect,
+        "consecutive_errors": decision.consecutive_errors,
+        "last_error": decision.error,
+        "next_fetch_at": decision.next_fetch_at,
+        "retry_after": decision.retry_after,
+        "gone": decision.gone,
+        "last_fetch_at": now,
+        "last_status": result.status,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    if decision.url != current_url:
         taken = session.scalar(
-            select(Source.id).where(Source.url == decision.url, Source.id != source.id)
+            select(Source.id).where(Source.url == decision.url, Source.id != source_id)
         )
-        if taken is None:
-            source.url = decision.url
-    source.pending_redirect = decision.pending_redirect
-    source.consecutive_errors = decision.consecutive_errors
-    source.last_error = decision.error
-    source.next_fetch_at = decision.next_fetch_at
-    source.retry_after = decision.retry_after
-    source.gone = decision.gone
-    source.last_fetch_at = now
-    source.last_status = result.status
+        if taken is None:  # never two sources on one URL: the move waits
+            values["url"] = decision.url
     if decision.success:
-        source.last_success_at = now
+        values["last_success_at"] = now
         if result.status == 200:
             # A validator is only worth keeping with the body it describes.
-            source.etag = result.etag
-            source.last_modified = result.last_modified
+            values["etag"] = result.etag
+            values["last_modified"] = result.last_modified
         else:
-            source.etag = result.etag or source.etag
-            source.last_modified = result.last_modified or source.last_modified
+            if result.etag:
+                values["etag"] = result.etag
+            if result.last_modified:
+                values["last_modified"] = result.last_modified
     if parsed is not None and parsed.error is None:
-        source.title = parsed.title or source.title
-        source.site_link = parsed.site_link or source.site_link
-    source.lease_owner = None
-    source.lease_expires_at = None
+        if parsed.title:
+            values["title"] = parsed.title
+        if parsed.site_link:
+            values["site_link"] = parsed.site_link
+    session.execute(update(Source).where(Source.id == source_id).values(**values))

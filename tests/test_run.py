@@ -367,3 +367,26 @@ def test_a_killed_run_loses_nothing_and_a_rerun_completes_without_duplicates(
         assert len(per_source) == count and all(n == 3 for _, n in per_source)
     finally:
         reopened.close()
+
+
+def test_a_parser_crash_costs_one_feed_not_the_run(
+    archive: Archive,
+    ingest_config: Config,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from brevefeed.ingest import run as run_module
+
+    real = run_module.parse_feed
+
+    def flaky(body: bytes, *args: object) -> object:
+        if b"CRASH" in body:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(body, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_module, "parse_feed", flaky)
+    summary = _run_with(archive, ingest_config, feed_server, "/crash", Reply(body=b"<rss>CRASH"))
+    assert summary.errors == 1
+    assert "parser failed: RecursionError" in (
+        _source(archive, feed_server, "/crash").last_error or ""
+    )

@@ -18,7 +18,7 @@ import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -247,6 +247,24 @@ class Runner:
                     session, datetime.now(UTC), force=force, run_started=run_started, only=only
                 )
 
+        async def parse(result: FetchResult) -> ParsedFeed:
+            nonlocal parser
+            pool = parser
+            try:
+                return await loop.run_in_executor(
+                    pool, parse_feed, result.body, result.content_type, result.url,
+                    datetime.now(UTC), tz,
+                )  # fmt: skip
+            except BrokenExecutor:
+                # A parser process died (killed, out of memory): this feed fails, and the
+                # feeds after it get a fresh pool.
+                if parser is pool:
+                    parser = _parser_pool(self.ingest.parse_workers)
+                    pool.shutdown(wait=False, cancel_futures=True)
+                return ParsedFeed(error="the parser process died on this document")
+            except Exception as exc:  # a parser bug must cost one feed, not the run
+                return ParsedFeed(error=f"parser failed: {type(exc).__name__}: {exc}")
+
         async def process(job: claims.Job) -> tuple[claims.Job, FetchResult, _Finish]:
             host = urlsplit(job.url).hostname or ""
             async with host_slots[host], fetch_slots:
@@ -255,10 +273,7 @@ class Runner:
                 )
             parsed = None
             if result.status == 200 and result.error is None:
-                parsed = await loop.run_in_executor(
-                    parser, parse_feed, result.body, result.content_type, result.url,
-                    datetime.now(UTC), tz,
-                )  # fmt: skip
+                parsed = await parse(result)
             if parsed is not None and parsed.error is None:
                 finished = await loop.run_in_executor(
                     archive_thread, self.finish, job, result, parsed

@@ -390,3 +390,72 @@ def test_a_parser_crash_costs_one_feed_not_the_run(
     assert "parser failed: RecursionError" in (
         _source(archive, feed_server, "/crash").last_error or ""
     )
+
+
+def _quadratic() -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY a "' + b"A" * 40_000 + b'">]>\n'
+        b'<rss version="2.0"><channel><title>Quadratique</title>'
+        b"<item><title>" + b"&a;" * 10_000 + b"</title><guid>q-1</guid></item></channel></rss>"
+    )
+
+
+def _laughs() -> bytes:
+    entities = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10)
+    )
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel>'
+        "<title>Rires</title><item><title>&l9;</title><guid>l-1</guid></item></channel></rss>"
+    ).encode()
+
+
+def _external(secret: Path) -> bytes:
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><title>Fuite</title><item><title>Avant &x; après</title>'
+        "<description>&x;</description><guid>x-1</guid></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "items"),
+    [
+        ("malformed.rss", "application/rss+xml", 2),
+        # The header claims UTF-8, the document is ISO-8859-1 and says so.
+        ("latin1-declared.rss", "application/rss+xml; charset=utf-8", 1),
+        ("utf8-undeclared.rss", "", 1),
+        ("duplicates.rss", "application/rss+xml", 2),
+        ("dates.rss", "application/rss+xml", 5),
+        ("hostile-content.rss", "application/rss+xml", 1),
+        ("laughs", "application/rss+xml", 1),
+        ("quadratic", "application/rss+xml", 1),
+        ("external", "application/rss+xml", 1),
+    ],
+)
+def test_odd_feeds_are_stored_safely_beside_the_others(
+    archive: Archive,
+    ingest_config: Config,
+    feed_server: FeedServer,
+    tmp_path: Path,
+    name: str,
+    content_type: str,
+    items: int,
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MOT-DE-PASSE-SECRET", encoding="utf-8")
+    bodies = {"laughs": _laughs, "quadratic": _quadratic, "external": lambda: _external(secret)}
+    body = bodies[name]() if name in bodies else (FEEDS / name).read_bytes()
+    headers = {"Content-Type": content_type} if content_type else {}
+    summary = _run_with(
+        archive, ingest_config, feed_server, "/odd", Reply(body=body, headers=headers)
+    )
+    assert summary.errors == 0
+    assert _items(archive, feed_server, "/odd") == items
+    with archive.session() as session:
+        for item in session.scalars(select(Item).join(Source).where(Source.url.endswith("/odd"))):
+            text = item.title + item.summary_html + item.content_html
+            assert len(text) < 100_000  # never more than the document itself (80 KB)
+            assert "MOT-DE-PASSE-SECRET" not in text and "<script" not in text
+            if name == "latin1-declared.rss":
+                assert item.title == "Fête de la musique à Béziers"

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -459,3 +460,25 @@ def test_odd_feeds_are_stored_safely_beside_the_others(
             assert "MOT-DE-PASSE-SECRET" not in text and "<script" not in text
             if name == "latin1-declared.rss":
                 assert item.title == "Fête de la musique à Béziers"
+
+
+def test_at_most_two_connections_per_host(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def slow(path: str, headers: dict[str, str]) -> Reply:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.1)
+        with lock:
+            state["now"] -= 1
+        return Reply(body=RSS)
+
+    paths = [f"/h{n}" for n in range(6)]
+    for path in paths:
+        feed_server.routes[path] = slow
+    summary = ingest(archive, _with_sources(ingest_config, feed_server, *paths))
+    assert summary.fetched == 6 and state["max"] == 2

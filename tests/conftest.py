@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from brevefeed.archive import Archive, open_archive
-from brevefeed.config import SiteConfig
+from brevefeed.config import Config, IngestConfig, SiteConfig
 from brevefeed.importing import ImportContext
+from feedserver import FeedServer
 
 POSTGRES_ENV = "BREVEFEED_TEST_POSTGRES_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -78,3 +79,30 @@ def seed_text() -> str:
     if not SEED.exists():
         pytest.skip(f"the seed page {SEED.name} is not beside this checkout")
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1; tests register what each path answers."""
+    server = FeedServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def ingest_config(site: SiteConfig) -> Config:
+    """Ingest settings for tests: loopback allowed, limits and timeouts small."""
+    return Config(
+        site=site,
+        ingest=IngestConfig(
+            allow_private=True,
+            timeout=2.0,
+            connect_timeout=1.0,
+            max_bytes=300_000,
+            parse_workers=0,
+            concurrency=8,
+        ),
+    )

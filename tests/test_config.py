@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 from brevefeed.config import (
     CONFIG_ENV,
     DATABASE_URL_ENV,
+    IngestConfig,
+    SourceConfig,
     find_config_path,
     load_config,
     parse_config,
@@ -98,10 +101,61 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     "path", [REPO / "config.toml", REPO / "src/brevefeed/templates/config.toml"]
 )
 def test_shipped_configs_parse_and_document_every_key(path: Path) -> None:
+    """Every key sits in a run of keys that a comment opens (related keys share one)."""
     config = parse_config(path.read_text(encoding="utf-8"), path)
-    text = path.read_text(encoding="utf-8")
-    for line_number, line in enumerate(text.splitlines()):
-        if "=" in line and not line.lstrip().startswith("#"):
-            previous = text.splitlines()[line_number - 1].lstrip()
-            assert previous.startswith("#"), f"{path.name}: {line.strip()} has no comment above it"
+    documented = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            documented = True
+        elif "=" in stripped:
+            assert documented, f"{path.name}: {stripped} has no comment above it"
+        else:
+            documented = False
     assert config.site.language == "fr"
+
+
+def test_shipped_configs_parse_with_ingest_defaults() -> None:
+    for path in (REPO / "config.toml", REPO / "src" / "brevefeed" / "templates" / "config.toml"):
+        config = load_config(path)
+        assert config.ingest == IngestConfig() and config.sources == ()
+
+
+def test_sources_array_of_tables() -> None:
+    config = parse_config(
+        """
+[[sources]]
+url = "https://a.example/rss"
+name = "A"
+keywords = ["élue"]
+interval = 30
+
+[[sources]]
+url = "https://b.example/rss"
+""",
+        Path("c.toml"),
+    )
+    assert config.sources == (
+        SourceConfig("https://a.example/rss", "A", ["élue"], [], 30),
+        SourceConfig("https://b.example/rss"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[ingest]\nconcurency = 3", "unknown key ingest.concurency"),
+        ("[ingest]\nmax_bytes = '10M'", "ingest.max_bytes must be an integer"),
+        ("[ingest]\nkeep = 'some'", "ingest.keep"),
+        ("[ingest]\nconcurrency = 0", "ingest.concurrency must be at least 1"),
+        ("[ingest]\ntimeout = 0", "ingest.timeout must be positive"),
+        ("[[sources]]\nname = 'x'", "missing key sources[0].url"),
+        ("[[sources]]\nurl = 'ftp://x'", "sources[0].url must be an http(s) URL"),
+        ("[[sources]]\nurl = 'https://a/'\ncolour = 1", "unknown key sources[0].colour"),
+        ("[[sources]]\nurl = 'https://a/'\n[[sources]]\nurl = 'https://a/'", "listed twice"),
+        ("sources = 3", "array of tables"),
+    ],
+)
+def test_bad_ingest_config(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(text, Path("c.toml"))

@@ -52,9 +52,56 @@ class ArchiveConfig:
 
 
 @dataclass(frozen=True)
+class IngestConfig:
+    """How `brevefeed ingest` fetches other outlets' feeds (see README, "Ingesting feeds")."""
+
+    #: Feeds fetched at the same time, and at most this many connections to one host.
+    concurrency: int = 16
+    per_host: int = 2
+    #: Seconds: a whole fetch (connect, headers, body) and the connection alone.
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    #: A body is cut (and the fetch fails) past this many bytes, counted after decompression.
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    #: Fetch loopback, private, link-local and multicast addresses (tests, intranets only).
+    allow_private: bool = False
+    #: Sent as User-Agent; empty means "brevefeed/VERSION (+site.link)".
+    user_agent: str = ""
+    #: Minutes between two fetches of a source, and the ceiling of the error backoff.
+    interval: int = 60
+    max_interval: int = 1440
+    #: Kept items must mention one of ``keywords`` (when keep = "matching") and none of
+    #: ``exclude``; matched on French word forms, accents ignored.
+    keywords: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    keep: str = "all"
+    #: Processes parsing feeds beside the fetching loop; 0 parses in a thread instead.
+    parse_workers: int = 2
+    #: Seconds a worker holds the sources it claimed before another worker may take them over.
+    lease: int = 600
+    #: Most archive pages `ingest --backfill` follows along prev-archive links.
+    backfill_pages: int = 200
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[[sources]]`` table: a feed followed because config.toml names it."""
+
+    url: str
+    name: str = ""
+    keywords: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    #: Minutes; default [ingest] interval.
+    interval: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    sources: tuple[SourceConfig, ...] = ()
     #: The file this configuration was read from (None for built-in defaults).
     path: Path | None = None
 
@@ -104,6 +151,10 @@ def build_section(cls: type[_T], table: Any, where: str, file: str) -> _T:
             raise ConfigError(
                 f"{file}: {where}.{key} must be {_type_name(hints[key])}, got {value!r}"
             )
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if f.init and required and f.name not in table:
+            raise ConfigError(f"{file}: missing key {where}.{f.name}")
     return cls(**table)
 
 
@@ -117,6 +168,32 @@ def _validate_site(site: SiteConfig, file: str) -> None:
     parts = urlsplit(site.link)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{file}: site.link must be an http(s) URL, got {site.link!r}")
+
+
+def _validate_ingest(config: Config, file: str) -> None:
+    ingest = config.ingest
+    if ingest.keep not in ("all", "matching"):
+        raise ConfigError(f'{file}: ingest.keep must be "all" or "matching", got {ingest.keep!r}')
+    for key in ("concurrency", "per_host", "max_bytes", "interval", "max_interval", "lease"):
+        if getattr(ingest, key) < 1:
+            raise ConfigError(f"{file}: ingest.{key} must be at least 1")
+    for key in ("timeout", "connect_timeout"):
+        if getattr(ingest, key) <= 0:
+            raise ConfigError(f"{file}: ingest.{key} must be positive")
+    if not 0 <= ingest.max_redirects <= 20 or ingest.parse_workers < 0:
+        raise ConfigError(f"{file}: ingest.max_redirects must be 0-20, parse_workers >= 0")
+    seen: set[str] = set()
+    for i, source in enumerate(config.sources):
+        parts = urlsplit(source.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"{file}: sources[{i}].url must be an http(s) URL, got {source.url!r}"
+            )
+        if source.url in seen:
+            raise ConfigError(f"{file}: sources[{i}].url {source.url!r} is listed twice")
+        seen.add(source.url)
+        if source.interval is not None and source.interval < 1:
+            raise ConfigError(f"{file}: sources[{i}].interval must be at least 1 (minutes)")
 
 
 def _resolve_archive_url(url: str, folder: Path) -> str:
@@ -144,9 +221,19 @@ def parse_config(text: str, path: Path) -> Config:
     for key, table in data.items():
         if key not in sections:
             raise ConfigError(f"{file}: unknown table or key [{key}]")
-        built[key] = build_section(sections[key], table, key, file)
+        if typing.get_origin(sections[key]) is tuple:
+            # An array of tables ([[sources]]): each element is one dataclass.
+            (item_cls, _) = typing.get_args(sections[key])
+            if not isinstance(table, list):
+                raise ConfigError(f"{file}: {key} must be an array of tables ([[{key}]])")
+            built[key] = tuple(
+                build_section(item_cls, item, f"{key}[{i}]", file) for i, item in enumerate(table)
+            )
+        else:
+            built[key] = build_section(sections[key], table, key, file)
     config = Config(**built, path=path.resolve())
     _validate_site(config.site, file)
+    _validate_ingest(config, file)
     url = os.environ.get(DATABASE_URL_ENV) or config.archive.url
     archive = dataclasses.replace(
         config.archive, url=_resolve_archive_url(url, path.resolve().parent)

@@ -192,3 +192,10 @@ def looks_like_export(text: str) -> bool:
     """An export starts with a JSON object carrying a ``kind``."""
     first = text.lstrip("\ufeff").lstrip()
     return first.startswith("{") and '"kind"' in first.split("\n", 1)[0]
+
+
+# Sources and items fetched by ingest travel too, after the brèves (sources before items).
+from brevefeed.archive import feeds as _feeds  # noqa: E402 - feeds reads this module lazily
+
+EXPORTERS.extend([_feeds.export_sources, _feeds.export_items])
+RESTORERS.update(source=_feeds.restore_source, item=_feeds.restore_item)

@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -121,10 +123,20 @@ class Revision(Base):
     breve: Mapped[Breve] = relationship(back_populates="revisions")
 
 
+#: Where a source was declared: config.toml, the command line, or config.toml formerly (no
+#: longer listed there: kept with its items, never fetched).
+SOURCE_ORIGINS = ("config", "cli", "dropped")
+
+
 class Source(Base):
-    """An external feed the newsroom follows (ingest adds its fetch state)."""
+    """An external feed the newsroom follows, with its fetch state (see ``ingest.schedule``)."""
 
     __tablename__ = "sources"
+    __table_args__ = (
+        CheckConstraint(f"origin IN {SOURCE_ORIGINS}", name="origin"),
+        # Claiming due sources walks this index, not the table.
+        Index("ix_sources_next_fetch_at", "next_fetch_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The feed URL as fetched (after permanent redirects are confirmed).
@@ -136,6 +148,38 @@ class Source(Base):
     site_link: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # -- declared by the newsroom (config.toml or `sources add`)
+    origin: Mapped[str] = mapped_column(String(16), default="cli", server_default="cli")
+    #: The URL as declared; ``url`` moves on confirmed permanent redirects, this never does,
+    #: so a config.toml entry still finds its source.
+    declared_url: Mapped[str] = mapped_column(String(2048), default="", server_default="")
+    keywords: Mapped[list[str]] = mapped_column(JSONList, default=list, server_default=text("'[]'"))
+    exclude: Mapped[list[str]] = mapped_column(JSONList, default=list, server_default=text("'[]'"))
+    #: Minutes between fetches; None means [ingest] interval.
+    interval: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    # -- fetch state
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The last attempt, whatever its outcome, and its HTTP status (None: no response).
+    last_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: None: due at once (a new source).
+    next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: HTTP 410: never fetched again until `sources enable`.
+    gone: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: A 429/503 Retry-After: not even --all fetches before this time.
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: A 301/308 target seen once; the URL moves when the next fetch sees it again.
+    pending_redirect: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # -- which worker holds it (see ``ingest.claim``); expired leases are taken over
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     items: Mapped[list[Item]] = relationship(back_populates="source")
 

@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves
+from brevefeed.cli import admin, breves, ingest
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -53,6 +53,8 @@ for command in (
     breves.export,
     admin.db,
     admin.init,
+    ingest.ingest,
+    ingest.sources,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,108 @@
+"""Feed dates → aware UTC datetimes, including the French and CEST spellings feeds really use.
+
+feedparser reads RFC 822 and ISO 8601 but takes « CEST » for UTC (two hours off) and knows no
+French month names, so the raw string is read here first and feedparser's own reading is the
+last resort.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from brevefeed.text import fold
+
+#: Abbreviations European feeds write, with their offsets (email.utils knows only US ones).
+_ZONES = {
+    "CEST": "+0200",
+    "CET": "+0100",
+    "EEST": "+0300",
+    "EET": "+0200",
+    "WEST": "+0100",
+    "WET": "+0000",
+    "BST": "+0100",
+    "IST": "+0100",
+    "UTC": "+0000",
+    "GMT": "+0000",
+    "UT": "+0000",
+    "Z": "+0000",
+}
+_ZONE_WORD = re.compile(r"\b(" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r")\s*$")
+_MONTHS = {
+    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
+    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9,
+    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}  # fmt: skip
+_FRENCH = re.compile(
+    r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})"
+    r"(?:\s*(?:,|a|-)?\s*(?P<hour>\d{1,2})\s*[h:]\s*(?P<minute>\d{2})?(?::(?P<second>\d{2}))?)?"
+    r"\s*(?P<zone>[+-]\d{2}:?\d{2})?\s*$"
+)
+_NUMERIC = re.compile(
+    r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})"
+    r"(?:\s*(?:,|a|-)?\s*(?P<hour>\d{1,2})\s*[h:]\s*(?P<minute>\d{2})?(?::(?P<second>\d{2}))?)?"
+    r"\s*(?P<zone>[+-]\d{2}:?\d{2})?\s*$"
+)
+
+
+def _offset(text: str) -> timezone:
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def _from_match(match: re.Match[str], month: int, local: ZoneInfo) -> datetime | None:
+    try:
+        naive = datetime(
+            int(match["year"]),
+            month,
+            int(match["day"]),
+            int(match["hour"] or 0),
+            int(match["minute"] or 0),
+            int(match["second"] or 0),
+        )
+    except ValueError:
+        return None
+    zone = _offset(match["zone"]) if match["zone"] else local
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def parse_french(raw: str, local: ZoneInfo) -> datetime | None:
+    """« mardi 4 juin 2024 à 14h30 », « 1er mars 2024 », « 04/06/2024 14:30 » (no zone: local)."""
+    raw = raw.strip()
+    zone = _ZONE_WORD.search(raw)
+    text = fold(raw[: zone.start()] if zone else raw).lower().strip()
+    if zone:
+        text += " " + _ZONES[zone[1]]
+    text = re.sub(r"^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b,?\s*", "", text)
+    text = re.sub(r"^le\s+", "", text)
+    match = _FRENCH.search(text)
+    if match and match["month"] in _MONTHS:
+        return _from_match(match, _MONTHS[match["month"]], local)
+    match = _NUMERIC.search(text)
+    if match:
+        return _from_match(match, int(match["month"]), local)
+    return None
+
+
+def parse_date(raw: str | None, local: ZoneInfo) -> datetime | None:
+    """An aware UTC datetime, or None when ``raw`` is not a date any reader here knows."""
+    if not raw or not raw.strip():
+        return None
+    raw = raw.strip()
+    rfc822 = _ZONE_WORD.sub(lambda m: _ZONES[m[1]], raw) if "," in raw or " " in raw else raw
+    try:
+        parsed = email.utils.parsedate_to_datetime(rfc822)
+    except (TypeError, ValueError, IndexError):
+        parsed = None
+    if parsed is not None:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        iso = datetime.fromisoformat(raw)
+    except ValueError:
+        iso = None
+    if iso is not None:
+        return (iso if iso.tzinfo else iso.replace(tzinfo=local)).astimezone(UTC)
+    return parse_french(raw, local)

@@ -1,0 +1,119 @@
+"""The `ingest` and `sources` commands, through click, against a real local server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from brevefeed.cli import cli
+from feedserver import FeedServer, Reply
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+
+
+@pytest.fixture
+def instance(tmp_path: Path, feed_server: FeedServer, archive_url: str) -> Path:
+    feed_server.routes["/gazette.rss"] = Reply(body=(FEEDS / "observatoire.rss").read_bytes())
+    feed_server.routes["/panne"] = Reply(500)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[site]
+link = "https://breves.example.org/"
+
+[archive]
+url = "{archive_url}"
+
+[ingest]
+allow_private = true
+timeout = 2.0
+parse_workers = 0
+
+[[sources]]
+url = "{feed_server.url("/gazette.rss")}"
+name = "La Gazette"
+
+[[sources]]
+url = "{feed_server.url("/panne")}"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [*args, "--config", str(config)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_summary_quiet_and_list(instance: Path) -> None:
+    code, out, err = _run(instance, "ingest")
+    assert code == 0  # a failing source is normal life
+    assert "1 sources fetched, 0 not modified, 3 new items, 0 updated items, 1 errors" in out
+    assert "HTTP 500" in err
+    code, out, err = _run(instance, "ingest", "--all", "--quiet")
+    assert (code, out, err) == (0, "", "")
+    code, out, _ = _run(instance, "sources", "list", "--format", "json")
+    records = {r["name"]: r for r in json.loads(out)}
+    assert records["La Gazette"]["items"] == 3 and records["La Gazette"]["last_status"] == 200
+    assert records[""]["status"] == "failing" and records[""]["consecutive_errors"] == 2
+    code, out, _ = _run(instance, "sources", "list")
+    assert code == 0 and "La Gazette" in out and "HTTP 500" in out
+
+
+def test_add_discovers_and_manages_sources(instance: Path, feed_server: FeedServer) -> None:
+    page = (FEEDS / "page.html").read_bytes()
+    feed_server.routes["/site/"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    feed_server.routes["/rss.xml"] = Reply(body=(FEEDS / "vigie.atom").read_bytes())
+    code, out, _ = _run(instance, "sources", "add", feed_server.url("/site/"), "--name", "Vigie")
+    assert code == 0 and f"following {feed_server.url('/rss.xml')}" in out
+    code, _, err = _run(instance, "sources", "add", feed_server.url("/rss.xml"))
+    assert code == 1 and err.count("\n") == 1 and "already followed" in err
+    assert _run(instance, "sources", "disable", "Vigie")[0] == 0
+    _run(instance, "ingest")
+    assert feed_server.hits("/rss.xml") == 1  # only the discovery fetch
+    assert _run(instance, "sources", "enable", "Vigie")[0] == 0
+    _run(instance, "ingest", "--source", "Vigie")
+    assert feed_server.hits("/rss.xml") == 2
+    code, out, _ = _run(instance, "sources", "remove", "Vigie")
+    assert code == 0 and "removed" in out and "1 items" in out
+    code, _, err = _run(instance, "sources", "remove", "La Gazette")
+    assert code == 1 and "config.toml" in err
+
+
+def test_unknown_source_is_exit_3(instance: Path) -> None:
+    code, _, err = _run(instance, "ingest", "--source", "Inconnue")
+    assert code == 3 and err.startswith("brevefeed: error: no source") and "Traceback" not in err
+
+
+def test_opml_import_and_export(instance: Path, tmp_path: Path) -> None:
+    code, out, _ = _run(instance, "sources", "import", str(FEEDS / "abonnements.opml"))
+    assert code == 0 and "2 sources added, 1 skipped" in out
+    target = tmp_path / "out.opml"
+    code, out, _ = _run(instance, "sources", "export", "-o", str(target))
+    assert code == 0 and "exported 4 sources" in out
+    text = target.read_text(encoding="utf-8")
+    assert 'xmlUrl="https://vigie.example.org/atom.xml"' in text and "La Gazette" in text
+
+
+def test_export_includes_sources_and_items(instance: Path) -> None:
+    _run(instance, "ingest")
+    code, out, _ = _run(instance, "export")
+    kinds = [json.loads(line)["kind"] for line in out.splitlines()]
+    assert code == 0 and kinds.count("source") == 2 and kinds.count("item") == 3
+
+
+def test_bad_ingest_config_is_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[ingest]\nkeep = "parfois"\n', encoding="utf-8")
+    code, _, err = _run(config, "ingest")
+    assert code == 2 and "ingest.keep" in err
+
+
+def test_help_has_examples() -> None:
+    for args in (["ingest"], ["sources"], ["sources", "add"], ["sources", "list"]):
+        result = CliRunner().invoke(cli, [*args, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output

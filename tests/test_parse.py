@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from brevefeed.ingest.parse import parse_feed
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
+
+
+def _parse(name: str, content_type: str = "application/rss+xml", url: str = "") -> object:
+    url = url or f"https://{name.split('.')[0]}.example/feed"
+    return parse_feed((FEEDS / name).read_bytes(), content_type, url, NOW)
+
+
+def test_rss_items_carry_every_field() -> None:
+    feed = parse_feed(
+        (FEEDS / "observatoire.rss").read_bytes(),
+        "application/rss+xml",
+        "https://gazette.example.net/rss.xml",
+        NOW,
+    )
+    assert feed.error is None
+    assert (feed.title, feed.site_link, feed.ttl_minutes) == (
+        "La Gazette du Numérique",
+        "https://gazette.example.net/",
+        30,
+    )
+    first = feed.entries[0]
+    assert first.entry_id == "gazette-2024-0612"
+    # A relative link is made absolute against the feed's URL.
+    assert first.link == "https://gazette.example.net/2024/06/harcelement-plateforme-condamnee"
+    assert first.authors == ["Camille Durand"]
+    assert first.categories == ["Justice", "Réseaux sociaux"]
+    assert first.published_at == datetime(2024, 6, 4, 12, 30, tzinfo=UTC)
+    assert first.summary_html == "Le tribunal a jugé que la modération avait été insuffisante."
+    assert "<strong>50 000 euros</strong>" in first.content_html
+    assert len(first.content_hash) == 64
+    second = feed.entries[1]
+    assert second.entry_id == "https://gazette.example.net/2024/06/messages-homophobes-match"
+    assert second.summary_html == "<p>Plus de deux cents signalements en une soirée.</p>"
+    # No guid: the link is the id.
+    assert feed.entries[2].entry_id == "https://gazette.example.net/2024/06/objets-connectes"
+
+
+def test_atom_entry_with_html_title_and_two_authors() -> None:
+    feed = parse_feed(
+        (FEEDS / "vigie.atom").read_bytes(),
+        "application/atom+xml",
+        "https://vigie.example.org/",
+        NOW,
+    )
+    (entry,) = feed.entries
+    assert entry.title == "Menaces contre une élue : trois interpellations"
+    assert entry.authors == ["Lucie Moreau", "Paul Girard"]
+    assert entry.published_at == datetime(2024, 6, 5, 5, 30, tzinfo=UTC)
+    assert entry.updated_at == datetime(2024, 6, 5, 8, 0, tzinfo=UTC)
+    assert entry.content_html == "<p>Trois personnes ont été interpellées mardi.</p>"
+
+
+def test_dates_french_cest_invalid_future_missing() -> None:
+    feed = parse_feed((FEEDS / "dates.rss").read_bytes(), "", "https://c.example/", NOW)
+    by_id = {e.entry_id: e for e in feed.entries}
+    assert by_id["courrier-1"].published_at == datetime(2024, 6, 4, 12, 30, tzinfo=UTC)
+    assert by_id["courrier-2"].published_at == datetime(2024, 6, 4, 12, 30, tzinfo=UTC)
+    invalid = by_id["courrier-3"]
+    assert invalid.raw_date == "le lendemain de la fête" and invalid.published_at == NOW
+    future = by_id["courrier-4"]
+    assert future.published_at == NOW and future.raw_date == "Fri, 01 Jan 2100 10:00:00 GMT"
+    missing = by_id["courrier-5"]
+    assert missing.published_at is None and missing.raw_date is None
+    assert by_id["courrier-1"].raw_date is None
+
+
+def test_scripts_iframes_and_event_handlers_are_removed() -> None:
+    feed = parse_feed((FEEDS / "hostile-content.rss").read_bytes(), "", "https://p.example/", NOW)
+    html = feed.entries[0].summary_html
+    assert "Texte visible" in html
+    for bad in ("<script", "alert", "<iframe", "onerror", "onclick", "javascript:", "<style"):
+        assert bad not in html
+
+
+def test_duplicate_ids_keep_the_first() -> None:
+    feed = parse_feed((FEEDS / "duplicates.rss").read_bytes(), "", "https://d.example/", NOW)
+    assert [(e.entry_id, e.title) for e in feed.entries] == [
+        ("doublon-1", "Première version"),
+        ("doublon-2", "Un autre article"),
+    ]
+
+
+def test_malformed_xml_still_yields_what_can_be_read() -> None:
+    feed = parse_feed((FEEDS / "malformed.rss").read_bytes(), "", "https://b.example/", NOW)
+    assert feed.error is None
+    assert [e.entry_id for e in feed.entries][:1] == ["bancal-1"]
+    assert feed.entries[0].title == "Balise non fermée & esperluette nue"
+
+
+def test_declared_latin1_and_undeclared_utf8() -> None:
+    latin = parse_feed((FEEDS / "latin1-declared.rss").read_bytes(), "", "https://l.example/", NOW)
+    assert latin.entries[0].title == "Fête de la musique à Béziers"
+    # The server says latin-1 but the bytes are UTF-8 with no declaration: the document wins.
+    plain = parse_feed(
+        (FEEDS / "utf8-undeclared.rss").read_bytes(), "text/xml", "https://u.example/", NOW
+    )
+    assert plain.entries[0].title == "Été caniculaire à Nîmes"
+
+
+def test_html_page_empty_body_and_garbage_are_errors() -> None:
+    page = parse_feed((FEEDS / "page.html").read_bytes(), "text/html", "https://h.example/", NOW)
+    assert page.error == "an HTML page, not a feed" and not page.entries
+    assert parse_feed(b"  \n", "", "https://e.example/", NOW).error == "empty body: no feed"
+    assert parse_feed(b"\x00\x01binaire", "", "https://g.example/", NOW).error
+
+
+def test_id_fallbacks_and_long_ids() -> None:
+    long_guid = "x" * 3000
+    data = (
+        '<rss version="2.0"><channel><title>t</title>'
+        "<item><title>Sans lien ni guid</title>"
+        "<pubDate>Tue, 04 Jun 2024 10:00:00 GMT</pubDate></item>"
+        f"<item><title>Long</title><guid>{long_guid}</guid></item>"
+        "</channel></rss>"
+    ).encode()
+    first, second = parse_feed(data, "", "https://i.example/", NOW).entries
+    assert first.entry_id.startswith("sha256:") and len(first.entry_id) == 71
+    assert second.entry_id.startswith("sha256:")
+
+
+def test_skip_hours_and_prev_archive() -> None:
+    data = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+    <link rel="prev-archive" href="/archives/2023.xml"/>
+    <entry><id>a-1</id><title>x</title></entry></feed>"""
+    feed = parse_feed(data, "application/atom+xml", "https://a.example/feed.xml", NOW)
+    assert feed.prev_archive == "https://a.example/archives/2023.xml"
+    rss = b"""<rss version="2.0"><channel><title>t</title>
+    <skipHours><hour>0</hour><hour>1</hour><hour>23</hour></skipHours></channel></rss>"""
+    assert parse_feed(rss, "", "https://s.example/", NOW).skip_hours == frozenset({0, 1, 23})
+
+
+def test_plain_text_summary_is_escaped() -> None:
+    data = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+    <entry><id>a-1</id><title>x</title><summary type="text">1 &lt; 2 &amp; &lt;b&gt;</summary>
+    </entry></feed>"""
+    (entry,) = parse_feed(data, "", "https://a.example/", NOW).entries
+    assert entry.summary_html == "1 &lt; 2 &amp; &lt;b&gt;"
+
+
+def test_ids_do_not_depend_on_where_the_feed_is_served() -> None:
+    data = (FEEDS / "duplicates.rss").read_bytes()
+    here = parse_feed(data, "", "https://old.example/rss", NOW)
+    there = parse_feed(data, "", "https://new.example/flux/rss", NOW)
+    assert [e.entry_id for e in here.entries] == [e.entry_id for e in there.entries]
+
+
+def test_relative_urls_in_content_become_absolute() -> None:
+    data = b"""<rss version="2.0"><channel><title>t</title><item><guid>r-1</guid>
+    <description>&lt;img src="/photo.jpg"&gt; &lt;a href="suite.html"&gt;suite&lt;/a&gt;
+    </description>
+    </item></channel></rss>"""
+    (entry,) = parse_feed(data, "", "https://r.example/actu/rss", NOW).entries
+    assert 'src="https://r.example/photo.jpg"' in entry.summary_html
+    assert 'href="https://r.example/actu/suite.html"' in entry.summary_html

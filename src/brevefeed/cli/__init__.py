@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves
+from brevefeed.cli import admin, breves, search
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -33,7 +33,7 @@ def cli() -> None:
 
     \b
     Exit codes: 0 ok, 1 some items failed, 2 usage/config/archive error,
-    3 not found, 4 locked by another run.
+    3 not found, 4 locked by another run; search: 1 no hits.
     """
 
 
@@ -44,6 +44,7 @@ for command in (
     breves.show,
     breves.retract_,
     breves.export,
+    search.search_,
     admin.db,
     admin.init,
 ):

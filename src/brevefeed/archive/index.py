@@ -190,7 +190,7 @@ _TABLE = {"breve": "search_breves", "item": "search_items"}
 _PG_KEY = {"breve": "breve_id", "item": "item_id"}
 # ``||`` shifts the right vector's positions past the left's last one; a placeholder lexeme in
 # between, deleted afterwards, leaves a gap so a phrase never runs from one field into the next.
-_GAP = "'§:1'::tsvector"
+_GAP = r"'§\:1'::tsvector"  # \: keeps text() from reading :1 as a parameter
 
 
 def _pg_vector(parts: list[tuple[str, str]]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from brevefeed.search.query import Node, positive_terms
 from brevefeed.text import stem, words
@@ -29,11 +30,15 @@ class Matcher:
     prefixes: tuple[str, ...] = ()
 
     def matches(self, word: str) -> bool:
-        for folded in words(word):
-            stemmed = stem(folded)
+        for stemmed in _word_stems(word):
             if stemmed in self.stems or any(stemmed.startswith(p) for p in self.prefixes):
                 return True
         return False
+
+
+@lru_cache(maxsize=65_536)
+def _word_stems(word: str) -> tuple[str, ...]:
+    return tuple(stem(folded) for folded in words(word))
 
 
 def matcher_for(node: Node) -> Matcher:

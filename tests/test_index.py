@@ -156,3 +156,14 @@ def test_index_tables_are_known() -> None:
     assert is_index_table("search_items")
     assert is_index_table("search_breves_data")
     assert not is_index_table("items")
+
+
+def test_postgres_configuration_folds_with_unaccent(archive: Archive) -> None:
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's text search configuration")
+    with archive.engine.connect() as conn:
+        vector = conn.execute(
+            text("SELECT to_tsvector('brevefeed_french', 'Œuvre ÉLÈVE retrouv')::text")
+        ).scalar_one()
+    # unaccent folds raw text like brevefeed.text.fold; simple keeps stems as they are.
+    assert vector == "'eleve':2 'oeuvre':1 'retrouv':3"

@@ -20,7 +20,7 @@ from brevefeed.cli.app import App, common_options
 from brevefeed.errors import ExitCode, InputError
 from brevefeed.search import Hit, SearchPage, SearchRequest, search
 from brevefeed.search.plan import KINDS, SORTS
-from brevefeed.search.results import plain, with_markers
+from brevefeed.search.results import with_markers
 
 #: The fields of --format json/jsonl/csv, in this order (documented in README: keep stable).
 FIELDS = ("id", "kind", "url", "title", "date", "score", "snippet", "source", "authors", "tags")
@@ -54,10 +54,12 @@ def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
     terminal = sys.stdout.isatty()
     table = Table("date", "kind", "source / author", "title", "passage", box=None)
     for hit in page.hits:
-        passage = Text()
-        for part, marked in hit.snippet:
-            passage.append(part, style="bold" if marked and terminal else None)
-        if not terminal:
+        # Bold needs a terminal; anywhere else the matched words keep their [markers].
+        if terminal:
+            passage = Text()
+            for part, marked in hit.snippet:
+                passage.append(part, style="bold" if marked else None)
+        else:
             passage = Text(with_markers(hit.snippet))
         kind = "brève" if hit.kind == "breve" else "item"
         if hit.retracted:
@@ -67,7 +69,7 @@ def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
             kind,
             hit.source or ", ".join(hit.authors),
             hit.title,
-            passage if passage.plain else Text(plain(hit.snippet)),
+            passage,
         )
     app.console.print(table)
     last = offset + len(page.hits)
@@ -112,7 +114,11 @@ def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> Non
     "--source", "sources", multiple=True, metavar="NAME", help='Same as source:"NAME" (repeatable).'
 )
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1, max=10_000), help="Hits per page [20].")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=10_000),
+    help="Hits per page (default: [search] limit in config.toml, 20).",
+)
 @click.option("--offset", type=click.IntRange(min=0, max=1_000_000), default=0, show_default=True)
 @click.option("--include-retracted", is_flag=True, help="Also show retracted brèves.")
 @click.option(
@@ -156,6 +162,7 @@ def search_(
     Example:
       brevefeed search 'agression homophobe' --since 2021 --kind breves
       brevefeed search '"fermeture du forum" OR title:coco' --format jsonl
+      brevefeed search -- -fermé forum      (after --, a query may begin with -)
       brevefeed search --reindex
     """
     if reindex:

@@ -97,11 +97,22 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    #: Hits per page when --limit is not given.
+    limit: int = 20
+    #: How many of the most recent matches relevance ranks (see brevefeed.search.sqlite).
+    rank_window: int = 10_000
+    #: Length of a hit's snippet, in characters.
+    snippet_length: int = 200
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     sources: tuple[SourceConfig, ...] = ()
+    search: SearchConfig = field(default_factory=SearchConfig)
     #: The file this configuration was read from (None for built-in defaults).
     path: Path | None = None
 
@@ -234,6 +245,9 @@ def parse_config(text: str, path: Path) -> Config:
     config = Config(**built, path=path.resolve())
     _validate_site(config.site, file)
     _validate_ingest(config, file)
+    for key, value in dataclasses.asdict(config.search).items():
+        if value < 1:
+            raise ConfigError(f"{file}: search.{key} must be at least 1, got {value}")
     url = os.environ.get(DATABASE_URL_ENV) or config.archive.url
     archive = dataclasses.replace(
         config.archive, url=_resolve_archive_url(url, path.resolve().parent)

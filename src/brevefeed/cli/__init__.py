@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves, ingest
+from brevefeed.cli import admin, breves, ingest, search
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -40,7 +40,7 @@ def cli() -> None:
 
     \b
     Exit codes: 0 ok, 1 some items failed, 2 usage/config/archive error,
-    3 not found, 4 locked by another run.
+    3 not found, 4 locked by another run; search: 1 no hits.
     """
 
 
@@ -51,6 +51,7 @@ for command in (
     breves.show,
     breves.retract_,
     breves.export,
+    search.search_,
     admin.db,
     admin.init,
     ingest.ingest,

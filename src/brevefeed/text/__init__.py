@@ -2,6 +2,7 @@
 
 from brevefeed.text.analysis import stem, stems, strip_elisions, words
 from brevefeed.text.fold import fold
+from brevefeed.text.html import html_to_text
 from brevefeed.text.slug import slugify
 
-__all__ = ["fold", "slugify", "stem", "stems", "strip_elisions", "words"]
+__all__ = ["fold", "html_to_text", "slugify", "stem", "stems", "strip_elisions", "words"]

@@ -1,0 +1,359 @@
+"""The full-text search index, per backend, kept in step with the archive by ORM events.
+
+What is indexed
+    Every brève and every item becomes six normalized fields — title, standfirst (an item's
+    summary), body (an item's content), tag (its tags or categories), author, source (the
+    feed's name and title; empty for brèves). Each field is ``brevefeed.text.stems`` of its
+    plain text joined by spaces: the one French normalization (elisions cut, accents and
+    ligatures folded *before* the Snowball stemmer), also applied to every query word.
+
+Why the backends receive stems, not text
+    PostgreSQL's ``french_stem`` and FTS5 know nothing of our folding fix (-ée/-és), and
+    ``french_stem`` runs on accented text, so « retrouvée » and « retrouves » would part ways
+    there while meeting in Python. Feeding both engines the Python stems, and letting each
+    engine's own analysis leave them intact, gives the same matches on both by construction:
+
+    - SQLite: FTS5 tables ``search_breves`` / ``search_items`` (rowid = the record's id) with
+      ``unicode61 remove_diacritics 2``, which on already folded, lower-case stems only splits
+      at the same separators the Python tokenizer uses.
+    - PostgreSQL: tables of the same names holding a weighted ``document`` tsvector (title A,
+      standfirst B, tags C, body D) and a ``fields`` tsvector (authors A, source B), each with a
+      GIN index, built by the ``brevefeed_french`` text search configuration: the ``simple``
+      dictionary (no stemming, no stop words) behind ``unaccent``. ``unaccent`` folds raw text
+      the way ``fold`` does; on our stems it changes nothing, and ``simple`` keeps every stem
+      as it is. The index rows reference their record with ON DELETE CASCADE.
+
+Maintenance
+    ``after_flush`` on every ORM ``Session`` re-reads the brèves and items the flush touched
+    (new, edited, retracted, deleted; a tag row counts for its brève; a renamed source for its
+    items) from the database and rewrites their index rows, on the flush's own connection,
+    so the index commits or rolls back with the change. Statements that bypass the ORM unit of
+    work (bulk ``insert()``/``update()`` executed directly) are not seen: run ``brevefeed search
+    --reindex`` after such a load (the search benchmark does exactly that).
+
+These tables are not ORM models (FTS5 tables and tsvector columns have no common form on the
+two backends); ``is_index_table`` lets the schema comparison test leave them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import astuple, dataclass
+from functools import lru_cache
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, event, func, inspect, select, text
+from sqlalchemy.orm import Session, UOWTransaction
+
+from brevefeed.archive.models import Breve, BreveTag, Item, Source
+from brevefeed.text import html_to_text, stems
+
+INDEX_TABLES = ("search_breves", "search_items")
+FTS_COLUMNS = ("title", "standfirst", "body", "tag", "author", "source")
+#: bm25 weight per FTS5 column, in FTS_COLUMNS order: title > standfirst > tags > body.
+SQLITE_WEIGHTS = (10.0, 4.0, 1.0, 2.0, 1.0, 1.0)
+PG_CONFIG = "brevefeed_french"
+#: Item columns whose change alters its index row (fetch bookkeeping does not).
+ITEM_INDEXED = ("title", "summary_html", "content_html", "authors", "categories", "source_id")
+BATCH = 1000
+
+_PENDING = "brevefeed.index.doomed_items"
+
+
+def is_index_table(name: str) -> bool:
+    """The index's own tables, and FTS5's shadow tables behind them (search_items_data…)."""
+    return any(name == table or name.startswith(f"{table}_") for table in INDEX_TABLES)
+
+
+def normalize(value: str) -> str:
+    """``" ".join(stems(value))``, memoized per whitespace-separated chunk.
+
+    Every step of ``stems`` (elision cut, fold, tokenizer, stemmer) is local to a run of
+    non-space characters, so stemming chunk by chunk gives the same stems; real text repeats
+    its chunks so much that the cache makes indexing several times faster.
+    """
+    return " ".join(stemmed for chunk in value.split() if (stemmed := _chunk_stems(chunk)))
+
+
+@lru_cache(maxsize=262_144)
+def _chunk_stems(chunk: str) -> str:
+    return " ".join(stems(chunk))
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """The normalized fields of one record, in ``FTS_COLUMNS`` order."""
+
+    title: str
+    standfirst: str
+    body: str
+    tag: str
+    author: str
+    source: str
+
+
+def breve_document(
+    title: str, standfirst: str, body_html: str, authors: Iterable[str], tags: Iterable[str]
+) -> IndexDocument:
+    # body_html, not the Markdown source: link targets and markup are not words of the text.
+    return IndexDocument(
+        title=normalize(title),
+        standfirst=normalize(standfirst),
+        body=normalize(html_to_text(body_html)),
+        tag=normalize(" ; ".join(tags)),
+        author=normalize(" ; ".join(authors)),
+        source="",
+    )
+
+
+def item_document(
+    title: str,
+    summary_html: str,
+    content_html: str,
+    authors: Iterable[str],
+    categories: Iterable[str],
+    source_names: Iterable[str],
+) -> IndexDocument:
+    return IndexDocument(
+        title=normalize(html_to_text(title)),
+        standfirst=normalize(html_to_text(summary_html)),
+        body=normalize(html_to_text(content_html)),
+        tag=normalize(" ; ".join(categories)),
+        author=normalize(" ; ".join(authors)),
+        source=normalize(" ; ".join(name for name in source_names if name)),
+    )
+
+
+# Reading records back ---------------------------------------------------------------------
+
+_breves = Breve.__table__
+_tags = BreveTag.__table__
+_items = Item.__table__
+_sources = Source.__table__
+
+
+def load_breves(connection: Connection, ids: list[int]) -> list[tuple[int, IndexDocument]]:
+    rows = connection.execute(
+        select(_breves.c.id, _breves.c.title, _breves.c.standfirst, _breves.c.body_html)
+        .add_columns(_breves.c.authors)
+        .where(_breves.c.id.in_(ids))
+    ).all()
+    tags: dict[int, list[str]] = {}
+    for breve_id, tag in connection.execute(
+        select(_tags.c.breve_id, _tags.c.tag)
+        .where(_tags.c.breve_id.in_(ids))
+        .order_by(_tags.c.breve_id, _tags.c.position)
+    ):
+        tags.setdefault(breve_id, []).append(tag)
+    return [
+        (
+            row.id,
+            breve_document(
+                row.title, row.standfirst, row.body_html, row.authors or [], tags.get(row.id, [])
+            ),
+        )
+        for row in rows
+    ]
+
+
+def load_items(connection: Connection, ids: list[int]) -> list[tuple[int, IndexDocument]]:
+    rows = connection.execute(
+        select(
+            _items.c.id,
+            _items.c.title,
+            _items.c.summary_html,
+            _items.c.content_html,
+            _items.c.authors,
+            _items.c.categories,
+            _sources.c.name,
+            _sources.c.title.label("source_title"),
+        )
+        .join(_sources, _sources.c.id == _items.c.source_id)
+        .where(_items.c.id.in_(ids))
+    ).all()
+    return [
+        (
+            row.id,
+            item_document(
+                row.title,
+                row.summary_html,
+                row.content_html,
+                row.authors or [],
+                row.categories or [],
+                _distinct(row.name, row.source_title),
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _distinct(*names: str) -> list[str]:
+    seen: list[str] = []
+    for name in names:
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+# Writing index rows -----------------------------------------------------------------------
+
+_TABLE = {"breve": "search_breves", "item": "search_items"}
+_PG_KEY = {"breve": "breve_id", "item": "item_id"}
+# ``||`` shifts the right vector's positions past the left's last one; a placeholder lexeme in
+# between, deleted afterwards, leaves a gap so a phrase never runs from one field into the next.
+_GAP = r"'§\:1'::tsvector"  # \: keeps text() from reading :1 as a parameter
+
+
+def _pg_vector(parts: list[tuple[str, str]]) -> str:
+    weighted = f" || {_GAP} || ".join(
+        f"setweight(to_tsvector('{PG_CONFIG}', :{name}), '{weight}')" for name, weight in parts
+    )
+    return f"ts_delete({weighted}, '§')"
+
+
+_PG_DOCUMENT = _pg_vector([("title", "A"), ("standfirst", "B"), ("tag", "C"), ("body", "D")])
+_PG_FIELDS = _pg_vector([("author", "A"), ("source", "B")])
+
+
+def delete_entries(connection: Connection, kind: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    if connection.dialect.name == "postgresql":
+        sql = f"DELETE FROM {_TABLE[kind]} WHERE {_PG_KEY[kind]} = :id"
+    else:
+        sql = f"DELETE FROM {_TABLE[kind]} WHERE rowid = :id"
+    connection.execute(text(sql), [{"id": id_} for id_ in ids])
+
+
+def insert_entries(
+    connection: Connection, kind: str, docs: list[tuple[int, IndexDocument]]
+) -> None:
+    if not docs:
+        return
+    params = [
+        dict(zip(("id", *FTS_COLUMNS), (id_, *astuple(doc)), strict=True)) for id_, doc in docs
+    ]
+    table = _TABLE[kind]
+    if connection.dialect.name == "postgresql":
+        sql = (
+            f"INSERT INTO {table} ({_PG_KEY[kind]}, document, fields)"
+            f" VALUES (:id, {_PG_DOCUMENT}, {_PG_FIELDS})"
+        )
+    else:
+        columns = ", ".join(FTS_COLUMNS)
+        values = ", ".join(f":{column}" for column in FTS_COLUMNS)
+        sql = f"INSERT INTO {table} (rowid, {columns}) VALUES (:id, {values})"
+    connection.execute(text(sql), params)
+
+
+_LOADERS: dict[str, Callable[[Connection, list[int]], list[tuple[int, IndexDocument]]]] = {
+    "breve": load_breves,
+    "item": load_items,
+}
+
+
+def refresh(connection: Connection, kind: str, ids: Iterable[int | None]) -> None:
+    """Make the index rows of these records match the database (absent records: no row)."""
+    wanted = sorted({id_ for id_ in ids if id_ is not None})
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        delete_entries(connection, kind, chunk)
+        insert_entries(connection, kind, _LOADERS[kind](connection, chunk))
+
+
+def _id_batches(connection: Connection, table: Any, batch: int) -> Iterator[list[int]]:
+    last = 0
+    while True:
+        ids = list(
+            connection.execute(
+                select(table.c.id).where(table.c.id > last).order_by(table.c.id).limit(batch)
+            ).scalars()
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def rebuild(
+    connection: Connection,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    batch: int = BATCH,
+) -> int:
+    """Empty the index and rebuild it from every brève and item; returns how many were indexed."""
+    total = sum(
+        connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in (_breves, _items)
+    )
+    for table in INDEX_TABLES:
+        connection.execute(text(f"DELETE FROM {table}"))
+    done = 0
+    if progress:
+        progress(done, total)
+    for kind, records in (("breve", _breves), ("item", _items)):
+        for ids in _id_batches(connection, records, batch):
+            insert_entries(connection, kind, _LOADERS[kind](connection, ids))
+            done += len(ids)
+            if progress:
+                progress(done, total)
+    optimize(connection)
+    return done
+
+
+def optimize(connection: Connection) -> None:
+    """After a bulk load: merge FTS5 segments (faster queries); refresh PostgreSQL statistics."""
+    if connection.dialect.name == "postgresql":
+        for table in INDEX_TABLES:
+            connection.execute(text(f"ANALYZE {table}"))
+    else:
+        for table in INDEX_TABLES:
+            connection.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))
+
+
+# Keeping the index in step ----------------------------------------------------------------
+
+
+def _changed(obj: object, names: Iterable[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_doomed_items(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    # A deleted source takes its items with it (ON DELETE CASCADE) during the flush; on SQLite
+    # their FTS5 rows must go too, and after the flush nothing says which items they were.
+    doomed = [obj.id for obj in session.deleted if isinstance(obj, Source) and obj.id is not None]
+    if doomed:
+        ids = session.connection().execute(
+            select(_items.c.id).where(_items.c.source_id.in_(doomed))
+        )
+        session.info.setdefault(_PENDING, set()).update(ids.scalars())
+
+
+@event.listens_for(Session, "after_flush")
+def _update_index(session: Session, _context: UOWTransaction) -> None:
+    breve_ids: set[int | None] = set()
+    item_ids: set[int | None] = set(session.info.pop(_PENDING, set()))
+    renamed: list[int] = []
+    dirty = session.dirty
+    for obj in chain(session.new, dirty, session.deleted):
+        if isinstance(obj, Breve):
+            breve_ids.add(obj.id)
+        elif isinstance(obj, BreveTag):
+            breve_ids.add(obj.breve_id)
+        elif isinstance(obj, Item):
+            if obj not in dirty or _changed(obj, ITEM_INDEXED):
+                item_ids.add(obj.id)
+        elif isinstance(obj, Source) and obj in dirty and _changed(obj, ("name", "title")):
+            renamed.append(obj.id)
+    if not (breve_ids or item_ids or renamed):
+        return
+    connection = session.connection()
+    if renamed:
+        item_ids.update(
+            connection.execute(select(_items.c.id).where(_items.c.source_id.in_(renamed))).scalars()
+        )
+    refresh(connection, "breve", breve_ids)
+    refresh(connection, "item", item_ids)

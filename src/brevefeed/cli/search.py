@@ -1,0 +1,195 @@
+"""`brevefeed search`: full-text search of brèves and ingested items, and index rebuilds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import tzinfo
+from typing import Any
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from brevefeed.archive.breves import iso
+from brevefeed.archive.index import rebuild
+from brevefeed.authoring.dates import period_bound
+from brevefeed.cli.app import App, common_options
+from brevefeed.errors import ExitCode, InputError
+from brevefeed.search import Hit, SearchPage, SearchRequest, search
+from brevefeed.search.plan import KINDS, SORTS
+from brevefeed.search.results import with_markers
+
+#: The fields of --format json/jsonl/csv, in this order (documented in README: keep stable).
+FIELDS = ("id", "kind", "url", "title", "date", "score", "snippet", "source", "authors", "tags")
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "kind": hit.kind,
+        "url": hit.url,
+        "title": hit.title,
+        "date": iso(hit.date),
+        "score": round(hit.score, 6),
+        "snippet": with_markers(hit.snippet),
+        "source": hit.source,
+        "authors": hit.authors,
+        "tags": hit.tags,
+    }
+
+
+def _bound(value: str | None, tz: tzinfo, *, end: bool, option: str) -> Any:
+    if not value:
+        return None
+    try:
+        return period_bound(value, tz, end=end)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
+    terminal = sys.stdout.isatty()
+    table = Table("date", "kind", "source / author", "title", "passage", box=None)
+    for hit in page.hits:
+        # Bold needs a terminal; anywhere else the matched words keep their [markers].
+        if terminal:
+            passage = Text()
+            for part, marked in hit.snippet:
+                passage.append(part, style="bold" if marked else None)
+        else:
+            passage = Text(with_markers(hit.snippet))
+        kind = "brève" if hit.kind == "breve" else "item"
+        if hit.retracted:
+            kind += " (retracted)"
+        table.add_row(
+            f"{hit.date.astimezone(tz):%Y-%m-%d}" if hit.date else "",
+            kind,
+            hit.source or ", ".join(hit.authors),
+            hit.title,
+            passage,
+        )
+    app.console.print(table)
+    last = offset + len(page.hits)
+    app.say(f"{page.total} hits" + (f" (showing {offset + 1}–{last})" if page.hits else ""))
+
+
+def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> None:
+    records = [hit_record(hit) for hit in page.hits]
+    if fmt == "json":
+        click.echo(json.dumps({"total": page.total, "hits": records}, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            record["authors"] = "; ".join(record["authors"])
+            record["tags"] = "; ".join(record["tags"])
+            writer.writerow(record)
+        click.echo(out.getvalue(), nl=False)
+    elif page.hits:
+        _table(app, page, tz, offset)
+    else:
+        app.say(f"no hits ({page.total} in all)" if page.total else "no hits")
+
+
+@click.command(name="search")
+@click.argument("query", nargs=-1)
+@click.option("--since", metavar="DATE", help="Published on or after DATE (2024, 2024-05, …).")
+@click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive).")
+@click.option(
+    "--kind",
+    type=click.Choice(list(KINDS)),
+    default="all",
+    show_default=True,
+    help="What to find.",
+)
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help='Same as tag:"TAG" (repeatable).')
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help='Same as source:"NAME" (repeatable).'
+)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=10_000),
+    help="Hits per page (default: [search] limit in config.toml, 20).",
+)
+@click.option("--offset", type=click.IntRange(min=0, max=1_000_000), default=0, show_default=True)
+@click.option("--include-retracted", is_flag=True, help="Also show retracted brèves.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--reindex", is_flag=True, help="Rebuild the whole search index, then exit.")
+@common_options
+def search_(
+    app: App,
+    query: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    kind: str,
+    tags: tuple[str, ...],
+    sources: tuple[str, ...],
+    sort: str,
+    limit: int | None,
+    offset: int,
+    include_retracted: bool,
+    fmt: str,
+    reindex: bool,
+) -> None:
+    """Search brèves and ingested items, in French: accents, case, elisions and word forms
+    do not matter. Exits 0 with hits, 1 with none (like grep), 2 on a bad query.
+
+    \b
+    Query language:
+      agression homophobe       every word (any form: agressions, homophobes…)
+      "exact phrase"            words in this order
+      darmanin OR retailleau    either
+      -word  -"a phrase"        without
+      pédocrim*                 prefix
+      title:  author:  tag:  source:    one field, e.g. title:forum tag:"en ligne"
+      ( … )                     grouping: (forum OR site) -"fausse alerte"
+
+    \b
+    Example:
+      brevefeed search 'agression homophobe' --since 2021 --kind breves
+      brevefeed search '"fermeture du forum" OR title:coco' --format jsonl
+      brevefeed search -- -fermé forum      (after --, a query may begin with -)
+      brevefeed search --reindex
+    """
+    if reindex:
+        with app.archive.session() as session, app.progress("Indexing") as progress:
+            count = rebuild(session.connection(), progress)
+        app.say(f"indexed {count} brèves and items")
+        return
+    if not query:
+        raise click.UsageError("give a query (see --help), or --reindex")
+    settings = app.config.search
+    tz = app.config.site.tz
+    request = SearchRequest(
+        query=" ".join(query),
+        kinds=KINDS[kind],
+        sort=sort,  # type: ignore[arg-type]
+        since=_bound(since, tz, end=False, option="--since"),
+        until=_bound(until, tz, end=True, option="--until"),
+        tags=tags,
+        sources=sources,
+        include_retracted=include_retracted,
+        limit=limit or settings.limit,
+        offset=offset,
+        rank_window=settings.rank_window,
+        snippet_width=settings.snippet_length,
+    )
+    with app.archive.session() as session:
+        page = search(session, request)
+    _print(app, page, fmt, tz, offset)
+    if page.total == 0:
+        sys.exit(ExitCode.PARTIAL)

@@ -1,0 +1,150 @@
+"""Run one search: parse, ask the backend per kind, merge, load the page's records, snippet.
+
+The only place that knows both backends; each of ``search.sqlite`` and ``search.postgres``
+turns the same query tree into its own SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from brevefeed.archive.models import Breve, Item
+from brevefeed.search import postgres, sqlite
+from brevefeed.search.plan import (
+    DEFAULT_RANK_WINDOW,
+    Kind,
+    KindQuery,
+    RankedIds,
+    Sort,
+    merge,
+)
+from brevefeed.search.query import Node, Term, and_also, field_term, parse_query
+from brevefeed.search.results import Segment, matcher_for, snippet
+from brevefeed.text import html_to_text
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    kinds: tuple[Kind, ...] = ("breve", "item")
+    sort: Sort = "relevance"
+    since: datetime | None = None
+    until: datetime | None = None
+    #: Same as ``tag:"…"`` / ``source:"…"`` terms: accent- and case-insensitive phrases.
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    include_retracted: bool = False
+    limit: int = 20
+    offset: int = 0
+    rank_window: int = DEFAULT_RANK_WINDOW
+    snippet_width: int = 200
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: Kind
+    #: A brève's permanent tag: URI; an item's entry id in its feed.
+    id: str
+    url: str | None
+    title: str
+    date: datetime | None
+    score: float
+    snippet: list[Segment]
+    #: The feed's name (items only).
+    source: str | None
+    authors: list[str]
+    tags: list[str]
+    retracted: bool = False
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def build_tree(request: SearchRequest) -> Node:
+    extra: list[Term] = [field_term("tag", tag) for tag in request.tags]
+    extra += [field_term("source", source) for source in request.sources]
+    return and_also(parse_query(request.query), extra)
+
+
+def search(session: Session, request: SearchRequest) -> SearchPage:
+    """The page of hits ``request`` asks for, best first, and the exact number of hits."""
+    node = build_tree(request)
+    connection = session.connection()
+    backend = postgres if connection.dialect.name == "postgresql" else sqlite
+    answers: list[RankedIds] = []
+    for kind in request.kinds:
+        query = KindQuery(
+            node=node,
+            kind=kind,
+            sort=request.sort,
+            since=request.since,
+            until=request.until,
+            include_retracted=request.include_retracted,
+            wanted=request.offset + request.limit,
+            rank_window=request.rank_window,
+        )
+        answers.append(backend.run(connection, query))
+    page = merge(answers, request.sort, request.offset, request.limit)
+    matcher = matcher_for(node)
+    breves = _load_breves(session, [id_ for kind, id_, _ in page if kind == "breve"])
+    items = _load_items(session, [id_ for kind, id_, _ in page if kind == "item"])
+    hits = []
+    for kind, id_, score in page:
+        if kind == "breve":
+            breve = breves[id_]
+            passage = f"{breve.standfirst} {html_to_text(breve.body_html)}"
+            hits.append(
+                Hit(
+                    kind="breve",
+                    id=breve.uid,
+                    url=None,
+                    title=breve.title,
+                    date=breve.published_at,
+                    score=score,
+                    snippet=snippet(passage, matcher, request.snippet_width),
+                    source=None,
+                    authors=list(breve.authors),
+                    tags=breve.tags,
+                    retracted=breve.status == "retracted",
+                )
+            )
+        else:
+            item = items[id_]
+            passage = f"{html_to_text(item.summary_html)} {html_to_text(item.content_html)}"
+            hits.append(
+                Hit(
+                    kind="item",
+                    id=item.entry_id,
+                    url=item.link or None,
+                    title=html_to_text(item.title),
+                    date=item.published_at or item.fetched_at,
+                    score=score,
+                    snippet=snippet(passage, matcher, request.snippet_width),
+                    source=item.source.name or item.source.title or item.source.url,
+                    authors=list(item.authors),
+                    tags=list(item.categories),
+                )
+            )
+    counts: dict[str, int] = {answer.kind: answer.count for answer in answers}
+    return SearchPage(total=sum(counts.values()), hits=hits, counts=counts)
+
+
+def _load_breves(session: Session, ids: list[int]) -> dict[int, Breve]:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(Breve).where(Breve.id.in_(ids)))}
+
+
+def _load_items(session: Session, ids: list[int]) -> dict[int, Item]:
+    if not ids:
+        return {}
+    query = select(Item).where(Item.id.in_(ids)).options(joinedload(Item.source))
+    return {row.id: row for row in session.scalars(query)}

@@ -1,0 +1,121 @@
+"""Snippets: the best passage of a hit, with the words the query matched highlighted (pure).
+
+Highlighting works on the ORIGINAL text: each word of it is normalized exactly as the index
+normalizes (``brevefeed.text``) and compared with the query's stems, so « Agressions » is marked
+for the query ``agression`` while the printed text keeps its case, accents and elisions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from brevefeed.search.query import Node, positive_terms
+from brevefeed.text import stem, words
+
+# Words as the analysis tokenizer sees them (figures such as 23.051 stay whole).
+_WORD = re.compile(r"\w+(?:(?<=\d)[.,](?=\d)\w+)*", re.UNICODE)
+#: Characters of context kept before the first highlighted word of a passage.
+_LEAD = 50
+
+Segment = tuple[str, bool]
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Which words of a text the query found: stems, and prefixes of stems."""
+
+    stems: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+    def matches(self, word: str) -> bool:
+        for stemmed in _word_stems(word):
+            if stemmed in self.stems or any(stemmed.startswith(p) for p in self.prefixes):
+                return True
+        return False
+
+
+@lru_cache(maxsize=65_536)
+def _word_stems(word: str) -> tuple[str, ...]:
+    return tuple(stem(folded) for folded in words(word))
+
+
+def matcher_for(node: Node) -> Matcher:
+    """Words to mark: every positive term that searches text (author:/source: do not)."""
+    found: set[str] = set()
+    prefixes: list[str] = []
+    for term in positive_terms(node):
+        if term.field in ("author", "source"):
+            continue
+        if term.prefix:
+            found.update(term.stems[:-1])
+            prefixes.append(term.stems[-1])
+        else:
+            found.update(term.stems)
+    return Matcher(frozenset(found), tuple(prefixes))
+
+
+def spans(text: str, matcher: Matcher) -> list[tuple[int, int]]:
+    """(start, end) of every matched word of ``text``."""
+    return [m.span() for m in _WORD.finditer(text) if matcher.matches(m.group())]
+
+
+def _cut_start(text: str, start: int) -> int:
+    """Move ``start`` back to the beginning of the word it falls in."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return start
+
+
+def _cut_end(text: str, end: int) -> int:
+    """Move ``end`` back to the last space before it, unless that loses the whole passage."""
+    if end >= len(text):
+        return len(text)
+    space = text.rfind(" ", 0, end)
+    return space if space > 0 else end
+
+
+def snippet(text: str, matcher: Matcher, width: int = 200) -> list[Segment]:
+    """The ``width``-character passage of ``text`` holding the most distinct matched words.
+
+    Segments alternate plain and highlighted text; « … » marks a cut at either end. With no
+    match, the beginning of the text.
+    """
+    text = " ".join(text.split())
+    found = spans(text, matcher)
+    start = 0
+    if found:
+        best, best_distinct = 0, -1
+        for first, (anchor, _end) in enumerate(found):
+            limit = max(anchor - _LEAD, 0) + width
+            inside = {text[s:e].casefold() for s, e in found[first:] if e <= limit}
+            if len(inside) > best_distinct:
+                best, best_distinct = first, len(inside)
+        start = _cut_start(text, max(found[best][0] - _LEAD, 0))
+    end = _cut_end(text, start + width)
+    segments: list[Segment] = []
+    if start > 0:
+        segments.append(("…", False))
+    position = start
+    for s, e in found:
+        if s < start or e > end:
+            continue
+        if s > position:
+            segments.append((text[position:s], False))
+        segments.append((text[s:e], True))
+        position = e
+    if end > position:
+        segments.append((text[position:end], False))
+    if end < len(text):
+        segments.append(("…", False))
+    return segments
+
+
+def with_markers(segments: list[Segment]) -> str:
+    """Plain text with highlighted words in brackets: « les [agressions] [homophobes] »."""
+    return "".join(f"[{part}]" if marked else part for part, marked in segments)
+
+
+def plain(segments: list[Segment]) -> str:
+    return "".join(part for part, _marked in segments)

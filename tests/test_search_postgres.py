@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from brevefeed.search.postgres import compile_where, tsquery_text
+from brevefeed.search.query import Term, parse_query
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        (Term(("agress",)), "'agress'"),
+        (Term(("agress", "homophob")), "'agress' <-> 'homophob'"),
+        (Term(("darman",), prefix=True), "'darman':*"),
+        (Term(("forum",), "title"), "'forum':A"),
+        (Term(("justic",), "tag"), "'justic':C"),
+        (Term(("ferrand",), "author", prefix=True), "'ferrand':*A"),
+        (Term(("radio", "cot"), "source"), "'radio':B <-> 'cot':B"),
+    ],
+)
+def test_tsquery_text(term: Term, expected: str) -> None:
+    assert tsquery_text(term) == expected
+
+
+def test_where_clause_binds_every_term() -> None:
+    where, params = compile_where(parse_query("(a OR title:b) -author:c"))
+    assert where == (
+        "((s.document @@ to_tsquery('brevefeed_french', :q0)"
+        " OR s.document @@ to_tsquery('brevefeed_french', :q1))"
+        " AND NOT (s.fields @@ to_tsquery('brevefeed_french', :q2)))"
+    )
+    assert params == {"q0": "'a'", "q1": "'b':A", "q2": "'c':A"}
+
+
+def test_quotes_and_operators_never_reach_sql() -> None:
+    where, params = compile_where(parse_query("x'); DROP TABLE breves; -- & | !"))
+    assert "DROP" not in where and "'" not in where.replace("'brevefeed_french'", "")
+    assert all("'" not in value.replace("'", "", 0)[1:-1] for value in params.values())

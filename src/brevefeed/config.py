@@ -52,9 +52,29 @@ class ArchiveConfig:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    #: Folder the feeds are written to; relative to the config file's folder.
+    output: str = "public"
+    #: Public URL of that folder; required to publish (feeds must name their own URL).
+    base_url: str = ""
+    #: Brèves in each subscription feed (newest first).
+    items: int = 50
+    #: Brèves per RFC 5005 archive page.
+    archive_page_size: int = 100
+    #: Days a retracted brève's RFC 6721 tombstone stays in the Atom feeds.
+    tombstone_days: int = 30
+    #: WebSub hub to notify after a run that changed a feed ("" for none).
+    websub_hub: str = ""
+    #: Also write one set of feeds per tag / per section.
+    per_tag: bool = True
+    per_section: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     #: The file this configuration was read from (None for built-in defaults).
     path: Path | None = None
 
@@ -119,6 +139,19 @@ def _validate_site(site: SiteConfig, file: str) -> None:
         raise ConfigError(f"{file}: site.link must be an http(s) URL, got {site.link!r}")
 
 
+def _validate_publish(publish: PublishConfig, file: str) -> None:
+    for key in ("items", "archive_page_size"):
+        if getattr(publish, key) < 1:
+            raise ConfigError(f"{file}: publish.{key} must be at least 1")
+    if publish.tombstone_days < 0:
+        raise ConfigError(f"{file}: publish.tombstone_days must not be negative")
+    for key in ("base_url", "websub_hub"):
+        value = getattr(publish, key)
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ConfigError(f"{file}: publish.{key} must be an http(s) URL, got {value!r}")
+
+
 def _resolve_archive_url(url: str, folder: Path) -> str:
     """Make a relative SQLite path absolute against ``folder`` (the config file's folder)."""
     prefix, sep, rest = url.partition(":///")
@@ -147,6 +180,7 @@ def parse_config(text: str, path: Path) -> Config:
         built[key] = build_section(sections[key], table, key, file)
     config = Config(**built, path=path.resolve())
     _validate_site(config.site, file)
+    _validate_publish(config.publish, file)
     url = os.environ.get(DATABASE_URL_ENV) or config.archive.url
     archive = dataclasses.replace(
         config.archive, url=_resolve_archive_url(url, path.resolve().parent)

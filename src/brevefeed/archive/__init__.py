@@ -1,5 +1,6 @@
 """The archive: models, migrations, sessions, and the queries and edits other parts use."""
 
+from brevefeed.archive import changes as _changes  # noqa: F401 - registers the change stamp
 from brevefeed.archive.db import Archive, open_archive
 
 __all__ = ["Archive", "open_archive"]

@@ -9,6 +9,7 @@ import click
 
 from brevefeed import __version__
 from brevefeed.cli import admin, breves
+from brevefeed.cli import publish as publish_cmd
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -46,6 +47,7 @@ for command in (
     breves.export,
     admin.db,
     admin.init,
+    publish_cmd.publish,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,100 @@
+"""Files on disk: atomic replacement, and the lock that keeps two runs apart.
+
+A document is written to a temporary file in its own folder, flushed and fsynced, then renamed
+over the old one (``os.replace`` is atomic on POSIX within one file system), and the folder is
+fsynced so the rename itself survives a power cut. Killed at any instant, a run leaves each file
+either its old or its new version. A file whose bytes would not change is not touched at all,
+so its mtime — hence the web server's ETag and Last-Modified — stays the same.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from brevefeed.errors import BrevefeedError, ExitCode, LockedError
+
+LOCK_NAME = ".brevefeed-publish.lock"
+#: How often a waiting run retries the lock.
+LOCK_POLL_SECONDS = 0.1
+
+
+class PublishWriteError(BrevefeedError):
+    """A document could not be written; the file it would have replaced is intact."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+def _describe(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    return exc.strerror or str(exc)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def unchanged(path: Path, data: bytes) -> bool:
+    """True when ``path`` already holds exactly ``data`` (so nothing is written)."""
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically; raise PublishWriteError (old file intact)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
+
+
+@contextmanager
+def exclusive(folder: Path, wait: float) -> Iterator[None]:
+    """Hold ``folder/.brevefeed-publish.lock`` (flock) for the block; wait up to ``wait`` s.
+
+    ``flock`` is released by the kernel when the process dies, so a run killed with -9 never
+    leaves a stale lock behind.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise PublishWriteError(f"cannot use output folder {folder}: {_describe(exc)}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockedError(
+                        f"another publish holds {folder / LOCK_NAME}"
+                        + (f" (waited {wait:g} s)" if wait else " (use --wait SECONDS to wait)")
+                    ) from None
+                time.sleep(LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)

@@ -25,7 +25,12 @@ from brevefeed.publish import store
 from brevefeed.publish.build import Meta, build_atom, build_json, build_rss
 from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
-from brevefeed.publish.write import exclusive, unchanged, write_atomic
+from brevefeed.publish.write import (
+    exclusive,
+    remove_stale_temporaries,
+    unchanged,
+    write_atomic,
+)
 
 #: Bump when the shape of the output changes, so the next run rebuilds every document.
 FORMAT_VERSION = 1
@@ -186,6 +191,8 @@ def publish(
     out = output_folder(config)
     report = PublishReport(dry_run=dry_run)
     with exclusive(out, wait):
+        if not dry_run:
+            remove_stale_temporaries(out)
         try:
             with archive.session() as session:
                 store.hold_writers(session)

@@ -14,7 +14,7 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from brevefeed.errors import BrevefeedError, ExitCode, LockedError
@@ -66,8 +66,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
         _fsync_folder(path.parent)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files a killed run left behind (call only while holding the lock)."""
+    removed = 0
+    for tmp in folder.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 @contextmanager

@@ -48,7 +48,7 @@ class Breve(Base):
         Index("ix_breves_status_published_at", "status", "published_at"),
         # publish reads only what changed since its last run, and section feeds by section.
         Index("ix_breves_change_seq", "change_seq"),
-        Index("ix_breves_section", "section"),
+        Index("ix_breves_section_published_at", "section", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -203,3 +203,13 @@ class PublishState(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
     #: Hash of the settings the documents were built with; a change rebuilds everything.
     settings: Mapped[str] = mapped_column(String(64))
+
+
+class PublishedFolder(Base):
+    """The spellings behind one tag or section feed ("Santé", "santé" → ``tags/sante``), so
+    building it needs no scan of every tag in the archive."""
+
+    __tablename__ = "published_folders"
+
+    folder: Mapped[str] = mapped_column(String(300), primary_key=True)
+    names: Mapped[list[str]] = mapped_column(JSONList)

@@ -150,7 +150,9 @@ class _Builder:
         yield page_path(page, "atom"), build_atom(meta, entries, ())
 
 
-def _plan(session: Session, config: Config, now: datetime, out: Path) -> tuple[Plan, int, str]:
+def _plan(
+    session: Session, config: Config, now: datetime, out: Path
+) -> tuple[Plan, int, str, bool]:
     settings = Settings(
         page_size=config.publish.archive_page_size,
         per_tag=config.publish.per_tag,
@@ -171,9 +173,10 @@ def _plan(session: Session, config: Config, now: datetime, out: Path) -> tuple[P
     changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
     before = store.placements(session, [fact.id for fact in changed])
     plan = plan_changes(changed, before, store.page_cursor(session), settings)
+    store.remember_names(session, (fact for fact in changed if fact.status == "published"))
     if full:
         plan.feeds.add(MAIN)
-    return plan, top, fingerprint
+    return plan, top, fingerprint, full
 
 
 def publish(
@@ -191,12 +194,12 @@ def publish(
     out = output_folder(config)
     report = PublishReport(dry_run=dry_run)
     with exclusive(out, wait):
-        if not dry_run:
-            remove_stale_temporaries(out)
         try:
             with archive.session() as session:
                 store.hold_writers(session)
-                plan, top, fingerprint = _plan(session, config, now, out)
+                plan, top, fingerprint, full = _plan(session, config, now, out)
+                if full and not dry_run:
+                    remove_stale_temporaries(out)
                 # Recorded first (flushed, not committed) so the pages and tombstones read
                 # below reflect this run's placements.
                 store.save(session, plan.placements, top, fingerprint)

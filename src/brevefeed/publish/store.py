@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.models import Breve, BreveTag, PublishedBreve, PublishState
-from brevefeed.publish.plan import BreveFacts, PageCursor, Placement
-from brevefeed.text import slugify
+from brevefeed.archive.models import (
+    Breve,
+    BreveTag,
+    PublishedBreve,
+    PublishedFolder,
+    PublishState,
+)
+from brevefeed.publish.plan import BreveFacts, PageCursor, Placement, section_folder, tag_folder
+
+_T = TypeVar("_T")
 
 #: Ids per IN (...) list: well under every backend's bound-parameter limit.
 CHUNK = 500
@@ -45,7 +53,7 @@ class Tombstone:
     reason: str
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+def _chunks(ids: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
 
@@ -173,33 +181,70 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
     ]
 
 
-def _spellings(session: Session, column: object, slug: str) -> list[str]:
-    """Every spelling in the archive whose slug is ``slug`` ("Santé", "santé" → ``sante``)."""
-    values = session.scalars(select(column).distinct())  # type: ignore[call-overload]
-    return sorted(v for v in values if slugify(v) == slug)
+def remember_names(session: Session, facts: Iterable[BreveFacts]) -> None:
+    """Add the tag and section spellings of these brèves to their feed folders' names.
+
+    Names are only ever added: a spelling no brève uses any more costs one string and
+    matches nothing.
+    """
+    wanted: dict[str, set[str]] = {}
+    for fact in facts:
+        for tag in fact.tags:
+            wanted.setdefault(tag_folder(tag), set()).add(tag)
+        if fact.section:
+            wanted.setdefault(section_folder(fact.section), set()).add(fact.section)
+    folders = sorted(wanted)
+    known = {
+        row.folder: row
+        for chunk in _chunks(folders)
+        for row in session.scalars(select(PublishedFolder).where(PublishedFolder.folder.in_(chunk)))
+    }
+    for folder in folders:
+        row = known.get(folder)
+        if row is None:
+            session.add(PublishedFolder(folder=folder, names=sorted(wanted[folder])))
+        elif not wanted[folder] <= set(row.names):
+            row.names = sorted(wanted[folder] | set(row.names))
+    session.flush()
+
+
+def folder_names(session: Session, folder: str) -> list[str]:
+    row = session.get(PublishedFolder, folder)
+    return list(row.names) if row else []
 
 
 def folder_title(session: Session, folder: str) -> str:
     """The tag or section name as written (first spelling), for the feed's title."""
-    kind, _, slug = folder.partition("/")
-    column = BreveTag.tag if kind == "tags" else Breve.section
-    names = _spellings(session, column, slug)
-    return names[0] if names else slug
+    names = folder_names(session, folder)
+    return names[0] if names else folder.partition("/")[2]
 
 
 def latest_entries(session: Session, folder: str, limit: int) -> list[Entry]:
-    """The newest published brèves of a feed folder ("" = all)."""
-    query = select(Breve).where(Breve.status == "published")
-    kind, _, slug = folder.partition("/")
+    """The newest published brèves of a feed folder ("" = all).
+
+    Each query walks an index newest first and stops after ``limit`` matches: tags through a
+    correlated EXISTS on ``breve_tags``' primary key, sections one spelling at a time through
+    ``ix_breves_section_published_at`` (an IN list would make the database sort every match).
+    """
+    newest = (Breve.published_at.desc(), Breve.id.desc())
+    published = select(Breve).where(Breve.status == "published")
+    kind, _, _slug = folder.partition("/")
+    names = folder_names(session, folder) if kind else []
+    if kind == "sections":
+        found: list[Breve] = []
+        for name in names:
+            query = published.where(Breve.section == name).order_by(*newest).limit(limit)
+            found.extend(session.scalars(query))
+        found.sort(key=lambda b: (b.published_at, b.id), reverse=True)
+        return _entries(session, found[:limit])
+    query = published
     if kind == "tags":
-        spellings = _spellings(session, BreveTag.tag, slug)
         query = query.where(
-            Breve.id.in_(select(BreveTag.breve_id).where(BreveTag.tag.in_(spellings)))
+            select(BreveTag.breve_id)
+            .where(BreveTag.breve_id == Breve.id, BreveTag.tag.in_(names))
+            .exists()
         )
-    elif kind == "sections":
-        query = query.where(Breve.section.in_(_spellings(session, Breve.section, slug)))
-    query = query.order_by(Breve.published_at.desc(), Breve.id.desc()).limit(limit)
-    return _entries(session, list(session.scalars(query)))
+    return _entries(session, list(session.scalars(query.order_by(*newest).limit(limit))))
 
 
 def page_entries(session: Session, page: int) -> list[Entry]:
@@ -227,11 +272,3 @@ def tombstones(session: Session) -> dict[str, list[Tombstone]]:
         for folder in feeds:
             found.setdefault(folder, []).append(Tombstone(uid, when, reason or ""))
     return found
-
-
-def all_feed_folders(session: Session) -> set[str]:
-    """Every feed folder a placement names (for a full rebuild)."""
-    folders: set[str] = set()
-    for feeds in session.scalars(select(PublishedBreve.feeds)):
-        folders.update(feeds)
-    return folders

@@ -56,7 +56,9 @@ def unchanged(path: Path, data: bytes) -> bool:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically; raise PublishWriteError (old file intact)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A fixed name is safe under the lock, and a run killed mid-write leaves at most one
+    # stale temporary per document, overwritten by the next write of that document.
+    tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as out:
@@ -72,7 +74,10 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def remove_stale_temporaries(folder: Path) -> int:
-    """Delete temporary files a killed run left behind (call only while holding the lock)."""
+    """Delete temporary files a killed run left behind (call only while holding the lock).
+
+    It walks the whole output tree, so runs call it only when they rebuild everything anyway.
+    """
     removed = 0
     for tmp in folder.rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)

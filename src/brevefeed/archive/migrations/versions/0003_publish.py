@@ -1,4 +1,5 @@
-"""Publishing state: a change stamp on brèves, archive-page placements, the publisher's mark.
+"""Publishing state: a change stamp on brèves, archive-page placements, feed-folder names,
+the publisher's mark.
 
 Revision ID: 0003_publish
 Revises: 0002
@@ -22,7 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("breves") as batch:
         batch.add_column(sa.Column("change_seq", sa.Integer(), nullable=False, server_default="0"))
     op.create_index("ix_breves_change_seq", "breves", ["change_seq"])
-    op.create_index("ix_breves_section", "breves", ["section"])
+    op.create_index("ix_breves_section_published_at", "breves", ["section", "published_at"])
     op.create_table(
         "published_breves",
         sa.Column("breve_id", sa.Integer(), nullable=False),
@@ -40,6 +41,12 @@ def upgrade() -> None:
     op.create_index("ix_published_breves_page", "published_breves", ["page"])
     op.create_index("ix_published_breves_tombstone", "published_breves", ["tombstone"])
     op.create_table(
+        "published_folders",
+        sa.Column("folder", sa.String(300), nullable=False),
+        sa.Column("names", JSONList, nullable=False),
+        sa.PrimaryKeyConstraint("folder", name="pk_published_folders"),
+    )
+    op.create_table(
         "publish_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("last_seq", sa.Integer(), nullable=False),
@@ -50,10 +57,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("publish_state")
+    op.drop_table("published_folders")
     op.drop_index("ix_published_breves_tombstone", table_name="published_breves")
     op.drop_index("ix_published_breves_page", table_name="published_breves")
     op.drop_table("published_breves")
-    op.drop_index("ix_breves_section", table_name="breves")
+    op.drop_index("ix_breves_section_published_at", table_name="breves")
     op.drop_index("ix_breves_change_seq", table_name="breves")
     with op.batch_alter_table("breves") as batch:
         batch.drop_column("change_seq")

@@ -212,3 +212,12 @@ def test_same_input_same_bytes(fmt: str) -> None:
         return build_json(meta(), ENTRIES)
 
     assert build() == build()
+
+
+def test_a_retraction_dates_the_rss_feed_and_an_empty_one_has_no_date() -> None:
+    emptied = etree.fromstring(build_rss(meta(), [], [STONE]))
+    assert emptied.findtext("channel/lastBuildDate") == "Tue, 30 Apr 2024 09:00:00 +0000"
+    assert emptied.find("channel/item") is None
+    nothing = etree.fromstring(build_rss(meta(), [], []))
+    assert nothing.find("channel/lastBuildDate") is None
+    assert feedparser.parse(etree.tostring(nothing)).bozo is False

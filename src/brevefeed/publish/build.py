@@ -38,7 +38,8 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
 AT_NS = "http://purl.org/atompub/tombstones/1.0"
 GENERATOR_URI = "https://pypi.org/project/brevefeed/"
-#: ``updated`` of a document that holds nothing at all: a fixed instant, never the clock.
+#: Atom ``updated`` of a document that holds nothing at all (Atom requires one): a fixed
+#: instant, never the clock.
 EMPTY_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 FORMATS = ("rss", "atom", "json")
 
@@ -77,6 +78,7 @@ class _LinksExtension(BaseExtension):  # type: ignore[misc]
         self.links: list[tuple[str, str, str]] = []
         self.archive = False
         self.tombstones: Sequence[Tombstone] = ()
+        self.empty = False
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"fh": FH_NS} if self.archive else {}
@@ -93,7 +95,12 @@ class _LinksExtension(BaseExtension):  # type: ignore[misc]
             etree.SubElement(parent, f"{{{FH_NS}}}archive")
 
     def extend_rss(self, feed: Any) -> Any:
-        self._add(feed[0], f"{{{ATOM_NS}}}link")
+        channel = feed[0]
+        self._add(channel, f"{{{ATOM_NS}}}link")
+        if self.empty:
+            # Nothing to date it by: RSS lets us omit lastBuildDate rather than invent one.
+            for element in channel.findall("lastBuildDate"):
+                channel.remove(element)
         return feed
 
     def extend_atom(self, feed: Any) -> Any:
@@ -126,7 +133,10 @@ def _generator(
     fg.register_extension("brevefeed", _LinksExtension, atom=True, rss=True)
     ext: _LinksExtension = fg.brevefeed
     ext.archive = meta.archive
+    # Tombstones are shown in Atom only, but they date every format: a retraction changed
+    # the feed.
     ext.tombstones = tombstones if fmt == "atom" else ()
+    ext.empty = not entries and not tombstones
     ext.links.append(("self", meta.urls[fmt], _MIME[fmt]))
     for rel, href in sorted(meta.history.get(fmt, {}).items()):
         ext.links.append((rel, href, _MIME[fmt]))
@@ -163,8 +173,8 @@ def _generator(
     return fg
 
 
-def build_rss(meta: Meta, entries: Sequence[Entry]) -> bytes:
-    data: bytes = _generator(meta, entries, "rss", ()).rss_str(pretty=True)
+def build_rss(meta: Meta, entries: Sequence[Entry], tombstones: Sequence[Tombstone] = ()) -> bytes:
+    data: bytes = _generator(meta, entries, "rss", tombstones).rss_str(pretty=True)
     return data
 
 

@@ -128,7 +128,7 @@ class _Builder:
             }
         meta = self._meta(title, urls, history=history)
         entries = store.latest_entries(session, folder, self.config.publish.items)
-        yield feed_path(folder, "rss"), build_rss(meta, entries)
+        yield feed_path(folder, "rss"), build_rss(meta, entries, stones)
         yield feed_path(folder, "atom"), build_atom(meta, entries, stones)
         yield feed_path(folder, "json"), build_json(meta, entries)
 

@@ -25,6 +25,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from feedgen.ext.base import BaseExtension
@@ -67,7 +68,13 @@ def document_updated(entries: Sequence[Entry], tombstones: Sequence[Tombstone] =
 
 def absolute_html(entry: Entry, site_link: str) -> str:
     """The body with every relative URL resolved against the site (and sanitized again)."""
-    return sanitize_html(entry.html, base_url=site_link)
+    return _absolute(entry.html, site_link)
+
+
+# A document is built in two or three formats from the same entries: sanitize each body once.
+@lru_cache(maxsize=1024)
+def _absolute(html: str, site_link: str) -> str:
+    return sanitize_html(html, base_url=site_link)
 
 
 class _LinksExtension(BaseExtension):  # type: ignore[misc]

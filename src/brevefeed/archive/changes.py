@@ -6,17 +6,19 @@ one ``before_flush`` listener on all sessions gives every new or modified brève
 retraction included — ``max(change_seq) + 1``. The max walks ``ix_breves_change_seq``, so the
 cost is one index lookup per flush.
 
-Two writers never interleave on SQLite (every transaction is ``BEGIN IMMEDIATE``). On PostgreSQL
-two concurrent transactions may compute the same stamp; the publisher therefore takes a SHARE
-lock on ``breves`` while it reads, which waits for writers in flight to commit, so no stamp can
-appear below the mark it records.
+The publisher records the highest stamp it has read and later reads only stamps above it, so a
+stamp must never become visible *below* that mark. On SQLite that holds by construction: every
+transaction is ``BEGIN IMMEDIATE``, so writers and the publisher never overlap. On PostgreSQL a
+writer takes ``SHARE ROW EXCLUSIVE`` on ``breves`` before reading the max: writers queue behind
+one another (two can no longer compute the same stamp), and the publisher's ``SHARE`` lock
+waits for a writer in flight to commit and holds new ones off until it is done.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Breve, BreveTag
@@ -40,6 +42,8 @@ def _stamp_changes(session: Session, _context: Any, _instances: Any) -> None:
     touched = _touched(session)
     if not touched:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE breves IN SHARE ROW EXCLUSIVE MODE"))
     current = session.execute(select(func.coalesce(func.max(Breve.change_seq), 0))).scalar_one()
     for breve in touched:
         breve.change_seq = current + 1

@@ -27,6 +27,7 @@ from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
 from brevefeed.publish.write import (
     exclusive,
+    fsync_folder,
     remove_stale_temporaries,
     unchanged,
     write_atomic,
@@ -226,6 +227,7 @@ def _write_documents(
     builder = _Builder(config, base, plan.cursor.last)
     stones = store.tombstones(session)
     total = len(plan.feeds) + len(plan.pages)
+    folders: set[Path] = set()
     done = 0
     jobs: list[tuple[bool, Callable[[], Iterator[tuple[str, bytes]]]]] = [
         (True, partial(builder.feeds, session, folder, stones.get(folder, [])))
@@ -242,7 +244,10 @@ def _write_documents(
             if is_feed:
                 report.changed_urls.append(base + relative)
             if not report.dry_run:
-                write_atomic(path, data)
+                write_atomic(path, data, sync_folder=False)
+                folders.add(path.parent)
         done += 1
         if progress:
             progress(done, total)
+    for folder in sorted(folders):
+        fsync_folder(folder)

@@ -36,12 +36,17 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_folder(folder: Path) -> None:
+    """Make the renames done in ``folder`` durable (not needed for old-or-new, only for a
+    power cut not to bring back the old version)."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise PublishWriteError(f"cannot sync folder {folder}: {_describe(exc)}") from None
 
 
 def unchanged(path: Path, data: bytes) -> bool:
@@ -54,8 +59,12 @@ def unchanged(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically; raise PublishWriteError (old file intact)."""
+def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically; raise PublishWriteError (old file intact).
+
+    ``sync_folder=False`` leaves the folder's fsync to the caller, who may batch one per
+    folder for many files.
+    """
     # A fixed name is safe under the lock, and a run killed mid-write leaves at most one
     # stale temporary per document, overwritten by the next write of that document.
     tmp = path.with_name(f".{path.name}.tmp")
@@ -66,11 +75,12 @@ def write_atomic(path: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-        _fsync_folder(path.parent)
     except OSError as exc:
         with suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
+    if sync_folder:
+        fsync_folder(path.parent)
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -12,9 +12,11 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree
+from sqlalchemy import event
 
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import retract
+from brevefeed.archive.models import Breve
 from brevefeed.config import Config, PublishConfig, SiteConfig
 from brevefeed.errors import ConfigError, ExitCode, LockedError
 from brevefeed.importing import ImportContext, import_paths
@@ -336,3 +338,46 @@ def test_an_emptied_output_folder_is_rebuilt(archive: Archive, config: Config, o
         path.unlink()
     again = publish(archive, config, now=NOW)
     assert sorted(again.written) == sorted(p for p in first.written if p.endswith(".xml"))
+
+
+def test_cost_follows_what_changed_not_the_archive_size(archive: Archive, tmp_path: Path) -> None:
+    """Counted in brèves loaded from the archive (not in time): none when nothing changed, a
+    few feeds' and one page's worth after one new brève, however large the archive."""
+    config = make_config(tmp_path, items=5, archive_page_size=10, per_tag=False)
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    with archive.session() as session:
+        for i in range(120):
+            when = start + timedelta(hours=i)
+            session.add(
+                Breve(
+                    uid=f"tag:journal.example.org,2023:breves/b-{i}",
+                    slug=f"b-{i}",
+                    title=f"Brève {i}",
+                    section="Société",
+                    standfirst="",
+                    body="x",
+                    body_html="<p>x</p>",
+                    authors=[],
+                    sources=[],
+                    language="fr",
+                    status="published",
+                    published_at=when,
+                    updated_at=when,
+                )
+            )
+    loaded: list[int] = []
+
+    def count(target: Breve, _context: object) -> None:
+        loaded.append(target.id)
+
+    publish(archive, config, now=NOW)
+    event.listen(Breve, "load", count)
+    try:
+        assert publish(archive, config, now=NOW).written == []
+        assert loaded == []
+        load(archive, BREVES / "04-piscine.md")
+        assert publish(archive, config, now=NOW).written
+        # main feed (5) + section feed (5) + the open archive page (at most 10), nothing more
+        assert 0 < len(set(loaded)) <= 20
+    finally:
+        event.remove(Breve, "load", count)

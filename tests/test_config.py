@@ -9,6 +9,7 @@ from brevefeed.config import (
     CONFIG_ENV,
     DATABASE_URL_ENV,
     IngestConfig,
+    PublishConfig,
     SourceConfig,
     find_config_path,
     load_config,
@@ -159,3 +160,48 @@ url = "https://b.example/rss"
 def test_bad_ingest_config(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse_config(text, Path("c.toml"))
+
+
+def parse_publish(text: str) -> PublishConfig:
+    return parse_config(text, Path("config.toml")).publish
+
+
+def test_defaults() -> None:
+    publish = parse_publish("")
+    assert publish == PublishConfig(
+        output="public",
+        base_url="",
+        items=50,
+        archive_page_size=100,
+        tombstone_days=30,
+        websub_hub="",
+        per_tag=True,
+        per_section=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("items = 0", "publish.items must be at least 1"),
+        ("archive_page_size = -3", "publish.archive_page_size must be at least 1"),
+        ("tombstone_days = -1", "publish.tombstone_days must not be negative"),
+        ('base_url = "flux/"', "publish.base_url must be an http(s) URL"),
+        ('websub_hub = "ftp://hub.example.net/"', "publish.websub_hub must be an http(s) URL"),
+        ('items = "50"', "publish.items must be an integer"),
+        ("per_tag = 1", "publish.per_tag must be true or false"),
+        ("feeds = 3", "unknown key publish.feeds"),
+    ],
+)
+def test_bad_values_are_one_line_errors(line: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_publish(f"[publish]\n{line}\n")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", ["config.toml", "src/brevefeed/templates/config.toml"])
+def test_shipped_configs_document_every_publish_key(path: str) -> None:
+    text = (REPO / path).read_text(encoding="utf-8")
+    parse_config(text, REPO / path)
+    for key in PublishConfig.__dataclass_fields__:
+        assert f"\n{key} = " in text, key

@@ -107,12 +107,32 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    #: Folder the feeds are written to; relative to the config file's folder.
+    output: str = "public"
+    #: Public URL of that folder; required to publish (feeds must name their own URL).
+    base_url: str = ""
+    #: Brèves in each subscription feed (newest first).
+    items: int = 50
+    #: Brèves per RFC 5005 archive page.
+    archive_page_size: int = 100
+    #: Days a retracted brève's RFC 6721 tombstone stays in the Atom feeds.
+    tombstone_days: int = 30
+    #: WebSub hub to notify after a run that changed a feed ("" for none).
+    websub_hub: str = ""
+    #: Also write one set of feeds per tag / per section.
+    per_tag: bool = True
+    per_section: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     sources: tuple[SourceConfig, ...] = ()
     search: SearchConfig = field(default_factory=SearchConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     #: The file this configuration was read from (None for built-in defaults).
     path: Path | None = None
 
@@ -207,6 +227,19 @@ def _validate_ingest(config: Config, file: str) -> None:
             raise ConfigError(f"{file}: sources[{i}].interval must be at least 1 (minutes)")
 
 
+def _validate_publish(publish: PublishConfig, file: str) -> None:
+    for key in ("items", "archive_page_size"):
+        if getattr(publish, key) < 1:
+            raise ConfigError(f"{file}: publish.{key} must be at least 1")
+    if publish.tombstone_days < 0:
+        raise ConfigError(f"{file}: publish.tombstone_days must not be negative")
+    for key in ("base_url", "websub_hub"):
+        value = getattr(publish, key)
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ConfigError(f"{file}: publish.{key} must be an http(s) URL, got {value!r}")
+
+
 def _resolve_archive_url(url: str, folder: Path) -> str:
     """Make a relative SQLite path absolute against ``folder`` (the config file's folder)."""
     prefix, sep, rest = url.partition(":///")
@@ -248,6 +281,7 @@ def parse_config(text: str, path: Path) -> Config:
     for key, value in dataclasses.asdict(config.search).items():
         if value < 1:
             raise ConfigError(f"{file}: search.{key} must be at least 1, got {value}")
+    _validate_publish(config.publish, file)
     url = os.environ.get(DATABASE_URL_ENV) or config.archive.url
     archive = dataclasses.replace(
         config.archive, url=_resolve_archive_url(url, path.resolve().parent)

@@ -48,6 +48,9 @@ class Breve(Base):
         # `list` reads newest first, optionally by status: both walk an index, never the table.
         Index("ix_breves_published_at_id", "published_at", "id"),
         Index("ix_breves_status_published_at", "status", "published_at"),
+        # publish reads only what changed since its last run, and section feeds by section.
+        Index("ix_breves_change_seq", "change_seq"),
+        Index("ix_breves_section_published_at", "section", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -73,6 +76,8 @@ class Breve(Base):
     retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The file this brève was imported from, so another file cannot take its slug by accident.
     origin: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Raised by every mutation (see ``archive.changes``), so publish can find what changed.
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tag_rows: Mapped[list[BreveTag]] = relationship(
         back_populates="breve",
@@ -214,3 +219,41 @@ class Item(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     source: Mapped[Source] = relationship(back_populates="items")
+
+
+class PublishedBreve(Base):
+    """Where publish last put a brève: its archive page (kept for good) and its feeds."""
+
+    __tablename__ = "published_breves"
+
+    breve_id: Mapped[int] = mapped_column(
+        ForeignKey("breves.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The RFC 5005 archive page, assigned once when the brève is first published.
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    #: Feed folders ("" main, "tags/<slug>", "sections/<slug>") it is in, or left a tombstone in.
+    feeds: Mapped[list[str]] = mapped_column(JSONList)
+    #: True while the brève is retracted and its RFC 6721 tombstone is still shown.
+    tombstone: Mapped[bool] = mapped_column(default=False, index=True)
+
+
+class PublishState(Base):
+    """One row: how far publish has read the change stream, and with which settings."""
+
+    __tablename__ = "publish_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The highest ``breves.change_seq`` already published.
+    last_seq: Mapped[int] = mapped_column(Integer)
+    #: Hash of the settings the documents were built with; a change rebuilds everything.
+    settings: Mapped[str] = mapped_column(String(64))
+
+
+class PublishedFolder(Base):
+    """The spellings behind one tag or section feed ("Santé", "santé" → ``tags/sante``), so
+    building it needs no scan of every tag in the archive."""
+
+    __tablename__ = "published_folders"
+
+    folder: Mapped[str] = mapped_column(String(300), primary_key=True)
+    names: Mapped[list[str]] = mapped_column(JSONList)

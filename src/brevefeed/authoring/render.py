@@ -61,13 +61,18 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def sanitize_html(html: str) -> str:
-    """Drop scripts, styles, event handlers and javascript: URLs; keep ordinary markup."""
+def sanitize_html(html: str, *, base_url: str | None = None) -> str:
+    """Drop scripts, styles, event handlers and javascript: URLs; keep ordinary markup.
+
+    With ``base_url``, relative ``href``/``src`` URLs are resolved against it (feeds are read
+    far from the site, where a relative link would point nowhere).
+    """
     cleaned: str = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
+        url_relative=("rewrite_with_base", base_url) if base_url else None,
     )
     return cleaned
 

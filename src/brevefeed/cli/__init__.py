@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
 from brevefeed.cli import admin, breves, ingest, search
+from brevefeed.cli import publish as publish_cmd
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -56,6 +57,7 @@ for command in (
     admin.init,
     ingest.ingest,
     ingest.sources,
+    publish_cmd.publish,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,49 @@
+"""A monotonic change stamp on brèves, raised by every mutation.
+
+Publishing must find what changed since its last run without reading the whole archive. Instead
+of asking every writer (``breves.py``, ``exchange.py``, and whatever comes later) to remember,
+one ``before_flush`` listener on all sessions gives every new or modified brève — tags and
+retraction included — ``max(change_seq) + 1``. The max walks ``ix_breves_change_seq``, so the
+cost is one index lookup per flush.
+
+The publisher records the highest stamp it has read and later reads only stamps above it, so a
+stamp must never become visible *below* that mark. On SQLite that holds by construction: every
+transaction is ``BEGIN IMMEDIATE``, so writers and the publisher never overlap. On PostgreSQL a
+writer takes ``SHARE ROW EXCLUSIVE`` on ``breves`` before reading the max: writers queue behind
+one another (two can no longer compute the same stamp), and the publisher's ``SHARE`` lock
+waits for a writer in flight to commit and holds new ones off until it is done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
+
+from brevefeed.archive.models import Breve, BreveTag
+
+
+def _touched(session: Session) -> set[Breve]:
+    breves: set[Breve] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Breve) and obj not in session.deleted:
+            if obj in session.new or session.is_modified(obj):
+                breves.add(obj)
+        elif (
+            isinstance(obj, BreveTag) and obj.breve is not None and obj.breve not in session.deleted
+        ):
+            breves.add(obj.breve)
+    return breves
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_changes(session: Session, _context: Any, _instances: Any) -> None:
+    touched = _touched(session)
+    if not touched:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE breves IN SHARE ROW EXCLUSIVE MODE"))
+    current = session.execute(select(func.coalesce(func.max(Breve.change_seq), 0))).scalar_one()
+    for breve in touched:
+        breve.change_seq = current + 1

@@ -1,0 +1,220 @@
+"""Documents → bytes: RSS 2.0 and Atom through feedgen (plus a small extension), JSON Feed 1.1
+through ``json``.
+
+feedgen is a well-kept generator but its defaults are wrong for a feed polled for years, so
+every one of them is overridden here, on purpose:
+
+* it stamps ``updated``/``lastBuildDate`` with the clock: we always set them, from the newest
+  ``updated`` of what the document holds (tombstones included), so a rebuild of unchanged data
+  gives the same bytes;
+* RSS ``<channel><link>`` is the *last* link given to ``link()``: we give it only the site
+  (``rel="alternate"``); self, hub and archive links are written by ``_LinksExtension`` as
+  ``atom:link`` elements, so the feed URL can never land in ``<link>``;
+* ``type="CDATA"`` is not an Atom content type: content is passed as ``type="html"`` (escaped);
+* an RSS ``<author>`` must be an e-mail address, so feedgen drops name-only authors: names go in
+  ``dc:creator`` (one per author) instead, and ``author/name`` in Atom;
+* it cannot write RFC 5005 ``fh:archive`` nor RFC 6721 ``at:deleted-entry``: the extension does.
+
+The generator element carries no version number, so upgrading brevefeed does not by itself
+change every archive page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from feedgen.ext.base import BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from brevefeed.authoring.render import sanitize_html
+from brevefeed.publish.store import Entry, Tombstone
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FH_NS = "http://purl.org/syndication/history/1.0"
+AT_NS = "http://purl.org/atompub/tombstones/1.0"
+GENERATOR_URI = "https://pypi.org/project/brevefeed/"
+#: Atom ``updated`` of a document that holds nothing at all (Atom requires one): a fixed
+#: instant, never the clock.
+EMPTY_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+FORMATS = ("rss", "atom", "json")
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Everything about one document except its entries. URLs are keyed by format."""
+
+    title: str
+    description: str
+    site_link: str
+    language: str
+    default_author: str
+    urls: dict[str, str]
+    #: RFC 5005 links (``current``, ``prev-archive``, ``next-archive``) by format.
+    history: dict[str, dict[str, str]] = field(default_factory=dict)
+    archive: bool = False
+    hub: str = ""
+
+
+def document_updated(entries: Sequence[Entry], tombstones: Sequence[Tombstone] = ()) -> datetime:
+    times = [e.updated for e in entries] + [t.when for t in tombstones]
+    return max(times, default=EMPTY_UPDATED)
+
+
+def absolute_html(entry: Entry, site_link: str) -> str:
+    """The body with every relative URL resolved against the site (and sanitized again)."""
+    return _absolute(entry.html, site_link)
+
+
+# A document is built in two or three formats from the same entries: sanitize each body once.
+@lru_cache(maxsize=1024)
+def _absolute(html: str, site_link: str) -> str:
+    return sanitize_html(html, base_url=site_link)
+
+
+class _LinksExtension(BaseExtension):  # type: ignore[misc]
+    """Feed-level elements feedgen cannot write: atom:link self/hub/history, fh:archive,
+    at:deleted-entry (Atom only)."""
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str, str]] = []
+        self.archive = False
+        self.tombstones: Sequence[Tombstone] = ()
+        self.empty = False
+
+    def extend_ns(self) -> dict[str, str]:
+        namespaces = {"fh": FH_NS} if self.archive else {}
+        if self.tombstones:
+            namespaces["at"] = AT_NS
+        return namespaces
+
+    def _add(self, parent: Any, link_tag: str) -> None:
+        for rel, href, mime in self.links:
+            link = etree.SubElement(parent, link_tag, href=href, rel=rel)
+            if mime:
+                link.set("type", mime)
+        if self.archive:
+            etree.SubElement(parent, f"{{{FH_NS}}}archive")
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed[0]
+        self._add(channel, f"{{{ATOM_NS}}}link")
+        if self.empty:
+            # Nothing to date it by: RSS lets us omit lastBuildDate rather than invent one.
+            for element in channel.findall("lastBuildDate"):
+                channel.remove(element)
+        return feed
+
+    def extend_atom(self, feed: Any) -> Any:
+        # feedgen builds Atom elements without a namespace and declares the default one on
+        # the root, so a plain "link" is what serializes as atom:link here.
+        self._add(feed, "link")
+        for stone in self.tombstones:
+            deleted = etree.SubElement(
+                feed, f"{{{AT_NS}}}deleted-entry", ref=stone.uid, when=rfc3339(stone.when)
+            )
+            if stone.reason:
+                comment = etree.SubElement(deleted, f"{{{AT_NS}}}comment")
+                comment.text = stone.reason
+        return feed
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_MIME = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+
+def _generator(
+    meta: Meta, entries: Sequence[Entry], fmt: str, tombstones: Sequence[Tombstone]
+) -> FeedGenerator:
+    fg = FeedGenerator()
+    if fmt == "rss":
+        fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("brevefeed", _LinksExtension, atom=True, rss=True)
+    ext: _LinksExtension = fg.brevefeed
+    ext.archive = meta.archive
+    # Tombstones are shown in Atom only, but they date every format: a retraction changed
+    # the feed.
+    ext.tombstones = tombstones if fmt == "atom" else ()
+    ext.empty = not entries and not tombstones
+    ext.links.append(("self", meta.urls[fmt], _MIME[fmt]))
+    for rel, href in sorted(meta.history.get(fmt, {}).items()):
+        ext.links.append((rel, href, _MIME[fmt]))
+    if meta.hub:
+        ext.links.append(("hub", meta.hub, ""))
+    fg.id(meta.urls["atom"])
+    fg.title(meta.title)
+    fg.description(meta.description or meta.title)
+    # The only link feedgen sees: it becomes RSS <channel><link> and Atom rel="alternate".
+    fg.link(href=meta.site_link, rel="alternate")
+    fg.language(meta.language)
+    fg.generator("brevefeed", uri=GENERATOR_URI)
+    fg.updated(document_updated(entries, tombstones))
+    for entry in entries:
+        fe = fg.add_entry(order="append")
+        fe.id(entry.uid)
+        fe.guid(entry.uid, permalink=False)
+        fe.title(entry.title)
+        fe.published(entry.published)
+        fe.updated(entry.updated)
+        for name in entry.authors or (meta.default_author,):
+            fe.author(name=name)
+            if fmt == "rss":
+                fe.dc.dc_creator(name)
+        if fmt == "rss":
+            # description is required beside content:encoded; a brève without a standfirst
+            # is summed up by its title.
+            fe.description(entry.standfirst or entry.title)
+        elif entry.standfirst:
+            fe.summary(entry.standfirst, type="text")
+        fe.content(absolute_html(entry, meta.site_link), type="html")
+        if entry.tags:
+            fe.category([{"term": tag} for tag in entry.tags])
+    return fg
+
+
+def build_rss(meta: Meta, entries: Sequence[Entry], tombstones: Sequence[Tombstone] = ()) -> bytes:
+    data: bytes = _generator(meta, entries, "rss", tombstones).rss_str(pretty=True)
+    return data
+
+
+def build_atom(meta: Meta, entries: Sequence[Entry], tombstones: Sequence[Tombstone]) -> bytes:
+    data: bytes = _generator(meta, entries, "atom", tombstones).atom_str(pretty=True)
+    return data
+
+
+def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
+    """JSON Feed 1.1 (no archive or tombstone notion exists in it: subscription feeds only)."""
+    feed: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": meta.title,
+        "home_page_url": meta.site_link,
+        "feed_url": meta.urls["json"],
+    }
+    if meta.description:
+        feed["description"] = meta.description
+    feed["language"] = meta.language
+    if meta.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]
+    feed["items"] = [
+        {
+            "id": entry.uid,
+            "title": entry.title,
+            "content_html": absolute_html(entry, meta.site_link),
+            **({"summary": entry.standfirst} if entry.standfirst else {}),
+            "date_published": rfc3339(entry.published),
+            "date_modified": rfc3339(entry.updated),
+            "authors": [{"name": n} for n in entry.authors or (meta.default_author,)],
+            **({"tags": list(entry.tags)} if entry.tags else {}),
+            "language": entry.language,
+        }
+        for entry in entries
+    ]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

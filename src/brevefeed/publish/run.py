@@ -1,0 +1,253 @@
+"""One publish run: lock, read what changed, plan, build, write, record, notify.
+
+The order matters for crash safety. Files are written *before* the archive records the run
+(placements and the change mark are committed last): a run killed halfway leaves the mark where
+it was, so the next run redoes the same plan — the same inputs give the same pages and the same
+bytes, and files already written are found unchanged and left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from brevefeed.archive import Archive
+from brevefeed.config import Config
+from brevefeed.errors import ConfigError
+from brevefeed.publish import store
+from brevefeed.publish.build import Meta, build_atom, build_json, build_rss
+from brevefeed.publish.notify import ping_hub
+from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
+from brevefeed.publish.write import (
+    exclusive,
+    fsync_folder,
+    remove_stale_temporaries,
+    unchanged,
+    write_atomic,
+)
+
+#: Bump when the shape of the output changes, so the next run rebuilds every document.
+FORMAT_VERSION = 1
+FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+ARCHIVE_FOLDER = "archives"
+
+Notifier = Callable[[str, list[str]], list[str]]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PublishReport:
+    #: Output-relative paths written (or, in a dry run, that would be).
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    dry_run: bool = False
+    #: Subscription feed URLs whose content changed (sent to the WebSub hub).
+    changed_urls: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        verb = "would be written" if self.dry_run else "written"
+        return f"publish: {len(self.written)} {verb}, {self.unchanged} unchanged"
+
+
+class _DryRun(Exception):
+    """Raised inside the session to roll back everything a dry run recorded."""
+
+
+def base_url(config: Config) -> str:
+    url = config.publish.base_url
+    if not url:
+        raise ConfigError(
+            f"{config.path or 'config.toml'}: publish.base_url is not set"
+            " (the public URL of the output folder, e.g. https://example.org/flux/)"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def output_folder(config: Config) -> Path:
+    return config.folder / config.publish.output
+
+
+def settings_fingerprint(config: Config) -> str:
+    """What, besides the brèves, the documents are built from: a change rebuilds them all."""
+    described = {
+        "format": FORMAT_VERSION,
+        "site": asdict(config.site),
+        "publish": {k: v for k, v in asdict(config.publish).items() if k != "output"},
+    }
+    raw = json.dumps(described, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def feed_path(folder: str, fmt: str) -> str:
+    return f"{folder}/{FEED_FILES[fmt]}" if folder else FEED_FILES[fmt]
+
+
+def page_path(page: int, fmt: str) -> str:
+    return f"{ARCHIVE_FOLDER}/{fmt}-{page}.xml"
+
+
+@dataclass(frozen=True)
+class _Builder:
+    config: Config
+    base: str
+    last_page: int
+
+    def _meta(self, title: str, urls: dict[str, str], **extra: object) -> Meta:
+        site = self.config.site
+        return Meta(
+            title=title,
+            description=site.description,
+            site_link=site.link,
+            language=site.language,
+            default_author=site.author,
+            urls=urls,
+            hub=self.config.publish.websub_hub,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def feeds(
+        self, session: Session, folder: str, stones: list[store.Tombstone]
+    ) -> Iterator[tuple[str, bytes]]:
+        site = self.config.site
+        title = site.title
+        if folder != MAIN:
+            title = f"{site.title} — {store.folder_title(session, folder)}"
+        urls = {fmt: self.base + feed_path(folder, fmt) for fmt in FEED_FILES}
+        history: dict[str, dict[str, str]] = {}
+        if folder == MAIN and self.last_page:
+            history = {
+                fmt: {"prev-archive": self.base + page_path(self.last_page, fmt)}
+                for fmt in ("rss", "atom")
+            }
+        meta = self._meta(title, urls, history=history)
+        entries = store.latest_entries(session, folder, self.config.publish.items)
+        yield feed_path(folder, "rss"), build_rss(meta, entries, stones)
+        yield feed_path(folder, "atom"), build_atom(meta, entries, stones)
+        yield feed_path(folder, "json"), build_json(meta, entries)
+
+    def page(self, session: Session, page: int) -> Iterator[tuple[str, bytes]]:
+        urls = {fmt: self.base + page_path(page, fmt) for fmt in ("rss", "atom")}
+        urls["json"] = self.base + feed_path(MAIN, "json")
+        history: dict[str, dict[str, str]] = {}
+        for fmt in ("rss", "atom"):
+            links = {"current": self.base + feed_path(MAIN, fmt)}
+            if page > 1:
+                links["prev-archive"] = self.base + page_path(page - 1, fmt)
+            if page < self.last_page:
+                links["next-archive"] = self.base + page_path(page + 1, fmt)
+            history[fmt] = links
+        title = f"{self.config.site.title} — archives, page {page}"
+        meta = self._meta(title, urls, history=history, archive=True)
+        entries = store.page_entries(session, page)
+        yield page_path(page, "rss"), build_rss(meta, entries)
+        yield page_path(page, "atom"), build_atom(meta, entries, ())
+
+
+def _plan(
+    session: Session, config: Config, now: datetime, out: Path
+) -> tuple[Plan, int, str, bool]:
+    settings = Settings(
+        page_size=config.publish.archive_page_size,
+        per_tag=config.publish.per_tag,
+        per_section=config.publish.per_section,
+        tombstone_cutoff=now - timedelta(days=config.publish.tombstone_days),
+    )
+    fingerprint = settings_fingerprint(config)
+    state = store.read_state(session)
+    top = store.max_seq(session)
+    # A first run, new settings, or an output folder emptied by hand: rebuild everything
+    # (placements are kept, so archive pages keep their brèves).
+    full = (
+        state is None
+        or state.settings != fingerprint
+        or not (out / feed_path(MAIN, "atom")).exists()
+    )
+    after = -1 if full or state is None else state.last_seq
+    changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
+    before = store.placements(session, [fact.id for fact in changed])
+    plan = plan_changes(changed, before, store.page_cursor(session), settings)
+    store.remember_names(session, (fact for fact in changed if fact.status == "published"))
+    if full:
+        plan.feeds.add(MAIN)
+    return plan, top, fingerprint, full
+
+
+def publish(
+    archive: Archive,
+    config: Config,
+    *,
+    now: datetime,
+    wait: float = 0,
+    dry_run: bool = False,
+    notify: Notifier = ping_hub,
+    progress: Progress | None = None,
+) -> PublishReport:
+    """Bring the output folder up to date with the archive; see the module docstring."""
+    base = base_url(config)
+    out = output_folder(config)
+    report = PublishReport(dry_run=dry_run)
+    with exclusive(out, wait):
+        try:
+            with archive.session() as session:
+                store.hold_writers(session)
+                plan, top, fingerprint, full = _plan(session, config, now, out)
+                if full and not dry_run:
+                    remove_stale_temporaries(out)
+                # Recorded first (flushed, not committed) so the pages and tombstones read
+                # below reflect this run's placements.
+                store.save(session, plan.placements, top, fingerprint)
+                _write_documents(session, config, base, out, plan, report, progress)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            return report
+    hub = config.publish.websub_hub
+    if hub and report.changed_urls:
+        report.warnings.extend(notify(hub, report.changed_urls))
+    return report
+
+
+def _write_documents(
+    session: Session,
+    config: Config,
+    base: str,
+    out: Path,
+    plan: Plan,
+    report: PublishReport,
+    progress: Progress | None,
+) -> None:
+    builder = _Builder(config, base, plan.cursor.last)
+    stones = store.tombstones(session)
+    total = len(plan.feeds) + len(plan.pages)
+    folders: set[Path] = set()
+    done = 0
+    jobs: list[tuple[bool, Callable[[], Iterator[tuple[str, bytes]]]]] = [
+        (True, partial(builder.feeds, session, folder, stones.get(folder, [])))
+        for folder in sorted(plan.feeds)
+    ]
+    jobs += [(False, partial(builder.page, session, page)) for page in sorted(plan.pages)]
+    for is_feed, job in jobs:
+        for relative, data in job():
+            path = out / relative
+            if unchanged(path, data):
+                report.unchanged += 1
+                continue
+            report.written.append(relative)
+            if is_feed:
+                report.changed_urls.append(base + relative)
+            if not report.dry_run:
+                write_atomic(path, data, sync_folder=False)
+                folders.add(path.parent)
+        done += 1
+        if progress:
+            progress(done, total)
+    for folder in sorted(folders):
+        fsync_folder(folder)

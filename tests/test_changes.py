@@ -1,0 +1,77 @@
+"""The change stamp every mutation raises (what publish reads instead of the whole archive)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from brevefeed.archive import Archive
+from brevefeed.archive.breves import retract, save_draft
+from brevefeed.archive.exchange import breve_record, restore_breve
+from brevefeed.archive.models import Breve
+from brevefeed.authoring import BreveDraft
+
+NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+
+def draft(**fields: object) -> BreveDraft:
+    values: dict[str, object] = {
+        "title": "Le marché déménage",
+        "slug": "le-marche-demenage",
+        "body": "Trente-deux étals.",
+        "tags": ("commerce",),
+        "published": NOW,
+    }
+    values.update(fields)
+    return BreveDraft(**values)  # type: ignore[arg-type]
+
+
+def save(archive: Archive, value: BreveDraft) -> None:
+    with archive.session() as session:
+        save_draft(
+            session,
+            value,
+            host="journal.example.org",
+            tz=UTC,
+            default_language="fr",
+            default_date=NOW,
+            editor="test",
+            now=NOW,
+        )
+
+
+def seqs(archive: Archive) -> dict[str, int]:
+    with archive.session() as session:
+        rows = session.execute(select(Breve.slug, Breve.change_seq))
+        return {slug: seq for slug, seq in rows}
+
+
+def test_every_mutation_raises_the_stamp(archive: Archive) -> None:
+    """Each mutation puts its brève above every stamp seen before; no change, no stamp.
+
+    (The exact numbers are not the contract: one edit may flush more than once.)
+    """
+    save(archive, draft())
+    first = seqs(archive)
+    assert first["le-marche-demenage"] >= 1
+    save(archive, draft(slug="autre", title="Autre brève"))
+    second = seqs(archive)
+    assert second["autre"] > second["le-marche-demenage"] == first["le-marche-demenage"]
+    save(archive, draft())  # unchanged: no new stamp
+    assert seqs(archive) == second
+    save(archive, draft(tags=("commerce", "santé")))  # a tag alone is a change
+    third = seqs(archive)
+    assert third["le-marche-demenage"] > max(second.values())
+    assert third["autre"] == second["autre"]
+    with archive.session() as session:
+        retract(session, "autre", reason="Doublon", editor="test", now=NOW)
+    fourth = seqs(archive)
+    assert fourth["autre"] > max(third.values())
+    with archive.session() as session:
+        breve = session.scalars(select(Breve).where(Breve.slug == "autre")).one()
+        record = breve_record(breve)
+    record.update(id=record["id"] + "-copie", slug="autre-copie", revisions=[])
+    with archive.session() as session:
+        assert restore_breve(session, record) == "created"
+    assert seqs(archive)["autre-copie"] > max(fourth.values())

@@ -1,0 +1,383 @@
+"""Publish runs against a real archive (SQLite and PostgreSQL): what is written, what is not,
+the RFC 5005 walk, RFC 6721 tombstones, and failures that leave the previous files intact."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+from sqlalchemy import event
+
+from brevefeed.archive import Archive
+from brevefeed.archive.breves import retract
+from brevefeed.archive.models import Breve
+from brevefeed.config import Config, PublishConfig, SiteConfig
+from brevefeed.errors import ConfigError, ExitCode, LockedError
+from brevefeed.importing import ImportContext, import_paths
+from brevefeed.publish import publish
+from brevefeed.publish import write as write_module
+from brevefeed.publish.write import PublishWriteError, exclusive
+from conftest import FIXTURES
+from feedcheck import NS, jing_validate, rss_rule_failures, schematron_failures
+
+SITE = SiteConfig(title="Le Journal", link="https://journal.example.org/", timezone="UTC")
+BASE = "https://journal.example.org/flux/"
+NOW = datetime(2024, 5, 10, 12, tzinfo=UTC)
+BREVES = FIXTURES / "publish"
+
+
+def make_config(tmp_path: Path, **publish_keys: object) -> Config:
+    keys: dict[str, object] = {"base_url": BASE, "archive_page_size": 2}
+    keys.update(publish_keys)
+    return Config(
+        site=SITE,
+        publish=PublishConfig(**keys),  # type: ignore[arg-type]
+        path=tmp_path / "config.toml",
+    )
+
+
+def load(archive: Archive, *paths: Path, now: datetime = NOW) -> None:
+    context = ImportContext(site=SITE, editor="test", now=now)
+    summary = import_paths(archive, list(paths), context)
+    assert summary.failed == 0, summary.errors
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def ids(data: bytes) -> list[str]:
+    return [entry.id for entry in feedparser.parse(data).entries]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "public"
+
+
+def test_first_run_writes_every_document_valid(archive: Archive, config: Config, out: Path) -> None:
+    load(archive, BREVES)
+    report = publish(archive, config, now=NOW)
+    written = set(report.written)
+    assert {"feed.xml", "atom.xml", "feed.json"} <= written
+    assert {"archives/atom-1.xml", "archives/rss-1.xml", "archives/atom-2.xml"} <= written
+    assert {"tags/sante/atom.xml", "sections/societe/feed.json", "tags/velo/feed.xml"} <= written
+    assert report.unchanged == 0
+    main = feedparser.parse((out / "atom.xml").read_bytes())
+    assert [e.title for e in main.entries] == [
+        "Piscine municipale : réouverture le 2 mai",
+        "Le marché du samedi déménage place de l’Église",
+        "Piste cyclable du quai : les travaux reportés à l’automne",
+        "Cantines : la commune passe au bio à 60 %",
+    ]
+    # "Santé" and "santé" are one tag feed.
+    sante = feedparser.parse((out / "tags/sante/feed.xml").read_bytes())
+    assert sante.feed.title == "Le Journal — Santé"
+    assert len(sante.entries) == 2
+    cantine = main.entries[-1]
+    assert cantine.author == "Sophie Lambert"
+    assert 'href="https://journal.example.org/cantine/menus"' in cantine.content[0].value
+    assert 'src="https://journal.example.org/images/refectoire.jpg"' in cantine.content[0].value
+    atoms = sorted(out.rglob("atom*.xml"))
+    for path in atoms:
+        assert schematron_failures(path.read_bytes()) == [], path
+    for path in out.rglob("feed.xml"):
+        self_url = BASE + str(path.relative_to(out))
+        assert rss_rule_failures(path.read_bytes(), SITE.link, self_url) == [], path
+    jing_validate(atoms)
+
+
+def test_rerun_with_no_change_touches_nothing(archive: Archive, config: Config, out: Path) -> None:
+    load(archive, BREVES)
+    publish(archive, config, now=NOW)
+    before = snapshot(out)
+    report = publish(archive, config, now=NOW + timedelta(hours=5))
+    assert report.written == [] and report.unchanged == 0
+    assert snapshot(out) == before
+
+
+def test_one_new_brève_rewrites_only_its_documents(
+    archive: Archive, config: Config, out: Path, tmp_path: Path
+) -> None:
+    load(archive, *sorted(BREVES.glob("0[123]-*.md")))
+    publish(archive, config, now=NOW)
+    before = snapshot(out)
+    load(archive, BREVES / "04-piscine.md")
+    report = publish(archive, config, now=NOW)
+    assert sorted(report.written) == sorted(
+        [
+            "feed.xml",
+            "atom.xml",
+            "feed.json",
+            "sections/sports/feed.xml",
+            "sections/sports/atom.xml",
+            "sections/sports/feed.json",
+            "tags/sport/feed.xml",
+            "tags/sport/atom.xml",
+            "tags/sport/feed.json",
+            "archives/rss-2.xml",
+            "archives/atom-2.xml",
+        ]
+    )
+    after = snapshot(out)
+    for path, (data, mtime) in before.items():
+        if path not in report.written:
+            assert after[path] == (data, mtime), path
+    # The full page 1 did not change at all.
+    assert after["archives/atom-1.xml"] == before["archives/atom-1.xml"]
+
+
+def walk(out: Path) -> list[list[str]]:
+    """Follow prev-archive from atom.xml like a client; the ids of each archive page."""
+    pages = []
+    doc = etree.parse(str(out / "atom.xml")).getroot()
+    seen: set[str] = set()
+    while True:
+        prev = doc.xpath("atom:link[@rel='prev-archive']/@href", namespaces=NS)
+        if not prev:
+            return pages
+        (href,) = prev
+        assert href not in seen and href.startswith(BASE)
+        seen.add(href)
+        data = (out / href.removeprefix(BASE)).read_bytes()
+        doc = etree.fromstring(data)
+        assert doc.xpath("count(fh:archive)", namespaces=NS) == 1
+        assert doc.xpath("atom:link[@rel='current']/@href", namespaces=NS) == [BASE + "atom.xml"]
+        pages.append(ids(data))
+
+
+def test_rfc5005_walk_sees_every_brève_once_and_pages_stay_put(
+    archive: Archive, tmp_path: Path, out: Path
+) -> None:
+    config = make_config(tmp_path, items=2)
+    load(archive, BREVES)
+    publish(archive, config, now=NOW)
+    pages = walk(out)
+    assert [len(p) for p in pages] == [2, 2]
+    everything = [uid for page in pages for uid in page]
+    assert len(everything) == len(set(everything)) == 4
+    assert set(ids((out / "atom.xml").read_bytes())) <= set(everything)
+    # Newest page first in the walk; each page oldest first.
+    assert pages[1][0].endswith("cantines-la-commune-passe-au-bio-a-60")
+    # A brève dated before all others arrives: it goes on a new page, older pages stay.
+    page1 = (out / "archives/atom-1.xml").read_bytes()
+    backdated = tmp_path / "ancienne.md"
+    backdated.write_text(
+        '+++\ntitle = "Archives : la mairie numérise ses registres"\n'
+        "date = 2023-01-05T10:00:00+01:00\n+++\nUn siècle d’état civil en ligne.\n",
+        encoding="utf-8",
+    )
+    load(archive, backdated)
+    publish(archive, config, now=NOW)
+    assert (out / "archives/atom-1.xml").read_bytes() == page1
+    pages = walk(out)
+    assert [len(p) for p in pages] == [1, 2, 2]
+    assert len({uid for page in pages for uid in page}) == 5
+
+
+def test_retraction_leaves_everything_and_tombstones_the_atom_feeds(
+    archive: Archive, config: Config, out: Path
+) -> None:
+    load(archive, BREVES)
+    publish(archive, config, now=NOW)
+    page2 = (out / "archives/atom-2.xml").read_bytes()
+    retracted_at = NOW + timedelta(hours=1)
+    with archive.session() as session:
+        breve = retract(
+            session,
+            "piste-cyclable-du-quai-les-travaux-reportes-a-l-automne",
+            reason="Date des travaux erronée",
+            editor="test",
+            now=retracted_at,
+        )
+        uid = breve.uid
+    report = publish(archive, config, now=NOW + timedelta(hours=2))
+    assert "archives/atom-1.xml" in report.written
+    assert (out / "archives/atom-2.xml").read_bytes() == page2
+    for path in out.rglob("*.xml"):
+        assert uid not in ids(path.read_bytes()), path
+    for atom in ("atom.xml", "tags/velo/atom.xml", "sections/urbanisme/atom.xml"):
+        doc = etree.parse(str(out / atom)).getroot()
+        (stone,) = doc.xpath("at:deleted-entry", namespaces=NS)
+        assert stone.get("ref") == uid
+        assert stone.get("when") == "2024-05-10T13:00:00Z"
+        assert stone.findtext("at:comment", namespaces=NS) == "Date des travaux erronée"
+        assert doc.findtext(f"{{{NS['atom']}}}updated") == "2024-05-10T13:00:00+00:00"
+    assert not feedparser.parse((out / "tags/velo/feed.xml").read_bytes()).entries
+    jing_validate([out / "atom.xml", out / "tags/velo/atom.xml"])
+    # Within tombstone_days nothing changes; after them, the tombstone goes.
+    assert publish(archive, config, now=NOW + timedelta(days=29)).written == []
+    later = publish(archive, config, now=NOW + timedelta(days=31))
+    assert "atom.xml" in later.written and "tags/velo/atom.xml" in later.written
+    assert "at:deleted-entry" not in (out / "atom.xml").read_text(encoding="utf-8")
+    assert publish(archive, config, now=NOW + timedelta(days=32)).written == []
+
+
+def test_a_corrected_brève_shows_its_new_updated(
+    archive: Archive, config: Config, out: Path, tmp_path: Path
+) -> None:
+    edited = tmp_path / "04-piscine.md"
+    text = (BREVES / "04-piscine.md").read_text(encoding="utf-8")
+    edited.write_text(text, encoding="utf-8")
+    load(archive, edited)
+    publish(archive, config, now=NOW)
+    edited.write_text(text.replace("huit mois", "neuf mois"), encoding="utf-8")
+    load(archive, edited, now=NOW + timedelta(days=1))
+    report = publish(archive, config, now=NOW + timedelta(days=1))
+    assert "atom.xml" in report.written and "archives/atom-1.xml" in report.written
+    entry = feedparser.parse((out / "atom.xml").read_bytes()).entries[0]
+    assert entry.summary.startswith("Après neuf mois")
+    assert entry.updated_parsed[:4] == (2024, 5, 11, 12)
+    assert entry.published_parsed[:3] == (2024, 4, 28)
+
+
+def test_missing_base_url_is_a_config_error(archive: Archive, tmp_path: Path, out: Path) -> None:
+    config = make_config(tmp_path, base_url="")
+    with pytest.raises(ConfigError, match=r"publish\.base_url is not set"):
+        publish(archive, config, now=NOW)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
+def test_a_failed_write_keeps_old_files_and_is_retried(
+    archive: Archive, config: Config, out: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    load(archive, *sorted(BREVES.glob("0[12]-*.md")))
+    publish(archive, config, now=NOW)
+    before = snapshot(out)
+    load(archive, *sorted(BREVES.glob("0[34]-*.md")))
+    real_replace = os.replace
+
+    def failing_replace(src: str, dst: str) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(write_module.os, "replace", failing_replace)
+    with pytest.raises(PublishWriteError) as caught:
+        publish(archive, config, now=NOW)
+    assert caught.value.exit_code == ExitCode.PARTIAL
+    assert "\n" not in str(caught.value) and "feed.json" not in str(caught.value)
+    assert snapshot(out) == before
+    assert not [p for p in out.rglob(".*.tmp")]
+    monkeypatch.setattr(write_module.os, "replace", real_replace)
+    report = publish(archive, config, now=NOW)
+    assert "atom.xml" in report.written
+    assert len(ids((out / "atom.xml").read_bytes())) == 4
+
+
+def test_dry_run_writes_and_records_nothing(archive: Archive, config: Config, out: Path) -> None:
+    load(archive, BREVES)
+    dry = publish(archive, config, now=NOW, dry_run=True)
+    assert dry.dry_run and "atom.xml" in dry.written
+    assert snapshot(out) == {}
+    real = publish(archive, config, now=NOW)
+    assert sorted(real.written) == sorted(dry.written)
+
+
+def test_a_second_run_is_locked_out(archive: Archive, config: Config, out: Path) -> None:
+    with exclusive(out, 0), pytest.raises(LockedError) as caught:
+        publish(archive, config, now=NOW, wait=0.3)
+    assert caught.value.exit_code == ExitCode.LOCKED
+    assert "waited 0.3 s" in str(caught.value)
+    publish(archive, config, now=NOW)
+
+
+def test_websub_gets_only_changed_feed_urls(archive: Archive, tmp_path: Path, out: Path) -> None:
+    config = make_config(tmp_path, websub_hub="https://hub.example.net/", per_section=False)
+    calls: list[tuple[str, list[str]]] = []
+
+    def notify(hub: str, urls: list[str]) -> list[str]:
+        calls.append((hub, urls))
+        return ["hub down"]
+
+    load(archive, *sorted(BREVES.glob("0[123]-*.md")))
+    publish(archive, config, now=NOW, notify=notify)
+    load(archive, BREVES / "04-piscine.md")
+    report = publish(archive, config, now=NOW, notify=notify)
+    assert report.warnings == ["hub down"]
+    assert calls[-1] == (
+        "https://hub.example.net/",
+        [BASE + p for p in ("feed.xml", "atom.xml", "feed.json")]
+        + [BASE + f"tags/sport/{p}" for p in ("feed.xml", "atom.xml", "feed.json")],
+    )
+    assert publish(archive, config, now=NOW, notify=notify).changed_urls == []
+    assert len(calls) == 2
+    hub_links = etree.parse(str(out / "atom.xml")).xpath(
+        "atom:link[@rel='hub']/@href", namespaces=NS
+    )
+    assert hub_links == ["https://hub.example.net/"]
+
+
+def test_new_settings_rebuild_everything(archive: Archive, config: Config, out: Path) -> None:
+    load(archive, BREVES)
+    publish(archive, config, now=NOW)
+    retitled = dataclasses.replace(config, site=dataclasses.replace(SITE, title="La Gazette"))
+    report = publish(archive, retitled, now=NOW)
+    assert "archives/atom-1.xml" in report.written and "tags/sport/feed.json" in report.written
+    assert feedparser.parse((out / "feed.xml").read_bytes()).feed.title == "La Gazette"
+
+
+def test_an_emptied_output_folder_is_rebuilt(archive: Archive, config: Config, out: Path) -> None:
+    load(archive, BREVES)
+    first = publish(archive, config, now=NOW)
+    for path in out.rglob("*.xml"):
+        path.unlink()
+    again = publish(archive, config, now=NOW)
+    assert sorted(again.written) == sorted(p for p in first.written if p.endswith(".xml"))
+
+
+def test_cost_follows_what_changed_not_the_archive_size(archive: Archive, tmp_path: Path) -> None:
+    """Counted in brèves loaded from the archive (not in time): none when nothing changed, a
+    few feeds' and one page's worth after one new brève, however large the archive."""
+    config = make_config(tmp_path, items=5, archive_page_size=10, per_tag=False)
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    with archive.session() as session:
+        for i in range(120):
+            when = start + timedelta(hours=i)
+            session.add(
+                Breve(
+                    uid=f"tag:journal.example.org,2023:breves/b-{i}",
+                    slug=f"b-{i}",
+                    title=f"Brève {i}",
+                    section="Société",
+                    standfirst="",
+                    body="x",
+                    body_html="<p>x</p>",
+                    authors=[],
+                    sources=[],
+                    language="fr",
+                    status="published",
+                    published_at=when,
+                    updated_at=when,
+                )
+            )
+    loaded: list[int] = []
+
+    def count(target: Breve, _context: object) -> None:
+        loaded.append(target.id)
+
+    publish(archive, config, now=NOW)
+    event.listen(Breve, "load", count)
+    try:
+        assert publish(archive, config, now=NOW).written == []
+        assert loaded == []
+        load(archive, BREVES / "04-piscine.md")
+        assert publish(archive, config, now=NOW).written
+        # main feed (5) + section feed (5) + the open archive page (at most 10), nothing more
+        assert 0 < len(set(loaded)) <= 20
+    finally:
+        event.remove(Breve, "load", count)

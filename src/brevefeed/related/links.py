@@ -165,5 +165,5 @@ def related_items(
             source.name or source.title or source.url,
             item.published_at,
         )
-        for link, item, source in session.execute(query).tuples()
+        for link, item, source in session.execute(query)
     ]

@@ -96,23 +96,19 @@ class Story:
 def recent_stories(session: Session, *, limit: int = 20, min_outlets: int = 1) -> list[Story]:
     """Stories newest first, each with the outlets that covered it."""
     latest = func.max(Item.published_at)
-    groups = (
-        session.execute(
-            select(
-                Item.story_id,
-                latest,
-                func.count(Item.id),
-                func.count(func.distinct(Item.source_id)),
-            )
-            .where(Item.story_id.is_not(None))
-            .group_by(Item.story_id)
-            .having(func.count(func.distinct(Item.source_id)) >= min_outlets)
-            .order_by(latest.desc().nulls_last(), Item.story_id.desc())
-            .limit(limit)
+    groups = session.execute(
+        select(
+            Item.story_id,
+            latest,
+            func.count(Item.id),
+            func.count(func.distinct(Item.source_id)),
         )
-        .tuples()
-        .all()
-    )
+        .where(Item.story_id.is_not(None))
+        .group_by(Item.story_id)
+        .having(func.count(func.distinct(Item.source_id)) >= min_outlets)
+        .order_by(latest.desc().nulls_last(), Item.story_id.desc())
+        .limit(limit)
+    ).all()
     stories = []
     for story_id, newest, count, _ in groups:
         first = session.get(Item, story_id)

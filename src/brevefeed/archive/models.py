@@ -206,3 +206,17 @@ class RelatedLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     item: Mapped[Item] = relationship()
+
+
+class TermStat(Base):
+    """In how many scored documents (brèves and items) each French stem appears.
+
+    The related-stories scorer weighs a shared word by its rarity across the archive; keeping
+    the counts here makes that a primary-key lookup instead of a count over the whole index.
+    The row with the empty term holds the number of documents counted.
+    """
+
+    __tablename__ = "term_stats"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer)

@@ -14,11 +14,13 @@ from brevefeed.text import stems, words
 
 #: Words this short are mostly function words whatever their frequency (le, de, un, et…).
 MIN_TERM_LENGTH = 3
+#: Longer "words" are identifiers, hashes or glued URLs, not vocabulary.
+MAX_TERM_LENGTH = 40
 
 
 def terms(text: str) -> Counter[str]:
-    """Stem counts of ``text``, short stems left out."""
-    return Counter(s for s in stems(text) if len(s) >= MIN_TERM_LENGTH)
+    """Stem counts of ``text``, very short and very long stems left out."""
+    return Counter(s for s in stems(text) if MIN_TERM_LENGTH <= len(s) <= MAX_TERM_LENGTH)
 
 
 def weighted_terms(fields: Iterable[tuple[str, float]]) -> dict[str, float]:

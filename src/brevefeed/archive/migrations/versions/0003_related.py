@@ -53,9 +53,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("breve_id", "item_id", name="pk_related_links"),
     )
     op.create_index("ix_related_links_item_id", "related_links", ["item_id"])
+    op.create_table(
+        "term_stats",
+        sa.Column("term", sa.String(200), nullable=False),
+        sa.Column("documents", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("term", name="pk_term_stats"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("term_stats")
     op.drop_index("ix_related_links_item_id", table_name="related_links")
     op.drop_table("related_links")
     with op.batch_alter_table("items") as batch:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves
+from brevefeed.cli import admin, breves, related
 from brevefeed.errors import BrevefeedError, ExitCode
 
 
@@ -46,6 +46,10 @@ for command in (
     breves.export,
     admin.db,
     admin.init,
+    related.related,
+    related.relate,
+    related.unrelate,
+    related.stories,
 ):
     cli.add_command(command)
 

@@ -23,18 +23,11 @@ Change = Literal["created", "updated", "unchanged"]
 CONTENT_FIELDS = ("title", "standfirst", "body", "tags")
 #: Every field an author controls, in the order revisions list them.
 AUTHORED_FIELDS = (
-    "title",
-    "slug",
-    "section",
-    "standfirst",
-    "body",
-    "authors",
-    "tags",
-    "sources",
-    "status",
-    "language",
-    "published",
-)
+    "title", "slug", "section", "standfirst", "body", "authors", "tags", "sources", "status",
+    "language", "published",
+)  # fmt: skip
+#: What a snapshot (and so a revision or an export record) holds: authored fields and life cycle.
+SNAPSHOT_FIELDS = (*AUTHORED_FIELDS, "updated", "retracted", "retraction_reason")
 
 
 @dataclass(frozen=True)

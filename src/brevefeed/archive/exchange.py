@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.breves import Change, iso, set_tags
+from brevefeed.archive.breves import SNAPSHOT_FIELDS, Change, iso, set_tags, snapshot
 from brevefeed.archive.models import STATUSES, Breve, Revision
 from brevefeed.archive.queries import iter_all_breves
 from brevefeed.authoring import render_markdown
@@ -27,20 +27,7 @@ def breve_record(breve: Breve) -> dict[str, Any]:
     return {
         "kind": "breve",
         "id": breve.uid,
-        "slug": breve.slug,
-        "title": breve.title,
-        "section": breve.section,
-        "standfirst": breve.standfirst,
-        "body": breve.body,
-        "authors": list(breve.authors),
-        "tags": breve.tags,
-        "sources": list(breve.sources),
-        "language": breve.language,
-        "status": breve.status,
-        "published": iso(breve.published_at),
-        "updated": iso(breve.updated_at),
-        "retracted": iso(breve.retracted_at),
-        "retraction_reason": breve.retraction_reason,
+        **snapshot(breve),
         "origin": breve.origin,
         "revisions": [
             {
@@ -116,28 +103,7 @@ class _Fields:
         return parsed
 
 
-BREVE_KEYS = frozenset(
-    [
-        "kind",
-        "id",
-        "slug",
-        "title",
-        "section",
-        "standfirst",
-        "body",
-        "authors",
-        "tags",
-        "sources",
-        "language",
-        "status",
-        "published",
-        "updated",
-        "retracted",
-        "retraction_reason",
-        "origin",
-        "revisions",
-    ]
-)
+BREVE_KEYS = frozenset({"kind", "id", *SNAPSHOT_FIELDS, "origin", "revisions"})
 
 
 def restore_breve(session: Session, record: dict[str, Any]) -> Change:

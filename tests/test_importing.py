@@ -3,9 +3,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from brevefeed.archive import Archive
+from brevefeed.archive.breves import BreveLookup
 from brevefeed.archive.exchange import export_lines
 from brevefeed.archive.models import Breve
 from brevefeed.importing import ImportContext, import_paths, iter_input_files
@@ -87,3 +89,21 @@ def test_export_files_import_line_by_line(
     summary = import_paths(archive, [export], context)
     assert (summary.unchanged, summary.failed) == (1, 1)
     assert summary.errors[0].line == 2 and summary.errors[0].source == str(export)
+
+
+def test_a_write_race_falls_back_to_one_file_at_a_time(
+    archive: Archive, context: ImportContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If another run writes a slug after our check, the batch is redone file by file."""
+    for n in range(3):
+        (tmp_path / f"{n}.md").write_text(f'+++\ntitle = "Brève {n}"\n+++\nCorps.\n', "utf-8")
+    import_paths(archive, [tmp_path / "1.md"], context)
+    (tmp_path / "1.md").write_text('+++\ntitle = "Brève 1"\n+++\nCorps changé.\n', "utf-8")
+    # Blind the lookup: it no longer sees brèves already in the archive, as in a race.
+    monkeypatch.setattr(BreveLookup, "preload", lambda self, slugs, uids: None)
+    monkeypatch.setattr(BreveLookup, "_find", lambda self, cache, column, value: None)
+    summary = import_paths(archive, [tmp_path], context)
+    assert (summary.created, summary.failed) == (2, 1)
+    assert "conflicts with the archive" in str(summary.errors[0])
+    assert summary.errors[0].source == str(tmp_path / "1.md")
+    assert count(archive) == 3

@@ -1,7 +1,9 @@
 """Bring brève files and archive exports into the archive, in batched transactions.
 
-Each file (or export line) is saved inside its own savepoint: a bad one is reported with its file
-and line and rolled back alone, while the rest of the batch commits.
+A batch of files is read and parsed first, its existing brèves fetched in one query, then saved
+and written in one flush: a bad file is reported with its file and line and left out, while the
+rest of the batch commits. Should the write collide with a concurrent run, the batch is redone
+one file at a time, each in its own savepoint.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import Change, save_draft
+from brevefeed.archive.breves import BreveLookup, Change, save_draft
 from brevefeed.archive.exchange import looks_like_export, restore_line
-from brevefeed.authoring import decode_text, parse_draft
+from brevefeed.authoring import BreveDraft, decode_text, parse_draft
 from brevefeed.config import SiteConfig
 from brevefeed.errors import InputError
 
@@ -36,6 +38,13 @@ class ImportSummary:
 
     def count(self, change: Change) -> None:
         setattr(self, change, getattr(self, change) + 1)
+
+    def merge(self, other: ImportSummary) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.errors += other.errors
 
     def fail(self, error: InputError) -> None:
         self.failed += 1
@@ -73,60 +82,119 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def _save_text(
-    session: Session,
-    text: str,
-    source: str,
-    origin: str | None,
-    context: ImportContext,
-    summary: ImportSummary,
-) -> None:
-    if looks_like_export(text):
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                with session.begin_nested():
-                    summary.count(restore_line(session, line))
-            except InputError as exc:
-                summary.fail(InputError(str(exc), source=source, line=number))
-        return
-    draft = parse_draft(text, source=source, tz=context.site.tz)
-    summary.count(
-        save_draft(
-            session,
-            draft,
-            host=context.site.host,
-            tz=context.site.tz,
-            default_language=context.site.language,
-            default_date=context.default_date or context.now,
-            editor=context.editor,
-            now=context.now,
-            origin=origin,
-        ).change
-    )
+@dataclass(frozen=True)
+class ParsedInput:
+    """One file after reading: a draft, an export's text, or the reason it was refused."""
+
+    source: str
+    origin: str | None
+    draft: BreveDraft | None = None
+    export_text: str | None = None
+    error: InputError | None = None
 
 
-def save_input(
-    session: Session,
-    raw: bytes,
-    source: str,
-    origin: str | None,
-    context: ImportContext,
-    summary: ImportSummary,
-) -> None:
-    """Save one file's worth of input in a savepoint; failures land in ``summary``."""
+def parse_input(raw: bytes, source: str, origin: str | None, context: ImportContext) -> ParsedInput:
     try:
         text = decode_text(raw, source=source)
-        with session.begin_nested():
-            _save_text(session, text, source, origin, context, summary)
+        if looks_like_export(text):
+            return ParsedInput(source, origin, export_text=text)
+        return ParsedInput(
+            source, origin, draft=parse_draft(text, source=source, tz=context.site.tz)
+        )
     except InputError as exc:
-        if exc.source is None:
-            exc = InputError(str(exc), source=source)
-        summary.fail(exc)
+        return ParsedInput(source, origin, error=exc)
+
+
+def read_input(path: Path, context: ImportContext) -> ParsedInput:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        error = InputError(f"cannot read: {exc.strerror}", source=str(path))
+        return ParsedInput(str(path), None, error=error)
+    return parse_input(raw, str(path), str(path.resolve()), context)
+
+
+def _restore_export(session: Session, parsed: ParsedInput, summary: ImportSummary) -> None:
+    assert parsed.export_text is not None
+    for number, line in enumerate(parsed.export_text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            with session.begin_nested():
+                summary.count(restore_line(session, line))
+        except InputError as exc:
+            summary.fail(InputError(str(exc), source=parsed.source, line=number))
+
+
+def _save(
+    session: Session,
+    parsed: ParsedInput,
+    context: ImportContext,
+    summary: ImportSummary,
+    lookup: BreveLookup,
+) -> None:
+    if parsed.error is not None:
+        summary.fail(parsed.error)
+    elif parsed.export_text is not None:
+        _restore_export(session, parsed, summary)
+    else:
+        assert parsed.draft is not None
+        try:
+            result = save_draft(
+                session,
+                parsed.draft,
+                host=context.site.host,
+                tz=context.site.tz,
+                default_language=context.site.language,
+                default_date=context.default_date or context.now,
+                editor=context.editor,
+                now=context.now,
+                origin=parsed.origin,
+                lookup=lookup,
+            )
+        except InputError as exc:
+            summary.fail(InputError(str(exc), source=parsed.source))
+        else:
+            summary.count(result.change)
+
+
+def save_one(
+    session: Session, parsed: ParsedInput, context: ImportContext, summary: ImportSummary
+) -> None:
+    """Save one input in its own savepoint, written at once: the careful, slower path."""
+    outcome = ImportSummary()
+    try:
+        with session.begin_nested():
+            _save(session, parsed, context, outcome, BreveLookup(session))
+            session.flush()
+        summary.merge(outcome)
     except IntegrityError as exc:
         # Another run saved the same slug or id between our check and our write.
-        summary.fail(InputError(f"conflicts with the archive: {exc.orig}", source=source))
+        summary.fail(InputError(f"conflicts with the archive: {exc.orig}", source=parsed.source))
+
+
+def _save_batch(
+    archive: Archive,
+    batch: list[ParsedInput],
+    context: ImportContext,
+    on_saved: Callable[[], None],
+) -> ImportSummary:
+    summary = ImportSummary()
+    try:
+        with archive.session() as session:
+            lookup = BreveLookup(session)
+            drafts = [p.draft for p in batch if p.draft is not None]
+            lookup.preload((d.slug for d in drafts), (d.uid for d in drafts if d.uid))
+            for parsed in batch:
+                _save(session, parsed, context, summary, lookup)
+                on_saved()
+        return summary
+    except IntegrityError:
+        summary = ImportSummary()
+        with archive.session() as session:
+            for parsed in batch:
+                save_one(session, parsed, context, summary)
+        return summary
 
 
 def import_paths(
@@ -140,15 +208,15 @@ def import_paths(
     """Import files and directories; ``progress(done, total)`` is called after each file."""
     files = list(iter_input_files(paths))
     summary = ImportSummary()
+    done = 0
+
+    def saved() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(files))
+
     for start in range(0, len(files), batch_size):
-        with archive.session() as session:
-            for offset, path in enumerate(files[start : start + batch_size]):
-                try:
-                    raw = path.read_bytes()
-                except OSError as exc:
-                    summary.fail(InputError(f"cannot read: {exc.strerror}", source=str(path)))
-                else:
-                    save_input(session, raw, str(path), str(path.resolve()), context, summary)
-                if progress:
-                    progress(start + offset + 1, len(files))
+        batch = [read_input(path, context) for path in files[start : start + batch_size]]
+        summary.merge(_save_batch(archive, batch, context, saved))
     return summary

@@ -6,12 +6,13 @@ is tested on plain values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from brevefeed.archive.models import Breve, BreveTag, Revision
 from brevefeed.authoring import BreveDraft, render_markdown
@@ -128,19 +129,63 @@ def _draft_values(draft: BreveDraft, published: datetime, language: str) -> dict
     }
 
 
-def _match(session: Session, draft: BreveDraft, origin: str | None) -> Breve | None:
-    by_slug = session.scalars(select(Breve).where(Breve.slug == draft.slug)).one_or_none()
-    if draft.uid:
-        by_uid = session.scalars(select(Breve).where(Breve.uid == draft.uid)).one_or_none()
-        if by_slug is not None and by_uid is not by_slug:
-            raise InputError(f"slug {draft.slug!r} is already used by {by_slug.uid}")
-        return by_uid
-    if by_slug is not None and origin and by_slug.origin and by_slug.origin != origin:
-        raise InputError(
-            f"slug {draft.slug!r} is already used by the brève imported from {by_slug.origin}"
-            f' (set another slug, or id = "{by_slug.uid}" to edit that brève)'
+class BreveLookup:
+    """Finds brèves by slug or id for a run of saves, remembering what it found or created.
+
+    ``preload`` fetches a whole batch's brèves in one query, so saving each file costs no
+    query of its own and the session can write the batch in one flush.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._slugs: dict[str, Breve | None] = {}
+        self._uids: dict[str, Breve | None] = {}
+
+    def preload(self, slugs: Iterable[str], uids: Iterable[str]) -> None:
+        slugs, uids = set(slugs) - set(self._slugs), set(uids) - set(self._uids)
+        if not slugs and not uids:
+            return
+        query = (
+            select(Breve)
+            .where(Breve.slug.in_(slugs) | Breve.uid.in_(uids))
+            .options(selectinload(Breve.revisions))
         )
-    return by_slug
+        self._slugs.update(dict.fromkeys(slugs))
+        self._uids.update(dict.fromkeys(uids))
+        for breve in self.session.scalars(query):
+            self.remember(breve)
+
+    def remember(self, breve: Breve, *, old_slug: str | None = None) -> None:
+        if old_slug is not None and old_slug != breve.slug:
+            self._slugs[old_slug] = None
+        self._slugs[breve.slug] = breve
+        self._uids[breve.uid] = breve
+
+    def _find(self, cache: dict[str, Breve | None], column: Any, value: str) -> Breve | None:
+        if value not in cache:
+            cache[value] = self.session.scalars(select(Breve).where(column == value)).one_or_none()
+        return cache[value]
+
+    def by_slug(self, slug: str) -> Breve | None:
+        return self._find(self._slugs, Breve.slug, slug)
+
+    def by_uid(self, uid: str) -> Breve | None:
+        return self._find(self._uids, Breve.uid, uid)
+
+    def match(self, draft: BreveDraft, origin: str | None) -> Breve | None:
+        """The brève a draft edits (by id, else slug), or None for a new one."""
+        by_slug = self.by_slug(draft.slug)
+        if draft.uid:
+            by_uid = self.by_uid(draft.uid)
+            if by_slug is not None and by_uid is not by_slug:
+                raise InputError(f"slug {draft.slug!r} is already used by {by_slug.uid}")
+            return by_uid
+        if by_slug is not None and origin and by_slug.origin and by_slug.origin != origin:
+            raise InputError(
+                f"slug {draft.slug!r} is already used by the brève imported from {by_slug.origin}"
+                f' (set another slug, or id = "{by_slug.uid}" to edit that brève)'
+            )
+        return by_slug
 
 
 def save_draft(
@@ -154,12 +199,16 @@ def save_draft(
     editor: str,
     now: datetime,
     origin: str | None = None,
+    lookup: BreveLookup | None = None,
 ) -> SaveResult:
     """Create the brève ``draft`` describes, or edit the one it matches (by id, else slug).
 
-    Saving the same draft twice changes nothing. A retracted brève stays retracted.
+    Saving the same draft twice changes nothing. A retracted brève stays retracted. Nothing is
+    flushed here: a batch is written in one go when it commits. Every check that can refuse
+    the draft runs before the session is touched, so a refusal leaves it clean.
     """
-    breve = _match(session, draft, origin)
+    lookup = lookup or BreveLookup(session)
+    breve = lookup.match(draft, origin)
     language = draft.language or (breve.language if breve else default_language)
     if breve is None:
         published = draft.published or default_date
@@ -181,7 +230,7 @@ def save_draft(
         )
         set_tags(breve, draft.tags)
         session.add(breve)
-        session.flush()
+        lookup.remember(breve)
         return SaveResult(breve.uid, breve.slug, "created")
 
     published = draft.published or breve.published_at
@@ -195,7 +244,8 @@ def save_draft(
     if not changed:
         return SaveResult(breve.uid, breve.slug, "unchanged")
     _record_revision(session, breve, before, changed, editor, now)
-    breve.slug = draft.slug
+    old_slug, breve.slug = breve.slug, draft.slug
+    lookup.remember(breve, old_slug=old_slug)
     breve.title = draft.title
     breve.section = draft.section
     breve.standfirst = draft.standfirst
@@ -210,7 +260,6 @@ def save_draft(
     set_tags(breve, draft.tags)
     if any(name in CONTENT_FIELDS for name in changed):
         breve.updated_at = max(now, published)
-    session.flush()
     return SaveResult(breve.uid, breve.slug, "updated")
 
 

@@ -19,7 +19,14 @@ from brevefeed.archive.queries import BreveFilter, list_breves
 from brevefeed.authoring.dates import period_bound, to_aware
 from brevefeed.cli.app import App, common_options, editor_option, write_atomically
 from brevefeed.errors import ExitCode, InputError
-from brevefeed.importing import ImportContext, ImportSummary, import_paths, save_input
+from brevefeed.importing import (
+    ImportContext,
+    ImportSummary,
+    import_paths,
+    parse_input,
+    read_input,
+    save_one,
+)
 
 
 def _context(app: App, editor: str, date: str | None) -> ImportContext:
@@ -65,16 +72,11 @@ def add(app: App, file: str, date: str | None, editor: str) -> None:
     context = _context(app, editor, date)
     summary = ImportSummary()
     if file == "-":
-        raw, source, origin = sys.stdin.buffer.read(), "<stdin>", None
+        parsed = parse_input(sys.stdin.buffer.read(), "<stdin>", None, context)
     else:
-        path = Path(file)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", source=file) from None
-        source, origin = file, str(path.resolve())
+        parsed = read_input(Path(file), context)
     with app.archive.session() as session:
-        save_input(session, raw, source, origin, context, summary)
+        save_one(session, parsed, context, summary)
     _report(app, summary)
 
 

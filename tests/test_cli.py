@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from brevefeed.archive import db
 from brevefeed.archive.db import head_revision
 from brevefeed.cli import cli
 
@@ -221,3 +223,44 @@ def test_overlapping_imports_on_sqlite_do_not_corrupt(tmp_path: Path) -> None:
     assert created == 120
     listed = run("list", "--config", str(tmp_path / "config.toml"), "--limit", "500")
     assert len(listed.stdout.splitlines()) == 120
+
+
+def test_a_locked_archive_is_one_line_and_loses_nothing(
+    instance: Path, archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer holds SQLite's lock past the busy timeout: a clear error, no change."""
+    if not archive_url.startswith("sqlite"):
+        pytest.skip("the SQLite write lock is what this test holds")
+    run("import", "-q", str(REPO / "examples"))
+    before = run("export").stdout
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(archive_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = run(
+            "retract", "moderation-des-forums-l-arcom-demande-des-comptes", "-q", "--reason", "x"
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "brevefeed: error: archive: database is locked (nothing was written)\n"
+    )
+    assert run("export").stdout == before
+
+
+def test_readers_do_not_wait_for_a_writer(instance: Path, archive_url: str) -> None:
+    if not archive_url.startswith("sqlite"):
+        pytest.skip("the SQLite write lock is what this test holds")
+    run("import", "-q", str(REPO / "examples"))
+    holder = sqlite3.connect(archive_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        listed = run("list", "--format", "jsonl")
+        shown = run("show", "moderation-des-forums-l-arcom-demande-des-comptes")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (listed.exit_code, shown.exit_code) == (0, 0)
+    assert len(listed.stdout.splitlines()) == 4

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from brevefeed.errors import ArchiveError
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: Execution option telling a SQLite transaction whether it will write.
+WRITE_OPTION = "brevefeed_write"
 #: Arbitrary constant naming brevefeed's migration lock among PostgreSQL advisory locks.
 PG_MIGRATION_LOCK = 0x62726576
 
@@ -53,7 +55,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no deadlock upgrading a read lock later);
+        # readers do not, so in WAL mode they never wait for a writer.
+        write = connection.get_execution_options().get(WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
 
 
 def make_engine(url: str) -> Engine:
@@ -97,10 +102,10 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @contextmanager
-def _connect(engine: Engine) -> Iterator[Connection]:
+def _connect(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
     try:
         with engine.connect() as connection:
-            yield connection
+            yield connection.execution_options(**{WRITE_OPTION: write})
     except (OperationalError, InterfaceError) as exc:
         raise ArchiveError(
             f"cannot open archive {describe_url(str(engine.url))}: {_first_line(exc.orig)}"
@@ -114,7 +119,7 @@ def _first_line(exc: BaseException | None) -> str:
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to the newest migration; returns (before, after) revisions."""
-    with _connect(engine) as connection, connection.begin():
+    with _connect(engine, write=True) as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(select(func.pg_advisory_xact_lock(PG_MIGRATION_LOCK)))
         before = MigrationContext.configure(connection).get_current_revision()
@@ -132,9 +137,14 @@ class Archive:
     sessions: sessionmaker[Session]
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed if the block ends normally, rolled back otherwise."""
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: committed if the block ends normally, rolled back otherwise.
+
+        ``write=False`` for commands that only read: on SQLite they then never wait for a
+        writer (nor make one wait).
+        """
         with self.sessions.begin() as session:
+            session.connection(execution_options={WRITE_OPTION: write})
             yield session
 
     def close(self) -> None:

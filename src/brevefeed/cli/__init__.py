@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
 from brevefeed.cli import admin, breves, related
@@ -21,6 +22,12 @@ class _Group(click.Group):
         except BrevefeedError as exc:
             click.echo(f"brevefeed: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OperationalError as exc:
+            # The archive failed under us (locked past the busy timeout, disk full, file made
+            # read-only): the transaction was rolled back; say so in one line.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            click.echo(f"brevefeed: error: archive: {reason} (nothing was written)", err=True)
+            sys.exit(ExitCode.USAGE)
         except KeyboardInterrupt:
             click.echo("brevefeed: interrupted", err=True)
             sys.exit(130)

@@ -156,7 +156,7 @@ def list_(
         )
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    with app.archive.session() as session:
+    with app.archive.session(write=False) as session:
         breves = list_breves(session, where, limit=limit)
         records = [_summary_record(b) for b in breves]
     if fmt == "json":
@@ -206,7 +206,7 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
       brevefeed show fermeture-d-un-forum-de-rencontres --revisions
     """
     tz = app.config.site.tz
-    with app.archive.session() as session:
+    with app.archive.session(write=False) as session:
         breve = get_breve(session, ref)
         record = breve_record(breve)
         record["body_html"] = breve.body_html
@@ -277,7 +277,7 @@ def export(app: App, output: Path | None) -> None:
     Example:
       brevefeed export -o sauvegarde.jsonl
     """
-    with app.archive.session() as session:
+    with app.archive.session(write=False) as session:
         if output is None:
             for line in export_lines(session):
                 click.echo(line)

@@ -31,7 +31,7 @@ def related(app: App, ref: str, rejected: bool, fmt: str) -> None:
     Example:
       brevefeed related fermeture-d-un-forum-de-rencontres
     """
-    with app.archive.session() as session:
+    with app.archive.session(write=False) as session:
         rows = related_items(session, get_breve(session, ref), include_rejected=rejected)
     if fmt == "json":
         records = [asdict(r) | {"published": iso(r.published)} for r in rows]
@@ -103,7 +103,7 @@ def stories(app: App, limit: int, min_outlets: int, fmt: str) -> None:
     Example:
       brevefeed stories --min-outlets 3
     """
-    with app.archive.session() as session:
+    with app.archive.session(write=False) as session:
         found = recent_stories(session, limit=limit, min_outlets=min_outlets)
     if fmt == "json":
         records = [asdict(s) | {"latest": iso(s.latest)} for s in found]

@@ -126,6 +126,18 @@ class PublishConfig:
 
 
 @dataclass(frozen=True)
+class RelatedConfig:
+    #: Minimum relatedness score (0–1) for an automatic link.
+    threshold: float = 0.2
+    #: At most this many related items per brève (manual links count too).
+    max_per_breve: int = 10
+    #: How many candidates the search index proposes per scored document.
+    candidates: int = 25
+    #: Whether a new related item moves its brève's `updated` time (a new link is not an edit).
+    bump_updated: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
@@ -133,6 +145,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     search: SearchConfig = field(default_factory=SearchConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    related: RelatedConfig = field(default_factory=RelatedConfig)
     #: The file this configuration was read from (None for built-in defaults).
     path: Path | None = None
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -217,6 +218,14 @@ class Item(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Hash of the entry's content, to tell an edited entry from an unchanged one.
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The link with tracking parameters, scheme and www. stripped (related.canonical).
+    canonical_link: Mapped[str] = mapped_column(String(2048), default="", index=True)
+    #: Folded title words, to find the same story told by another outlet.
+    title_key: Mapped[str] = mapped_column(String(1024), default="", index=True)
+    #: The first item of the story this one belongs to (itself when it starts a story).
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
     source: Mapped[Source] = relationship(back_populates="items")
 
@@ -257,3 +266,44 @@ class PublishedFolder(Base):
 
     folder: Mapped[str] = mapped_column(String(300), primary_key=True)
     names: Mapped[list[str]] = mapped_column(JSONList)
+
+
+class RelatedLink(Base):
+    """An external item attached to a brève, by the automatic pass or by an editor.
+
+    A manual decision (``method = "manual"``), linked or rejected, is never overwritten by a
+    later automatic pass; a rejected pair stays here so the pass does not bring it back.
+    """
+
+    __tablename__ = "related_links"
+    __table_args__ = (
+        CheckConstraint("method IN ('auto', 'manual')", name="method"),
+        CheckConstraint("state IN ('linked', 'rejected')", name="state"),
+    )
+
+    breve_id: Mapped[int] = mapped_column(
+        ForeignKey("breves.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    item: Mapped[Item] = relationship()
+
+
+class TermStat(Base):
+    """In how many scored documents (brèves and items) each French stem appears.
+
+    The related-stories scorer weighs a shared word by its rarity across the archive; keeping
+    the counts here makes that a primary-key lookup instead of a count over the whole index.
+    The row with the empty term holds the number of documents counted.
+    """
+
+    __tablename__ = "term_stats"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer)

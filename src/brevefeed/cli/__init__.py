@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves, ingest, search
+from brevefeed.cli import admin, breves, ingest, related, search
 from brevefeed.cli import publish as publish_cmd
 from brevefeed.errors import BrevefeedError, ExitCode
 
@@ -58,6 +58,10 @@ for command in (
     ingest.ingest,
     ingest.sources,
     publish_cmd.publish,
+    related.related,
+    related.relate,
+    related.unrelate,
+    related.stories,
 ):
     cli.add_command(command)
 

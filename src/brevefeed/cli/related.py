@@ -1,0 +1,120 @@
+"""Commands for related coverage: related, relate, unrelate, stories."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import click
+from rich.table import Table
+
+from brevefeed.archive.breves import get_breve, iso
+from brevefeed.cli.app import App, common_options
+from brevefeed.related.links import decide, find_item, related_items
+from brevefeed.related.stories import recent_stories
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+
+
+@click.command()
+@click.argument("ref", metavar="ID|SLUG")
+@click.option("--rejected", is_flag=True, help="Also show items an editor unrelated.")
+@format_option
+@common_options
+def related(app: App, ref: str, rejected: bool, fmt: str) -> None:
+    """List the external items related to a brève, best first.
+
+    \b
+    Example:
+      brevefeed related fermeture-d-un-forum-de-rencontres
+    """
+    with app.archive.session(write=False) as session:
+        rows = related_items(session, get_breve(session, ref), include_rejected=rejected)
+    if fmt == "json":
+        records = [asdict(r) | {"published": iso(r.published)} for r in rows]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        app.say("no related item")
+        return
+    table = Table("item", "score", "how", "outlet", "date", "title", "link", box=None)
+    tz = app.config.site.tz
+    for r in rows:
+        when = f"{r.published.astimezone(tz):%Y-%m-%d}" if r.published else ""
+        table.add_row(str(r.item_id), f"{r.score:.2f}", r.method, r.outlet, when, r.title, r.link)
+    app.console.print(table)
+
+
+def _decide(app: App, breve_ref: str, item_ref: str, *, linked: bool) -> None:
+    with app.archive.session() as session:
+        breve = get_breve(session, breve_ref)
+        item = find_item(session, item_ref)
+        changed = decide(session, breve, item, linked=linked, now=datetime.now(UTC))
+        verb = "related" if linked else "unrelated"
+        app.say(f"{verb} item {item.id} and {breve.slug}" + ("" if changed else " (already so)"))
+
+
+@click.command()
+@click.argument("breve", metavar="BREVE")
+@click.argument("item", metavar="ITEM")
+@common_options
+def relate(app: App, breve: str, item: str) -> None:
+    """Link ITEM (number, link or entry id) to BREVE by hand; automatic passes keep it.
+
+    \b
+    Example:
+      brevefeed relate fermeture-d-un-forum-de-rencontres 1234
+    """
+    _decide(app, breve, item, linked=True)
+
+
+@click.command()
+@click.argument("breve", metavar="BREVE")
+@click.argument("item", metavar="ITEM")
+@common_options
+def unrelate(app: App, breve: str, item: str) -> None:
+    """Detach ITEM from BREVE for good: automatic passes will not link them again.
+
+    \b
+    Example:
+      brevefeed unrelate fermeture-d-un-forum-de-rencontres https://example.net/article
+    """
+    _decide(app, breve, item, linked=False)
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--min-outlets",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Only stories covered by at least this many outlets.",
+)
+@format_option
+@common_options
+def stories(app: App, limit: int, min_outlets: int, fmt: str) -> None:
+    """List recent stories with the outlets that covered them.
+
+    \b
+    Example:
+      brevefeed stories --min-outlets 3
+    """
+    with app.archive.session(write=False) as session:
+        found = recent_stories(session, limit=limit, min_outlets=min_outlets)
+    if fmt == "json":
+        records = [asdict(s) | {"latest": iso(s.latest)} for s in found]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        app.say("no story")
+        return
+    table = Table("story", "latest", "items", "outlets", "title", box=None)
+    tz = app.config.site.tz
+    for s in found:
+        when = f"{s.latest.astimezone(tz):%Y-%m-%d %H:%M}" if s.latest else ""
+        table.add_row(str(s.story_id), when, str(s.items), ", ".join(s.outlets), s.title)
+    app.console.print(table)

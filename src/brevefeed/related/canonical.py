@@ -1,0 +1,49 @@
+"""Canonical links: the same article reached through different URLs gets one key.
+
+Outlets and aggregators decorate links with campaign parameters (utm_*, xtor, fbclid…), switch
+between http and https, add or drop ``www.`` and trailing slashes. None of that changes the
+article, so none of it is in the key.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PREFIXES = ("utm_", "at_", "mtm_", "pk_", "hsa_", "oly_")
+_TRACKING_NAMES = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+        "mc_cid", "mc_eid", "xtor", "xtref", "ns_mchannel", "ns_source", "ns_campaign",
+        "ns_linkname", "ns_fee", "cmpid", "ref", "ref_src", "referrer", "source", "from",
+        "share", "amp", "output", "_ga", "_gl", "ito", "ocid", "sr_share", "s_cid", "spm",
+    }
+)  # fmt: skip
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_link(url: str) -> str:
+    """``https://www.Example.org/a/?utm_source=x&id=2#top`` → ``example.org/a?id=2``.
+
+    The scheme is dropped (http and https name the same article); what is left is a key, not a
+    URL to fetch. An empty or non-http(s) URL gives an empty key.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return ""
+    host = parts.hostname.lower().removeprefix("www.").removeprefix("m.").removeprefix("amp.")
+    if parts.port and parts.port != _DEFAULT_PORTS[parts.scheme.lower()]:
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    for suffix in ("/amp", "/index.html", "/index.php"):
+        path = path.removesuffix(suffix)
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_parameter(name)
+    )
+    return urlunsplit(("", host, path, urlencode(query), "")).removeprefix("//")

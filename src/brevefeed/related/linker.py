@@ -1,0 +1,206 @@
+"""Link external items to the brèves they cover, as items arrive and as brèves change.
+
+Candidates come from the search index (``find_breves`` / ``find_items``, given the document's
+strongest terms), never from a scan of the archive, so the cost of linking one new item does not
+grow with the archive. Scoring and the choice of links are pure (``score``, ``links``).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from brevefeed.archive.models import Breve, Item, RelatedLink
+from brevefeed.related.links import apply_plan, existing_links, plan_links
+from brevefeed.related.score import Profile, profile, relatedness
+from brevefeed.related.similarity import terms
+from brevefeed.related.stats import count_documents, frequencies, reset
+from brevefeed.related.stories import assign_story, item_text
+
+#: How many of a document's strongest terms make the candidate query.
+QUERY_TERMS = 12
+
+#: ``finder(session, terms, limit)``: ids of the documents that best match ``terms`` (strongest
+#: first), from the search index.
+Finder = Callable[[Session, Sequence[str], int], list[int]]
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    threshold: float = 0.2
+    max_per_breve: int = 10
+    candidates: int = 25
+    bump_updated: bool = False
+
+
+@dataclass
+class LinkReport:
+    items: int = 0
+    breves: int = 0
+    links_added: int = 0
+    links_removed: int = 0
+    stories_joined: int = 0
+    touched_breves: set[int] = field(default_factory=set)
+
+
+def breve_terms(breve: Breve) -> set[str]:
+    return set(terms(f"{breve.title} {breve.standfirst} {breve.body}"))
+
+
+def item_terms(item: Item) -> set[str]:
+    return set(terms(f"{item.title} {item_text(item)}"))
+
+
+def breve_profile(breve: Breve, stats: Mapping[str, int], documents: int) -> Profile:
+    return profile(breve.title, breve.standfirst, breve.body, breve.tags, stats, documents)
+
+
+def item_profile(item: Item, stats: Mapping[str, int], documents: int) -> Profile:
+    return profile(item.title, "", item_text(item), item.categories, stats, documents)
+
+
+def strongest_terms(vector: Mapping[str, float], count: int = QUERY_TERMS) -> list[str]:
+    return [
+        term for term, _ in heapq.nlargest(count, vector.items(), key=lambda kv: (kv[1], kv[0]))
+    ]
+
+
+def _apply(
+    session: Session,
+    proposals: Mapping[int, list[tuple[int, float]]],
+    settings: LinkSettings,
+    *,
+    replace_auto: bool,
+    now: datetime,
+    report: LinkReport,
+) -> None:
+    current = existing_links(session, proposals)
+    for breve_id, scored in proposals.items():
+        plan = plan_links(
+            current.get(breve_id, []),
+            scored,
+            threshold=settings.threshold,
+            max_per_breve=settings.max_per_breve,
+            replace_auto=replace_auto,
+        )
+        if not plan.add and not plan.remove:
+            continue
+        apply_plan(session, breve_id, plan, now=now)
+        report.links_added += len(plan.add)
+        report.links_removed += len(plan.remove)
+        report.touched_breves.add(breve_id)
+        if settings.bump_updated and plan.add:
+            breve = session.get(Breve, breve_id)
+            if breve is not None:
+                breve.updated_at = max(breve.updated_at, now)
+
+
+def link_new_items(
+    session: Session,
+    settings: LinkSettings,
+    find_breves: Finder,
+    *,
+    now: datetime,
+    batch: int = 200,
+    on_item: Callable[[], None] | None = None,
+) -> LinkReport:
+    """Group and link every item not processed yet (those without a story)."""
+    report = LinkReport()
+    while True:
+        items = list(
+            session.scalars(
+                select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(batch)
+            )
+        )
+        if not items:
+            return report
+        words = {item.id: item_terms(item) for item in items}
+        count_documents(session, words.values())
+        # Brève profiles are built once per batch: many items of a batch share candidates.
+        profiles: dict[int, Profile] = {}
+        proposals: dict[int, list[tuple[int, float]]] = {}
+        for item in items:
+            if assign_story(session, item) != item.id:
+                report.stories_joined += 1
+            report.items += 1
+            stats, documents = frequencies(session, words[item.id])
+            mine = item_profile(item, stats, documents)
+            ids = find_breves(session, strongest_terms(mine.vector), settings.candidates)
+            for breve_id, theirs in _breve_profiles(session, ids, profiles, documents).items():
+                score = relatedness(mine, theirs)
+                if score >= settings.threshold:
+                    proposals.setdefault(breve_id, []).append((item.id, round(score, 4)))
+            if on_item:
+                on_item()
+        session.flush()
+        _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
+        session.flush()
+
+
+def _published(session: Session, ids: Iterable[int]) -> list[Breve]:
+    """Only published brèves take links (drafts are not public, retractions leave the feeds)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return list(
+        session.scalars(select(Breve).where(Breve.id.in_(wanted), Breve.status == "published"))
+    )
+
+
+def _breve_profiles(
+    session: Session, ids: Sequence[int], cache: dict[int, Profile], documents: int
+) -> dict[int, Profile]:
+    missing = [i for i in ids if i not in cache]
+    if missing:
+        breves = _published(session, missing)
+        wanted = {b.id: breve_terms(b) for b in breves}
+        stats, _ = frequencies(session, set().union(*wanted.values()))
+        for breve in breves:
+            cache[breve.id] = breve_profile(breve, stats, documents)
+    return {i: cache[i] for i in ids if i in cache}
+
+
+def link_breves(
+    session: Session,
+    breve_ids: Iterable[int],
+    settings: LinkSettings,
+    find_items: Finder,
+    *,
+    now: datetime,
+    count: bool = True,
+) -> LinkReport:
+    """Score new or edited brèves against the items; their automatic links are chosen anew."""
+    report = LinkReport()
+    breves = _published(session, breve_ids)
+    if count:
+        count_documents(session, (breve_terms(b) for b in breves))
+    proposals: dict[int, list[tuple[int, float]]] = {}
+    for breve in breves:
+        report.breves += 1
+        stats, documents = frequencies(session, breve_terms(breve))
+        mine = breve_profile(breve, stats, documents)
+        proposals[breve.id] = []
+        item_ids = find_items(session, strongest_terms(mine.vector), settings.candidates)
+        items = list(session.scalars(select(Item).where(Item.id.in_(item_ids)))) if item_ids else []
+        wanted = {item.id: item_terms(item) for item in items}
+        item_stats, _ = frequencies(session, set().union(*wanted.values()))
+        for item in items:
+            theirs = item_profile(item, item_stats, documents)
+            score = relatedness(theirs, mine)
+            if score >= settings.threshold:
+                proposals[breve.id].append((item.id, round(score, 4)))
+    _apply(session, proposals, settings, replace_auto=True, now=now, report=report)
+    session.flush()
+    return report
+
+
+def reset_links(session: Session) -> None:
+    """Forget automatic links, stories and term counts (manual decisions stay)."""
+    session.execute(delete(RelatedLink).where(RelatedLink.method == "auto"))
+    session.execute(update(Item).values(story_id=None))
+    reset(session)

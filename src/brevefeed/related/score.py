@@ -1,0 +1,67 @@
+"""Is this external item about the same story as this brève? A score in [0, 1].
+
+Text similarity (cosine of tf-idf vectors over French stems, title weighted above standfirst
+above body) carries most of the score; shared tags add a bounded bonus, so two texts that merely
+share a topic word do not link on tags alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from brevefeed.related.similarity import cosine, tf_idf, weighted_terms
+from brevefeed.text import stems
+
+TITLE_WEIGHT = 3.0
+STANDFIRST_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+#: Added per tag the two share (at most two count): enough to lift a borderline text match
+#: over the threshold, never enough to make one.
+TAG_BONUS = 0.08
+MAX_TAGS_COUNTED = 2
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One side of a comparison: weighted terms and tag keys."""
+
+    vector: Mapping[str, float]
+    tags: frozenset[str]
+
+
+def tag_key(tag: str) -> str:
+    """A tag reduced like text: « Réseaux sociaux » and « réseau social » meet."""
+    return " ".join(stems(tag))
+
+
+def profile(
+    title: str,
+    standfirst: str,
+    body: str,
+    tags: Iterable[str],
+    frequencies: Mapping[str, int],
+    documents: int,
+) -> Profile:
+    counts = weighted_terms(
+        [(title, TITLE_WEIGHT), (standfirst, STANDFIRST_WEIGHT), (body, BODY_WEIGHT)]
+    )
+    keys = frozenset(k for k in (tag_key(t) for t in tags) if k)
+    return Profile(tf_idf(counts, frequencies, documents), keys)
+
+
+def shared_tags(item: Profile, breve: Profile) -> int:
+    """Tags both carry, counting a brève tag the item's text uses as carried by the item."""
+    return sum(
+        1
+        for key in breve.tags
+        if key in item.tags or all(part in item.vector for part in key.split())
+    )
+
+
+def relatedness(item: Profile, breve: Profile) -> float:
+    text = cosine(item.vector, breve.vector)
+    if text == 0:
+        return 0.0
+    bonus = TAG_BONUS * min(shared_tags(item, breve), MAX_TAGS_COUNTED)
+    return min(1.0, text + bonus)

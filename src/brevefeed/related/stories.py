@@ -1,0 +1,126 @@
+"""Group items from different outlets that tell the same story.
+
+Two items are one story when their links are the same article once tracking parameters and
+the like are stripped, or when their titles fold to the same words and their texts share most
+of their wording. Each item points at the first item of its story (``story_id``); an item not
+yet grouped has none, which is how the related pass finds new work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from brevefeed.archive.models import Item, Source
+from brevefeed.related.canonical import canonical_link
+from brevefeed.related.similarity import jaccard, shingles, title_key
+from brevefeed.text import html_to_text
+
+#: Same title, different wording below this share of shingles: a recurring headline
+#: (« Revue de presse », « Les brèves du jour »), not the same story.
+SAME_TEXT = 0.5
+#: Stories are news: the same headline a year later is another story.
+WINDOW = timedelta(days=14)
+
+
+def item_text(item: Item) -> str:
+    return html_to_text(item.content_html or item.summary_html)
+
+
+def _near(item: Item, other: Item) -> bool:
+    if item.published_at is None or other.published_at is None:
+        return True
+    return abs(item.published_at - other.published_at) <= WINDOW
+
+
+def assign_story(session: Session, item: Item) -> int:
+    """Give ``item`` its canonical link, title key and story; returns the story id."""
+    item.canonical_link = canonical_link(item.link)
+    item.title_key = title_key(item.title)
+    candidates: list[Item] = []
+    if item.canonical_link:
+        candidates += session.scalars(
+            select(Item)
+            .where(
+                Item.canonical_link == item.canonical_link,
+                Item.id != item.id,
+                Item.story_id.is_not(None),
+            )
+            .order_by(Item.id)
+            .limit(5)
+        )
+    same_article = next((c for c in candidates if c.source_id != item.source_id), None)
+    story = same_article.story_id if same_article else None
+    if story is None and item.title_key:
+        wording = shingles(f"{item.title} {item_text(item)}")
+        for other in session.scalars(
+            select(Item)
+            .where(
+                Item.title_key == item.title_key,
+                Item.id != item.id,
+                Item.source_id != item.source_id,
+                Item.story_id.is_not(None),
+            )
+            .order_by(Item.id)
+            .limit(20)
+        ):
+            if (
+                _near(item, other)
+                and jaccard(wording, shingles(f"{other.title} {item_text(other)}")) >= SAME_TEXT
+            ):
+                story = other.story_id
+                break
+    item.story_id = story if story is not None else item.id
+    return item.story_id
+
+
+@dataclass(frozen=True)
+class Story:
+    story_id: int
+    title: str
+    link: str
+    latest: datetime | None
+    outlets: tuple[str, ...]
+    items: int
+
+
+def recent_stories(session: Session, *, limit: int = 20, min_outlets: int = 1) -> list[Story]:
+    """Stories newest first, each with the outlets that covered it."""
+    latest = func.max(Item.published_at)
+    groups = session.execute(
+        select(
+            Item.story_id,
+            latest,
+            func.count(Item.id),
+            func.count(func.distinct(Item.source_id)),
+        )
+        .where(Item.story_id.is_not(None))
+        .group_by(Item.story_id)
+        .having(func.count(func.distinct(Item.source_id)) >= min_outlets)
+        .order_by(latest.desc().nulls_last(), Item.story_id.desc())
+        .limit(limit)
+    ).all()
+    stories = []
+    for story_id, newest, count, _ in groups:
+        first = session.get(Item, story_id)
+        outlets = session.scalars(
+            select(func.coalesce(func.nullif(Source.name, ""), Source.title))
+            .join(Item, Item.source_id == Source.id)
+            .where(Item.story_id == story_id)
+            .group_by(Source.id, Source.name, Source.title)
+            .order_by(func.min(Item.published_at))
+        ).all()
+        stories.append(
+            Story(
+                story_id=story_id or 0,
+                title=first.title if first else "",
+                link=first.link if first else "",
+                latest=newest,
+                outlets=tuple(outlets),
+                items=count,
+            )
+        )
+    return stories

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brevefeed.archive import open_archive
+from brevefeed.archive.models import Breve
+from brevefeed.cli import cli
+from brevefeed.related.linker import LinkSettings, link_new_items
+from related_corpus import NOW, corpus, load_breves, load_items
+
+
+def every_breve(session: Session, terms: Sequence[str], limit: int) -> list[int]:
+    return list(session.scalars(select(Breve.id)))
+
+
+@pytest.fixture
+def linked(tmp_path: Path, archive_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("BREVEFEED_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("BREVEFEED_DATABASE_URL", archive_url)
+    archive = open_archive(archive_url)
+    try:
+        with archive.session() as session:
+            data = corpus()
+            load_breves(session, data)
+            items = load_items(session, data)
+            link_new_items(session, LinkSettings(), every_breve, now=NOW)
+    finally:
+        archive.close()
+    return items
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_related_relate_unrelate(linked: dict[str, int]) -> None:
+    shown = json.loads(run("related", "forum-rencontres-ferme", "--format", "json").stdout)
+    assert [r["outlet"] for r in shown] == ["La Gazette du Midi", "Le Quotidien numérique"]
+    assert shown[0]["method"] == "auto" and shown[0]["published"].startswith("2024-05-21")
+    trap = str(linked["https://sport.example/foot/forum-supporters-ferme"])
+    assert run("relate", "forum-rencontres-ferme", trap).stdout.startswith(f"related item {trap}")
+    assert "already so" in run("relate", "forum-rencontres-ferme", trap).stdout
+    first = shown[0]["link"]
+    assert run("unrelate", "forum-rencontres-ferme", first, "-q").stdout == ""
+    now = json.loads(run("related", "forum-rencontres-ferme", "--format", "json").stdout)
+    assert {r["item_id"] for r in now} == {int(trap), shown[1]["item_id"]}
+    with_rejected = run("related", "forum-rencontres-ferme", "--rejected").stdout
+    assert "rejected" in with_rejected
+
+
+def test_errors(linked: dict[str, int]) -> None:
+    assert run("related", "inconnue").exit_code == 3
+    missing = run("relate", "forum-rencontres-ferme", "https://nowhere.example/")
+    assert missing.exit_code == 3 and "no item" in missing.stderr
+
+
+def test_stories(linked: dict[str, int]) -> None:
+    listed = json.loads(run("stories", "--min-outlets", "1", "--format", "json").stdout)
+    assert len(listed) == len(linked)  # every item of the corpus is its own story
+    assert run("stories").stdout == "no story\n"

@@ -1,0 +1,39 @@
+from brevefeed.related.score import TAG_BONUS, profile, relatedness, shared_tags, tag_key
+
+FREQUENCIES = {"forum": 40, "ferm": 60, "justic": 300, "rencontr": 30, "anonym": 20}
+DOCUMENTS = 1000
+
+
+def make(title: str, body: str, tags: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    return profile(title, "", body, tags, FREQUENCIES, DOCUMENTS)
+
+
+BREVE = make(
+    "Un forum de rencontres anonyme fermé par la justice",
+    "Le forum de rencontres anonyme a été fermé lundi après des plaintes pour agressions.",
+    ("justice", "forum"),
+)
+
+
+def test_same_story_scores_high_other_story_low() -> None:
+    same = make("Fermeture du forum de rencontres anonyme", "La justice a fermé le forum anonyme.")
+    other = make("Budget de la justice en hausse", "Les crédits de la justice augmentent en 2025.")
+    assert relatedness(same, BREVE) > 0.5
+    assert relatedness(other, BREVE) < relatedness(same, BREVE) / 2
+
+
+def test_tags_count_through_categories_or_text() -> None:
+    item = make("Fermeture d’un forum", "Texte", tags=("Justice",))
+    assert shared_tags(item, BREVE) == 2  # category « Justice », word « forum » in the text
+    assert tag_key("Réseaux sociaux") == tag_key("réseau social")
+
+
+def test_tags_alone_never_make_a_link() -> None:
+    item = make("Rien à voir", "Aucun mot commun", tags=("justice", "forum"))
+    assert relatedness(item, BREVE) == 0.0
+
+
+def test_bonus_is_bounded() -> None:
+    item = make("forum", "forum", tags=("justice", "forum", "autre"))
+    plain = make("forum", "forum")
+    assert relatedness(item, BREVE) - relatedness(plain, BREVE) <= 2 * TAG_BONUS + 1e-9

@@ -66,3 +66,13 @@ def test_stories(linked: dict[str, int]) -> None:
     listed = json.loads(run("stories", "--min-outlets", "1", "--format", "json").stdout)
     assert len(listed) == len(linked)  # every item of the corpus is its own story
     assert run("stories").stdout == "no story\n"
+
+
+def test_rebuild(linked: dict[str, int]) -> None:
+    result = run("related", "--rebuild")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"related: {len(linked)} items grouped")
+    shown = json.loads(run("related", "forum-rencontres-ferme", "--format", "json").stdout)
+    assert len(shown) == 2
+    assert run("related", "forum-rencontres-ferme", "--rebuild").exit_code == 2
+    assert run("related").exit_code == 2

@@ -35,6 +35,9 @@ class ImportSummary:
     unchanged: int = 0
     failed: int = 0
     errors: list[InputError] = field(default_factory=list)
+    #: Permanent ids of the brèves created, and of those edited, from brève files.
+    created_uids: list[str] = field(default_factory=list)
+    updated_uids: list[str] = field(default_factory=list)
 
     def count(self, change: Change) -> None:
         setattr(self, change, getattr(self, change) + 1)
@@ -45,6 +48,8 @@ class ImportSummary:
         self.unchanged += other.unchanged
         self.failed += other.failed
         self.errors += other.errors
+        self.created_uids += other.created_uids
+        self.updated_uids += other.updated_uids
 
     def fail(self, error: InputError) -> None:
         self.failed += 1
@@ -156,6 +161,10 @@ def _save(
             summary.fail(InputError(str(exc), source=parsed.source))
         else:
             summary.count(result.change)
+            if result.change == "created":
+                summary.created_uids.append(result.uid)
+            elif result.change == "updated":
+                summary.updated_uids.append(result.uid)
 
 
 def save_one(

@@ -27,6 +27,7 @@ from brevefeed.importing import (
     read_input,
     save_one,
 )
+from brevefeed.related.run import link_changed_breves
 
 
 def _context(app: App, editor: str, date: str | None) -> ImportContext:
@@ -38,6 +39,14 @@ def _context(app: App, editor: str, date: str | None) -> ImportContext:
     return ImportContext(
         site=app.config.site, editor=editor, now=datetime.now(UTC), default_date=default_date
     )
+
+
+def _link(app: App, summary: ImportSummary) -> None:
+    """Attach ingested coverage to the brèves just added or edited."""
+    now = datetime.now(UTC)
+    config = app.config.related
+    link_changed_breves(app.archive, config, summary.created_uids, now=now)
+    link_changed_breves(app.archive, config, summary.updated_uids, now=now, count=False)
 
 
 def _report(app: App, summary: ImportSummary) -> None:
@@ -77,6 +86,7 @@ def add(app: App, file: str, date: str | None, editor: str) -> None:
         parsed = read_input(Path(file), context)
     with app.archive.session() as session:
         save_one(session, parsed, context, summary)
+    _link(app, summary)
     _report(app, summary)
 
 
@@ -100,6 +110,7 @@ def import_(app: App, paths: tuple[Path, ...], date: str | None, editor: str) ->
     context = _context(app, editor, date)
     with app.progress("Importing") as progress:
         summary = import_paths(app.archive, paths, context, progress=progress)
+    _link(app, summary)
     _report(app, summary)
 
 

@@ -19,6 +19,7 @@ from brevefeed.ingest.discover import resolve_feed_url
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
 from brevefeed.ingest.run import RunSummary, backfill, fetch_settings
 from brevefeed.ingest.run import ingest as run_ingest
+from brevefeed.related.run import link_pending_items
 
 
 @contextmanager
@@ -70,6 +71,12 @@ def ingest(app: App, all_sources: bool, source: str | None, backfill_ref: str | 
                 app.archive, app.config, all_sources=all_sources, source=source, progress=progress
             )
     _report(app, summary)
+    with app.progress("Linking") as progress:
+        linked = link_pending_items(
+            app.archive, app.config.related, now=datetime.now(UTC), progress=progress
+        )
+    if linked.items:
+        app.say(f"related: {linked.items} items grouped, {linked.links_added} links to brèves")
 
 
 @click.group()

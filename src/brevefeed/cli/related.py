@@ -12,6 +12,7 @@ from rich.table import Table
 from brevefeed.archive.breves import get_breve, iso
 from brevefeed.cli.app import App, common_options
 from brevefeed.related.links import decide, find_item, related_items
+from brevefeed.related.run import rebuild as rebuild_links
 from brevefeed.related.stories import recent_stories
 
 format_option = click.option(
@@ -20,17 +21,37 @@ format_option = click.option(
 
 
 @click.command()
-@click.argument("ref", metavar="ID|SLUG")
+@click.argument("ref", metavar="[ID|SLUG]", required=False)
 @click.option("--rejected", is_flag=True, help="Also show items an editor unrelated.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Link the whole archive again from scratch (manual decisions are kept).",
+)
 @format_option
 @common_options
-def related(app: App, ref: str, rejected: bool, fmt: str) -> None:
-    """List the external items related to a brève, best first.
+def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str) -> None:
+    """List the external items related to a brève, best first; or rebuild every link.
 
     \b
     Example:
       brevefeed related fermeture-d-un-forum-de-rencontres
+      brevefeed related --rebuild
     """
+    if rebuild:
+        if ref:
+            raise click.UsageError("--rebuild takes no ID|SLUG: it relinks the whole archive")
+        with app.progress("Linking") as progress:
+            report = rebuild_links(
+                app.archive, app.config.related, now=datetime.now(UTC), progress=progress
+            )
+        app.say(
+            f"related: {report.items} items grouped ({report.stories_joined} joined a story),"
+            f" {report.breves} brèves, {report.links_added} links"
+        )
+        return
+    if not ref:
+        raise click.UsageError("give a brève's ID or SLUG, or --rebuild")
     with app.archive.session(write=False) as session:
         rows = related_items(session, get_breve(session, ref), include_rejected=rejected)
     if fmt == "json":

@@ -107,18 +107,20 @@ def link_new_items(
     *,
     now: datetime,
     batch: int = 200,
+    limit: int | None = None,
     on_item: Callable[[], None] | None = None,
 ) -> LinkReport:
-    """Group and link every item not processed yet (those without a story)."""
+    """Group and link the items not processed yet (those without a story), ``limit`` at most."""
     report = LinkReport()
-    while True:
+    while limit is None or report.items < limit:
+        size = batch if limit is None else min(batch, limit - report.items)
         items = list(
             session.scalars(
-                select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(batch)
+                select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(size)
             )
         )
         if not items:
-            return report
+            break
         words = {item.id: item_terms(item) for item in items}
         count_documents(session, words.values())
         # Brève profiles are built once per batch: many items of a batch share candidates.
@@ -140,6 +142,7 @@ def link_new_items(
         session.flush()
         _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
         session.flush()
+    return report
 
 
 def _published(session: Session, ids: Iterable[int]) -> list[Breve]:
@@ -179,6 +182,10 @@ def link_breves(
     breves = _published(session, breve_ids)
     if count:
         count_documents(session, (breve_terms(b) for b in breves))
+    if session.scalar(select(Item.id).limit(1)) is None:
+        # Nothing ingested yet (a fresh archive, a first import): nothing to score against.
+        report.breves = len(breves)
+        return report
     proposals: dict[int, list[tuple[int, float]]] = {}
     for breve in breves:
         report.breves += 1

@@ -130,6 +130,10 @@ def test_one_new_brève_rewrites_only_its_documents(
             "tags/sport/feed.xml",
             "tags/sport/atom.xml",
             "tags/sport/feed.json",
+            # A new tag folder gets its (empty) press review too.
+            "tags/sport/related.xml",
+            "tags/sport/related-atom.xml",
+            "tags/sport/related.json",
             "archives/rss-2.xml",
             "archives/atom-2.xml",
         ]
@@ -312,7 +316,13 @@ def test_websub_gets_only_changed_feed_urls(archive: Archive, tmp_path: Path, ou
     assert calls[-1] == (
         "https://hub.example.net/",
         [BASE + p for p in ("feed.xml", "atom.xml", "feed.json")]
-        + [BASE + f"tags/sport/{p}" for p in ("feed.xml", "atom.xml", "feed.json")],
+        + [
+            BASE + f"tags/sport/{p}"
+            for p in (
+                *("feed.xml", "atom.xml", "feed.json"),
+                *("related.xml", "related-atom.xml", "related.json"),  # a new tag's press review
+            )
+        ],
     )
     assert publish(archive, config, now=NOW, notify=notify).changed_urls == []
     assert len(calls) == 2
@@ -381,3 +391,64 @@ def test_cost_follows_what_changed_not_the_archive_size(archive: Archive, tmp_pa
         assert 0 < len(set(loaded)) <= 20
     finally:
         event.remove(Breve, "load", count)
+
+
+def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, out: Path) -> None:
+    """« À lire aussi » in every format, Atom rel="related" links, press-review feeds with
+    each entry attributed to its outlet; a new link changes the feeds, not the brève's date."""
+    from sqlalchemy import select
+
+    from brevefeed.archive.breves import get_breve
+    from brevefeed.config import RelatedConfig
+    from brevefeed.related.links import decide, find_item
+    from brevefeed.related.run import rebuild
+    from related_corpus import corpus, load_breves, load_items
+
+    config = make_config(tmp_path, per_section=False, archive_page_size=100)
+    data = corpus()
+    with archive.session() as session:
+        load_breves(session, data)
+        load_items(session, data)
+    rebuild(archive, RelatedConfig(), now=NOW)
+    publish(archive, config, now=NOW)
+
+    main = feedparser.parse((out / "atom.xml").read_bytes())
+    forum = next(e for e in main.entries if "forum de rencontres" in e.title)
+    related = [link for link in forum.links if link.rel == "related"]
+    assert {link.href for link in related} == {
+        "https://gazette.example/societe/site-rencontres-ferme",
+        "https://quotidien.example/tech/fin-de-partie-tchat",
+    }
+    assert "À lire aussi" in forum.content[0].value
+    assert "La Gazette du Midi : <a href" in forum.content[0].value
+    rss = feedparser.parse((out / "feed.xml").read_bytes())
+    assert all("link" not in e for e in rss.entries)  # related links never become <link>
+    assert "À lire aussi" in next(e for e in rss.entries if e.id == forum.id).content[0].value
+    assert "À lire aussi" in (out / "feed.json").read_text(encoding="utf-8")
+
+    press = feedparser.parse((out / "related-atom.xml").read_bytes())
+    assert len(press.entries) == 7  # every linked item of the corpus, once
+    gazette = next(e for e in press.entries if e.id == data["items"][0]["link"])
+    assert gazette.source.title == "La Gazette du Midi"
+    assert gazette.link == data["items"][0]["link"]
+    rss_press = feedparser.parse((out / "related.xml").read_bytes())
+    assert {e.id for e in rss_press.entries} == {e.id for e in press.entries}
+    assert (out / "tags/justice/related.json").exists()
+    jing_validate(
+        [out / "atom.xml", out / "related-atom.xml", out / "tags/justice/related-atom.xml"]
+    )
+    for path in (out / "atom.xml", out / "related-atom.xml"):
+        assert schematron_failures(path.read_bytes()) == [], path
+    assert publish(archive, config, now=NOW).written == []
+
+    with archive.session() as session:
+        breve = get_breve(session, "forum-rencontres-ferme")
+        before = breve.updated_at
+        decide(session, breve, find_item(session, data["items"][2]["link"]), linked=True, now=NOW)
+    report = publish(archive, config, now=NOW)
+    assert {"atom.xml", "related-atom.xml", "tags/justice/atom.xml"} <= set(report.written)
+    with archive.session() as session:
+        assert (
+            session.scalar(select(Breve.updated_at).where(Breve.slug == "forum-rencontres-ferme"))
+            == before
+        )

@@ -2,9 +2,9 @@
 
 Publishing must find what changed since its last run without reading the whole archive. Instead
 of asking every writer (``breves.py``, ``exchange.py``, and whatever comes later) to remember,
-one ``before_flush`` listener on all sessions gives every new or modified brève — tags and
-retraction included — ``max(change_seq) + 1``. The max walks ``ix_breves_change_seq``, so the
-cost is one index lookup per flush.
+one ``before_flush`` listener on all sessions gives every new or modified brève — tags,
+retraction and related items included — ``max(change_seq) + 1``. The max walks
+``ix_breves_change_seq``, so the cost is one index lookup per flush.
 
 The publisher records the highest stamp it has read and later reads only stamps above it, so a
 stamp must never become visible *below* that mark. On SQLite that holds by construction: every
@@ -21,13 +21,19 @@ from typing import Any
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.models import Breve, BreveTag
+from brevefeed.archive.models import Breve, BreveTag, RelatedLink
 
 
 def _touched(session: Session) -> set[Breve]:
     breves: set[Breve] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Breve) and obj not in session.deleted:
+        if isinstance(obj, RelatedLink):
+            # A related item shown under a brève is part of its entry (« À lire aussi »).
+            with session.no_autoflush:
+                breve = session.get(Breve, obj.breve_id)
+            if breve is not None and breve not in session.deleted:
+                breves.add(breve)
+        elif isinstance(obj, Breve) and obj not in session.deleted:
             if obj in session.new or session.is_modified(obj):
                 breves.add(obj)
         elif (

@@ -26,14 +26,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from html import escape
 from typing import Any
 
-from feedgen.ext.base import BaseExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from brevefeed.authoring.render import sanitize_html
-from brevefeed.publish.store import Entry, Tombstone
+from brevefeed.publish.store import Entry, PressItem, RelatedRef, Tombstone
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
@@ -67,8 +68,20 @@ def document_updated(entries: Sequence[Entry], tombstones: Sequence[Tombstone] =
 
 
 def absolute_html(entry: Entry, site_link: str) -> str:
-    """The body with every relative URL resolved against the site (and sanitized again)."""
-    return _absolute(entry.html, site_link)
+    """The body with every relative URL resolved against the site (and sanitized again),
+    followed by the brève's related coverage."""
+    return _absolute(entry.html, site_link) + read_also(entry.related)
+
+
+def read_also(related: Sequence[RelatedRef]) -> str:
+    """« À lire aussi »: outlet, title and link of each related article, as HTML."""
+    if not related:
+        return ""
+    rows = "".join(
+        f'<li>{escape(ref.outlet)} : <a href="{escape(ref.link)}">{escape(ref.title)}</a></li>'
+        for ref in related
+    )
+    return f"\n<h2>À lire aussi</h2>\n<ul>{rows}</ul>"
 
 
 # A document is built in two or three formats from the same entries: sanitize each body once.
@@ -138,6 +151,7 @@ def _generator(
     if fmt == "rss":
         fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("brevefeed", _LinksExtension, atom=True, rss=True)
+    fg.register_extension("brevefeedentry", BaseExtension, _EntryExtension, atom=True, rss=False)
     ext: _LinksExtension = fg.brevefeed
     ext.archive = meta.archive
     # Tombstones are shown in Atom only, but they date every format: a retraction changed
@@ -177,6 +191,8 @@ def _generator(
         fe.content(absolute_html(entry, meta.site_link), type="html")
         if entry.tags:
             fe.category([{"term": tag} for tag in entry.tags])
+        if fmt == "atom":
+            fe.brevefeedentry.related = entry.related
     return fg
 
 
@@ -217,4 +233,105 @@ def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
         }
         for entry in entries
     ]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Entry elements feedgen 1.0 gets wrong or cannot write, Atom only.
+
+    * ``<link rel="related" title="…">`` for a brève's related coverage: feedgen's entry
+      serializer reads ``rel`` and ``title`` off the element it has just created instead of
+      the data, so every entry link comes out as a bare alternate link;
+    * ``<source>`` for a press-review entry with the outlet's id, title and link: feedgen's
+      ``source()`` writes no id, and RFC 4287 §4.2.11 wants one so readers can tell which feed
+      an entry came from.
+    """
+
+    def __init__(self) -> None:
+        self.related: Sequence[RelatedRef] = ()
+        self.outlet: PressItem | None = None
+
+    def extend_atom(self, entry: Any) -> Any:
+        for ref in self.related:
+            etree.SubElement(entry, "link", href=ref.link, rel="related", title=ref.title)
+        if self.outlet is not None:
+            source = etree.SubElement(entry, "source")
+            etree.SubElement(source, "id").text = self.outlet.outlet_id
+            etree.SubElement(source, "title").text = self.outlet.outlet
+            etree.SubElement(source, "link", href=self.outlet.outlet_link, rel="alternate")
+        return entry
+
+
+def _press_generator(meta: Meta, items: Sequence[PressItem], fmt: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    if fmt == "rss":
+        fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("brevefeed", _LinksExtension, atom=True, rss=True)
+    fg.register_extension("brevefeedentry", BaseExtension, _EntryExtension, atom=True, rss=False)
+    ext: _LinksExtension = fg.brevefeed
+    ext.empty = not items
+    ext.links.append(("self", meta.urls[fmt], _MIME[fmt]))
+    if meta.hub:
+        ext.links.append(("hub", meta.hub, ""))
+    fg.id(meta.urls["atom"])
+    fg.title(meta.title)
+    fg.description(meta.description or meta.title)
+    fg.link(href=meta.site_link, rel="alternate")
+    fg.language(meta.language)
+    fg.generator("brevefeed", uri=GENERATOR_URI)
+    fg.updated(max((item.updated for item in items), default=EMPTY_UPDATED))
+    for item in items:
+        fe = fg.add_entry(order="append")
+        # The outlet's own id: a reader that also follows that outlet sees one article.
+        fe.id(item.entry_id)
+        fe.guid(item.entry_id, permalink=False)
+        fe.title(item.title)
+        fe.link(href=item.link, rel="alternate")
+        fe.published(item.published)
+        fe.updated(item.updated)
+        for name in item.authors or (item.outlet,):
+            fe.author(name=name)
+            if fmt == "rss":
+                fe.dc.dc_creator(name)
+        if fmt == "rss":
+            fe.source(url=item.outlet_id, title=item.outlet)
+            fe.description(item.html or item.title)
+        else:
+            fe.brevefeedentry.outlet = item
+            if item.html:
+                fe.content(item.html, type="html")
+    return fg
+
+
+def build_press_rss(meta: Meta, items: Sequence[PressItem]) -> bytes:
+    data: bytes = _press_generator(meta, items, "rss").rss_str(pretty=True)
+    return data
+
+
+def build_press_atom(meta: Meta, items: Sequence[PressItem]) -> bytes:
+    data: bytes = _press_generator(meta, items, "atom").atom_str(pretty=True)
+    return data
+
+
+def build_press_json(meta: Meta, items: Sequence[PressItem]) -> bytes:
+    feed: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": meta.title,
+        "home_page_url": meta.site_link,
+        "feed_url": meta.urls["json"],
+        "language": meta.language,
+        "items": [
+            {
+                "id": item.entry_id,
+                "url": item.link,
+                "title": item.title,
+                **({"content_html": item.html} if item.html else {"content_text": item.title}),
+                "date_published": rfc3339(item.published),
+                "date_modified": rfc3339(item.updated),
+                "authors": [{"name": n} for n in item.authors or (item.outlet,)],
+                "_source": {"title": item.outlet, "url": item.outlet_link, "id": item.outlet_id},
+            }
+            for item in items
+        ],
+    }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -22,7 +22,15 @@ from brevefeed.archive import Archive
 from brevefeed.config import Config
 from brevefeed.errors import ConfigError
 from brevefeed.publish import store
-from brevefeed.publish.build import Meta, build_atom, build_json, build_rss
+from brevefeed.publish.build import (
+    Meta,
+    build_atom,
+    build_json,
+    build_press_atom,
+    build_press_json,
+    build_press_rss,
+    build_rss,
+)
 from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
 from brevefeed.publish.write import (
@@ -34,8 +42,10 @@ from brevefeed.publish.write import (
 )
 
 #: Bump when the shape of the output changes, so the next run rebuilds every document.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+#: The press review: the latest outside coverage linked to this folder's brèves.
+PRESS_FILES = {"rss": "related.xml", "atom": "related-atom.xml", "json": "related.json"}
 ARCHIVE_FOLDER = "archives"
 
 Notifier = Callable[[str, list[str]], list[str]]
@@ -86,8 +96,8 @@ def settings_fingerprint(config: Config) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def feed_path(folder: str, fmt: str) -> str:
-    return f"{folder}/{FEED_FILES[fmt]}" if folder else FEED_FILES[fmt]
+def feed_path(folder: str, fmt: str, files: dict[str, str] = FEED_FILES) -> str:
+    return f"{folder}/{files[fmt]}" if folder else files[fmt]
 
 
 def page_path(page: int, fmt: str) -> str:
@@ -132,6 +142,19 @@ class _Builder:
         yield feed_path(folder, "rss"), build_rss(meta, entries, stones)
         yield feed_path(folder, "atom"), build_atom(meta, entries, stones)
         yield feed_path(folder, "json"), build_json(meta, entries)
+        if not folder.startswith("sections/"):
+            yield from self.press_review(session, folder, title)
+
+    def press_review(
+        self, session: Session, folder: str, title: str
+    ) -> Iterator[tuple[str, bytes]]:
+        """Rebuilt with the folder's feeds: a new link stamps its brève, which rebuilds them."""
+        urls = {fmt: self.base + feed_path(folder, fmt, PRESS_FILES) for fmt in PRESS_FILES}
+        meta = self._meta(f"{title} — revue de presse", urls)
+        items = store.press_items(session, folder, self.config.publish.items)
+        yield feed_path(folder, "rss", PRESS_FILES), build_press_rss(meta, items)
+        yield feed_path(folder, "atom", PRESS_FILES), build_press_atom(meta, items)
+        yield feed_path(folder, "json", PRESS_FILES), build_press_json(meta, items)
 
     def page(self, session: Session, page: int) -> Iterator[tuple[str, bytes]]:
         urls = {fmt: self.base + page_path(page, fmt) for fmt in ("rss", "atom")}

@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session
 from brevefeed.archive.models import (
     Breve,
     BreveTag,
+    Item,
     PublishedBreve,
     PublishedFolder,
     PublishState,
+    RelatedLink,
+    Source,
 )
 from brevefeed.publish.plan import BreveFacts, PageCursor, Placement, section_folder, tag_folder
 
@@ -28,6 +31,31 @@ _T = TypeVar("_T")
 
 #: Ids per IN (...) list: well under every backend's bound-parameter limit.
 CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RelatedRef:
+    """An outside article shown under a brève (« À lire aussi »)."""
+
+    title: str
+    link: str
+    outlet: str
+
+
+@dataclass(frozen=True)
+class PressItem:
+    """An ingested item as the press-review feeds show it, attributed to its outlet."""
+
+    entry_id: str
+    title: str
+    link: str
+    html: str
+    authors: tuple[str, ...]
+    published: datetime
+    updated: datetime
+    outlet: str
+    outlet_link: str
+    outlet_id: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +72,7 @@ class Entry:
     language: str
     published: datetime
     updated: datetime
+    related: tuple[RelatedRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +192,25 @@ def save(session: Session, placed: dict[int, Placement], last_seq: int, settings
     session.flush()
 
 
+def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[RelatedRef]]:
+    """Linked items per brève, best first (what `brevefeed related` lists)."""
+    found: dict[int, list[RelatedRef]] = {}
+    for chunk in _chunks(list(breve_ids)):
+        query = (
+            select(RelatedLink.breve_id, Item.title, Item.link, Source.name, Source.title)
+            .join(Item, RelatedLink.item_id == Item.id)
+            .join(Source, Item.source_id == Source.id)
+            .where(RelatedLink.breve_id.in_(chunk), RelatedLink.state == "linked", Item.link != "")
+            .order_by(RelatedLink.breve_id, RelatedLink.score.desc(), Item.id)
+        )
+        for breve_id, title, link, name, feed_title in session.execute(query):
+            outlet = name or feed_title
+            found.setdefault(breve_id, []).append(RelatedRef(title or link, link, outlet))
+    return found
+
+
 def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
+    related = _related(session, [b.id for b in breves])
     return [
         Entry(
             uid=b.uid,
@@ -176,6 +223,7 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
             language=b.language,
             published=b.published_at,
             updated=b.updated_at,
+            related=tuple(related.get(b.id, ())),
         )
         for b in breves
     ]
@@ -272,3 +320,46 @@ def tombstones(session: Session) -> dict[str, list[Tombstone]]:
         for folder in feeds:
             found.setdefault(folder, []).append(Tombstone(uid, when, reason or ""))
     return found
+
+
+def press_items(session: Session, folder: str, limit: int) -> list[PressItem]:
+    """The newest items linked to a published brève of this feed folder ("" = all, tags/…).
+
+    Newest by the item's own date (its fetch time when the feed gave none), each once.
+    """
+    kind, _, _slug = folder.partition("/")
+    linked = (
+        select(RelatedLink.item_id)
+        .join(Breve, RelatedLink.breve_id == Breve.id)
+        .where(RelatedLink.state == "linked", Breve.status == "published")
+    )
+    if kind == "tags":
+        names = folder_names(session, folder)
+        linked = linked.where(
+            select(BreveTag.breve_id)
+            .where(BreveTag.breve_id == Breve.id, BreveTag.tag.in_(names))
+            .exists()
+        )
+    when = func.coalesce(Item.published_at, Item.fetched_at)
+    query = (
+        select(Item, Source)
+        .join(Source, Item.source_id == Source.id)
+        .where(Item.id.in_(linked))
+        .order_by(when.desc(), Item.id.desc())
+        .limit(limit)
+    )
+    return [
+        PressItem(
+            entry_id=item.entry_id,
+            title=item.title or item.link,
+            link=item.link,
+            html=item.content_html or item.summary_html,
+            authors=tuple(item.authors),
+            published=item.published_at or item.fetched_at,
+            updated=item.updated_at or item.published_at or item.fetched_at,
+            outlet=source.name or source.title or source.url,
+            outlet_link=source.site_link or source.url,
+            outlet_id=source.url,
+        )
+        for item, source in session.execute(query)
+    ]

@@ -5,7 +5,12 @@ Three kinds of work overlap: the event loop only fetches (bounded by ``concurren
 ``per_host``); a process pool parses (feedparser is CPU-bound and would stall fetching); one
 thread writes to the archive (SQLite has one writer anyway, and a source's transaction is short).
 A source's items and fetch state commit together, so a run killed at any point loses nothing
-already committed and a rerun adds no duplicates.
+already committed and a rerun adds no duplicates; outcomes that bring no items (304s, errors)
+only touch fetch state and are recorded several to a transaction.
+
+The archive work stays on one thread rather than in the loop or in the parser processes: it
+is short, it needs the GIL either way, and one writer never contends with itself for
+SQLite's lock.
 """
 
 from __future__ import annotations

@@ -244,7 +244,8 @@ def main() -> None:
         folder.rmdir()
 
     print(f"workload: {args.feeds} feeds × {args.entries} entries, {args.latency * 1000:g} ms"
-          f" per response, {len(HOSTS)} loopback hosts, {os.cpu_count()} CPUs")  # fmt: skip
+          f" per response, {len(HOSTS)} loopback hosts, {os.cpu_count()} CPUs,"
+          f" load average at the end {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"brevefeed cold: {cold_s:6.2f} s  ({cold})")
     print(f"brevefeed warm: {warm_s:6.2f} s  ({warm})")
     print(f"naive cold:     {naive_cold_s:6.2f} s  ({naive_cold_stored} rows inserted)")

@@ -188,3 +188,13 @@ def test_json_that_is_not_a_json_feed() -> None:
     assert "invalid JSON" in (parse_feed(b"{nope", "", "https://j.example/", NOW).error or "")
     deep = b'{"version": "https://jsonfeed.org/version/1", "items": ' + b"[" * 100_000
     assert parse_feed(deep, "", "https://j.example/", NOW).error
+
+
+def test_content_hash_does_not_move_with_the_fetch_time() -> None:
+    data = (FEEDS / "dates.rss").read_bytes()
+    today = parse_feed(data, "", "https://c.example/", NOW)
+    tomorrow = parse_feed(data, "", "https://c.example/", NOW.replace(day=11))
+    assert [e.content_hash for e in today.entries] == [e.content_hash for e in tomorrow.entries]
+    fixed = data.replace(b"Date invalide", "Date invalide, corrigée".encode())
+    edited = parse_feed(fixed, "", "https://c.example/", NOW)
+    assert today.entries[2].content_hash != edited.entries[2].content_hash

@@ -482,3 +482,13 @@ def test_at_most_two_connections_per_host(
         feed_server.routes[path] = slow
     summary = ingest(archive, _with_sources(ingest_config, feed_server, *paths))
     assert summary.fetched == 6 and state["max"] == 2
+
+
+def test_undated_entries_do_not_look_edited_on_every_fetch(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/dates"] = Reply(body=(FEEDS / "dates.rss").read_bytes())
+    config = _with_sources(ingest_config, feed_server, "/dates")
+    assert ingest(archive, config).new_items == 5
+    again = ingest(archive, config, all_sources=True)
+    assert (again.fetched, again.new_items, again.updated_items) == (1, 0, 0)

@@ -144,11 +144,12 @@ def _entry(entry: Any, url: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
     if raw_date is None and raw_updated and updated is None and published is None:
         raw_date = raw_updated
     entry_id = _entry_id(entry, link, title, raw_published or raw_updated or "")
+    # The dates as the feed wrote them, not as read: an unreadable or future date is replaced
+    # by the fetch time, which must not make the entry look edited on every fetch.
     content_hash = _hash(
         json.dumps(
             [title, link, authors, summary_html, content_html, categories,
-             published.isoformat() if published else None,
-             updated.isoformat() if updated else None, raw_date],
+             raw_published, raw_updated],
             ensure_ascii=False,
         )
     )  # fmt: skip

@@ -83,8 +83,11 @@ def store_entries(
             session.add(item)
             counts.new += 1
         elif item.content_hash != entry.content_hash:
-            previous = item.updated_at
+            previous, first_dated = item.updated_at, item.published_at
+            same_unreadable_date = entry.raw_date is not None and entry.raw_date == item.raw_date
             _fill(item, entry, now)
+            if same_unreadable_date:
+                item.published_at = first_dated  # still dated when first fetched
             moved = entry.updated_at if entry.updated_at and (
                 previous is None or entry.updated_at > previous
             ) else now  # fmt: skip

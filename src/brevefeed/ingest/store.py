@@ -107,8 +107,12 @@ def record_fetch(
     result: FetchResult,
     parsed: ParsedFeed | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> None:
     """Record the fetch on the source and release its lease, in one UPDATE.
+
+    ``body_hash`` is the hash of a body parsed and stored without error, remembered so the
+    same bytes next time are not parsed again.
 
     One statement, no SELECT first: on a warm run (every feed 304) this is most of the
     archive's work, once per source.
@@ -142,6 +146,8 @@ def record_fetch(
                 values["etag"] = result.etag
             if result.last_modified:
                 values["last_modified"] = result.last_modified
+    if body_hash is not None:
+        values["body_hash"] = body_hash
     if parsed is not None and parsed.error is None:
         if parsed.title:
             values["title"] = parsed.title

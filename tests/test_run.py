@@ -21,6 +21,7 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig, load_config
 from brevefeed.errors import NotFoundError
+from brevefeed.ingest import run as run_module
 from brevefeed.ingest.run import RunSummary, backfill, ingest
 from feedserver import FeedServer, Reply
 
@@ -377,8 +378,6 @@ def test_a_parser_crash_costs_one_feed_not_the_run(
     feed_server: FeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from brevefeed.ingest import run as run_module
-
     real = run_module.parse_feed
 
     def flaky(body: bytes, *args: object) -> object:
@@ -504,8 +503,6 @@ def test_the_same_body_again_is_not_parsed(
     feed_server: FeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from brevefeed.ingest import run as run_module
-
     parsed: list[bytes] = []
     real = run_module.parse_feed
 

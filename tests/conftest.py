@@ -99,7 +99,7 @@ def ingest_config(site: SiteConfig) -> Config:
         site=site,
         ingest=IngestConfig(
             allow_private=True,
-            timeout=2.0,
+            timeout=1.0,
             connect_timeout=1.0,
             max_bytes=300_000,
             parse_workers=0,

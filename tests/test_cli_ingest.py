@@ -117,3 +117,23 @@ def test_help_has_examples() -> None:
     for args in (["ingest"], ["sources"], ["sources", "add"], ["sources", "list"]):
         result = CliRunner().invoke(cli, [*args, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_backfill_with_all_is_a_usage_error(instance: Path) -> None:
+    code, _, err = _run(instance, "ingest", "--all", "--backfill", "La Gazette")
+    assert code == 2 and "--backfill cannot be combined" in err
+
+
+def test_backfill_from_the_command_line(instance: Path) -> None:
+    code, out, _ = _run(instance, "ingest", "--backfill", "La Gazette")
+    assert code == 0 and "1 sources fetched" in out and "3 new items" in out
+
+
+def test_missing_opml_file_is_one_line(instance: Path, tmp_path: Path) -> None:
+    code, _, err = _run(instance, "sources", "import", str(tmp_path / "absent.opml"))
+    assert code == 1 and err.count("\n") == 1 and "cannot read" in err
+
+
+def test_quiet_commands_print_nothing(instance: Path) -> None:
+    assert _run(instance, "sources", "disable", "La Gazette", "--quiet") == (0, "", "")
+    assert _run(instance, "sources", "enable", "La Gazette", "--quiet") == (0, "", "")

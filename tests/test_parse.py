@@ -161,3 +161,40 @@ def test_relative_urls_in_content_become_absolute() -> None:
     (entry,) = parse_feed(data, "", "https://r.example/actu/rss", NOW).entries
     assert 'src="https://r.example/photo.jpg"' in entry.summary_html
     assert 'href="https://r.example/actu/suite.html"' in entry.summary_html
+
+
+def test_json_feed() -> None:
+    feed = parse_feed(
+        (FEEDS / "gazette.json").read_bytes(),
+        "application/feed+json",
+        "https://gazette.example.net/feed.json",
+        NOW,
+    )
+    assert feed.error is None and feed.title == "La Gazette du Numérique"
+    first, second = feed.entries
+    assert first.entry_id == "gazette-json-1"
+    assert first.link == "https://gazette.example.net/2024/06/signalements"
+    assert first.content_html == "<p>Plus de <em>cent mille</em> signalements en un an.</p>"
+    assert first.summary_html == "Le service manque d’enquêteurs."
+    assert (first.authors, first.categories) == (["Camille Durand"], ["Police", "Numérique"])
+    assert first.published_at == datetime(2024, 6, 4, 12, 30, tzinfo=UTC)
+    assert second.entry_id == "42"
+    assert second.content_html == "Un texte brut &lt;sans balises&gt;."
+    assert second.updated_at == datetime(2024, 6, 4, 14, 0, tzinfo=UTC)
+
+
+def test_json_that_is_not_a_json_feed() -> None:
+    assert "not a JSON Feed" in (parse_feed(b'{"a": 1}', "", "https://j.example/", NOW).error or "")
+    assert "invalid JSON" in (parse_feed(b"{nope", "", "https://j.example/", NOW).error or "")
+    deep = b'{"version": "https://jsonfeed.org/version/1", "items": ' + b"[" * 100_000
+    assert parse_feed(deep, "", "https://j.example/", NOW).error
+
+
+def test_content_hash_does_not_move_with_the_fetch_time() -> None:
+    data = (FEEDS / "dates.rss").read_bytes()
+    today = parse_feed(data, "", "https://c.example/", NOW)
+    tomorrow = parse_feed(data, "", "https://c.example/", NOW.replace(day=11))
+    assert [e.content_hash for e in today.entries] == [e.content_hash for e in tomorrow.entries]
+    fixed = data.replace(b"Date invalide", "Date invalide, corrigée".encode())
+    edited = parse_feed(fixed, "", "https://c.example/", NOW)
+    assert today.entries[2].content_hash != edited.entries[2].content_hash

@@ -21,6 +21,7 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig, load_config
 from brevefeed.errors import NotFoundError
+from brevefeed.ingest import run as run_module
 from brevefeed.ingest.run import RunSummary, backfill, ingest
 from feedserver import FeedServer, Reply
 
@@ -93,8 +94,9 @@ def test_first_run_stores_everything_and_a_rerun_nothing_new(
     assert again.sources == 0  # nothing due yet
     _make_due(archive)
     third = ingest(archive, config)
-    # The gazette answers 304 to its ETag; the Atom feed is re-read but unchanged.
-    assert (third.not_modified, third.fetched, third.new_items, third.updated_items) == (1, 1, 0, 0)
+    # The gazette answers 304 to its ETag; the Atom feed (no validators) sends the same bytes,
+    # which are not parsed again: both count as not modified.
+    assert (third.not_modified, third.fetched, third.new_items, third.updated_items) == (2, 0, 0, 0)
     assert all(h["user-agent"].startswith("brevefeed/") for _, h in feed_server.requests)
     gazette = _source(archive, feed_server, "/gazette.rss")
     assert gazette.etag == '"g1"' and gazette.last_status == 304
@@ -112,7 +114,7 @@ def test_conditional_get_sends_validators_and_304_costs_no_parse(
     _make_due(archive)
     feed_server.routes["/gazette.rss"] = Reply(body=b"<not a feed", etag='"g1"')
     summary = ingest(archive, config)
-    assert summary.not_modified == 1 and summary.errors == 0
+    assert summary.not_modified == 2 and summary.errors == 0
     conditional = [h for p, h in feed_server.requests if p == "/gazette.rss"][-1]
     assert conditional["if-none-match"] == '"g1"'
 
@@ -376,8 +378,6 @@ def test_a_parser_crash_costs_one_feed_not_the_run(
     feed_server: FeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from brevefeed.ingest import run as run_module
-
     real = run_module.parse_feed
 
     def flaky(body: bytes, *args: object) -> object:
@@ -482,3 +482,40 @@ def test_at_most_two_connections_per_host(
         feed_server.routes[path] = slow
     summary = ingest(archive, _with_sources(ingest_config, feed_server, *paths))
     assert summary.fetched == 6 and state["max"] == 2
+
+
+def test_undated_entries_do_not_look_edited_on_every_fetch(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/dates"] = Reply(body=(FEEDS / "dates.rss").read_bytes())
+    config = _with_sources(ingest_config, feed_server, "/dates")
+    assert ingest(archive, config).new_items == 5
+    # Another body (so it is parsed again), the same entries.
+    retitled = (FEEDS / "dates.rss").read_bytes().replace(b"Le Courrier", b"Le Nouveau Courrier")
+    feed_server.routes["/dates"] = Reply(body=retitled)
+    again = ingest(archive, config, all_sources=True)
+    assert (again.fetched, again.new_items, again.updated_items) == (1, 0, 0)
+
+
+def test_the_same_body_again_is_not_parsed(
+    archive: Archive,
+    ingest_config: Config,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[bytes] = []
+    real = run_module.parse_feed
+
+    def counting(body: bytes, *args: object) -> object:
+        parsed.append(body)
+        return real(body, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_module, "parse_feed", counting)
+    feed_server.routes["/plain"] = Reply(body=ATOM)  # no ETag, no Last-Modified
+    config = _with_sources(ingest_config, feed_server, "/plain")
+    ingest(archive, config)
+    again = ingest(archive, config, all_sources=True)
+    assert again.not_modified == 1 and len(parsed) == 1
+    feed_server.routes["/plain"] = Reply(body=ATOM.replace(b"mardi", b"mercredi"))
+    changed = ingest(archive, config, all_sources=True)
+    assert (changed.fetched, changed.updated_items) == (1, 1) and len(parsed) == 2

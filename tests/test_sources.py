@@ -102,3 +102,12 @@ def test_list_counts_items(archive: Archive) -> None:
         ("A", 3, "new"),
         ("", 0, "new"),
     ]
+
+
+def test_adding_a_dropped_source_revives_it(archive: Archive) -> None:
+    with archive.session() as session:
+        sync_config(session, [SourceConfig(url="https://a.example/rss", name="A")], NOW)
+        sync_config(session, [], NOW)
+        revived = add_source(session, "https://a.example/rss", NOW, name="A bis")
+        assert (revived.origin, revived.name) == ("cli", "A bis")
+        assert len(session.scalars(select(Source)).all()) == 1

@@ -143,3 +143,17 @@ def test_304_keeps_validators_the_server_does_not_repeat(archive: Archive) -> No
         assert source is not None
         assert (source.etag, source.last_status) == ('"v1"', 304)
         assert source.last_modified == "Sat, 01 Jun 2024 10:00:00 GMT"
+
+
+def test_an_edit_keeps_the_first_date_of_an_undated_entry(archive: Archive) -> None:
+    sid = _source(archive)
+    undated = replace(_entry("a"), published_at=NOW, raw_date="le lendemain")
+    with archive.session() as session:
+        store_entries(session, sid, [undated], NOW)
+    later = NOW + timedelta(days=1)
+    edited = replace(undated, title="Corrigé", published_at=later, content_hash="h9")
+    with archive.session() as session:
+        assert store_entries(session, sid, [edited], later).updated == 1
+    with archive.session() as session:
+        item = session.scalars(select(Item)).one()
+    assert (item.title, item.published_at, item.updated_at) == ("Corrigé", NOW, later)

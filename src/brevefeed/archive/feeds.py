@@ -47,6 +47,7 @@ def source_record(source: Source) -> dict[str, Any]:
         "gone": source.gone,
         "retry_after": iso(source.retry_after),
         "pending_redirect": source.pending_redirect,
+        "body_hash": source.body_hash,
     }
 
 
@@ -91,7 +92,7 @@ SOURCE_KEYS = frozenset(
         "kind", "url", "declared_url", "name", "title", "site_link", "enabled", "origin",
         "keywords", "exclude", "interval", "created", "etag", "last_modified", "last_fetch",
         "last_status", "last_success", "consecutive_errors", "last_error", "next_fetch", "gone",
-        "retry_after", "pending_redirect",
+        "retry_after", "pending_redirect", "body_hash",
     ]
 )  # fmt: skip
 ITEM_KEYS = frozenset(
@@ -147,6 +148,7 @@ def restore_source(session: Session, record: dict[str, Any]) -> Change:
     source.gone = f.get("gone", bool)
     source.retry_after = f.time("retry_after", optional=True)
     source.pending_redirect = f.get("pending_redirect", str, optional=True)
+    source.body_hash = f.get("body_hash", str, optional=True)
     session.flush()
     return change
 

@@ -182,6 +182,9 @@ class Source(Base):
     retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: A 301/308 target seen once; the URL moves when the next fetch sees it again.
     pending_redirect: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: SHA-256 of the last body parsed: the same bytes again (a server without ETag or
+    #: Last-Modified) cost no parsing, like a 304.
+    body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     # -- which worker holds it (see ``ingest.claim``); expired leases are taken over
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)

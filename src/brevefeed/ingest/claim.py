@@ -30,6 +30,7 @@ class Job:
     last_modified: str | None
     consecutive_errors: int
     pending_redirect: str | None
+    body_hash: str | None
     interval: int | None
     keywords: tuple[str, ...]
     exclude: tuple[str, ...]
@@ -44,6 +45,7 @@ def _job(source: Source) -> Job:
         last_modified=source.last_modified,
         consecutive_errors=source.consecutive_errors,
         pending_redirect=source.pending_redirect,
+        body_hash=source.body_hash,
         interval=source.interval,
         keywords=tuple(source.keywords),
         exclude=tuple(source.exclude),

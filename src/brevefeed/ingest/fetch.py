@@ -11,6 +11,7 @@ Addresses are checked after DNS resolution, on every hop, so a public name point
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import socket
 import zlib
@@ -63,6 +64,10 @@ class FetchResult:
     retry_after: str | None = None
     #: The final URL when every redirect hop was 301/308; None otherwise.
     permanent_target: str | None = None
+
+    @property
+    def body_hash(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
 
 
 def is_forbidden_address(address: str) -> bool:

@@ -144,11 +144,12 @@ def _entry(entry: Any, url: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
     if raw_date is None and raw_updated and updated is None and published is None:
         raw_date = raw_updated
     entry_id = _entry_id(entry, link, title, raw_published or raw_updated or "")
+    # The dates as the feed wrote them, not as read: an unreadable or future date is replaced
+    # by the fetch time, which must not make the entry look edited on every fetch.
     content_hash = _hash(
         json.dumps(
             [title, link, authors, summary_html, content_html, categories,
-             published.isoformat() if published else None,
-             updated.isoformat() if updated else None, raw_date],
+             raw_published, raw_updated],
             ensure_ascii=False,
         )
     )  # fmt: skip
@@ -187,6 +188,59 @@ def looks_like_html(body: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or bool(_HTML_START.match(body[:4096]))
 
 
+def _json_entry(raw: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Feed item in the shape feedparser gives entries, so one path reads both."""
+    content = []
+    if isinstance(raw.get("content_html"), str):
+        content.append({"type": "text/html", "value": raw["content_html"]})
+    elif isinstance(raw.get("content_text"), str):
+        content.append({"type": "text/plain", "value": raw["content_text"]})
+    authors = raw.get("authors")  # 1.1; 1.0 had a single "author"
+    if not isinstance(authors, list):
+        authors = [raw["author"]] if isinstance(raw.get("author"), dict) else []
+    tags: list[Any] = raw["tags"] if isinstance(raw.get("tags"), list) else []
+    return {
+        "id": raw.get("id") if isinstance(raw.get("id"), str | int) else "",
+        "link": raw.get("url") or raw.get("external_url") or "",
+        "title": raw.get("title") if isinstance(raw.get("title"), str) else "",
+        "authors": [a for a in authors if isinstance(a, dict)],
+        "content": content,
+        "summary": raw.get("summary") if isinstance(raw.get("summary"), str) else "",
+        "summary_detail": {"type": "text/plain"},
+        "tags": [{"term": t} for t in tags if isinstance(t, str)],
+        "published": raw.get("date_published")
+        if isinstance(raw.get("date_published"), str)
+        else None,
+        "updated": raw.get("date_modified") if isinstance(raw.get("date_modified"), str) else None,
+    }
+
+
+def _json_feed(body: bytes, url: str, local: ZoneInfo, now: datetime) -> ParsedFeed:
+    """JSON Feed 1.0 / 1.1 (https://jsonfeed.org), which feedparser does not read."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return ParsedFeed(error="not a feed: invalid JSON")
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or not version.startswith("https://jsonfeed.org/version/"):
+        return ParsedFeed(error="not a feed: JSON, but not a JSON Feed")
+    items = data.get("items")
+    if not isinstance(items, list):
+        return ParsedFeed(error="not a feed: a JSON Feed without items")
+    entries: dict[str, ParsedEntry] = {}
+    for raw in items:
+        if isinstance(raw, dict):
+            item = _entry(_json_entry(raw), url, local, now)
+            entries.setdefault(item.entry_id, item)
+    home = data.get("home_page_url")
+    title = data.get("title")
+    return ParsedFeed(
+        title=_plain(title) if isinstance(title, str) else "",
+        site_link=urljoin(url, home) if isinstance(home, str) else "",
+        entries=list(entries.values()),
+    )
+
+
 def parse_feed(
     body: bytes, content_type: str, url: str, now: datetime, timezone: str = "Europe/Paris"
 ) -> ParsedFeed:
@@ -197,6 +251,8 @@ def parse_feed(
     if not body.strip():
         return ParsedFeed(error="empty body: no feed")
     local = ZoneInfo(timezone)
+    if body.lstrip()[:1] == b"{":
+        return _json_feed(body, url, local, now)
     safe = neutralise_dtd(body)
     headers = {"content-type": content_type} if content_type else {}
     # No base URL is given to feedparser: it would resolve entry ids against it, and an id

@@ -5,7 +5,12 @@ Three kinds of work overlap: the event loop only fetches (bounded by ``concurren
 ``per_host``); a process pool parses (feedparser is CPU-bound and would stall fetching); one
 thread writes to the archive (SQLite has one writer anyway, and a source's transaction is short).
 A source's items and fetch state commit together, so a run killed at any point loses nothing
-already committed and a rerun adds no duplicates.
+already committed and a rerun adds no duplicates; outcomes that bring no items (304s, errors)
+only touch fetch state and are recorded several to a transaction.
+
+The archive work stays on one thread rather than in the loop or in the parser processes: it
+is short, it needs the GIL either way, and one writer never contends with itself for
+SQLite's lock.
 """
 
 from __future__ import annotations
@@ -106,9 +111,13 @@ class _Finish:
     counts: StoreCounts
     success: bool
     error: str | None
+    #: A 304, or a 200 with the very bytes parsed last time.
+    not_modified: bool = False
 
 
-_Pending = tuple[claims.Job, FetchResult, ParsedFeed | None]
+#: A fetch that brings no items: the job, what came back, what parsing said (if it ran), and
+#: whether the body was the one parsed last time.
+_Pending = tuple[claims.Job, FetchResult, ParsedFeed | None, bool]
 
 
 class _Batcher:
@@ -175,7 +184,9 @@ class Runner:
         i = self.ingest
         return source_filter(i.keywords, i.exclude, job.keywords, job.exclude, i.keep)
 
-    def finish(self, job: claims.Job, result: FetchResult, parsed: ParsedFeed | None) -> _Finish:
+    def finish(
+        self, job: claims.Job, result: FetchResult, parsed: ParsedFeed | None, body_hash: str
+    ) -> _Finish:
         """Store one source's outcome in one transaction (runs on the archive thread)."""
         now = datetime.now(UTC)
         outcome = _outcome(result, parsed)
@@ -185,7 +196,8 @@ class Runner:
             with self.archive.session() as session:
                 if decision.success and parsed is not None:
                     counts = store_entries(session, job.id, parsed.entries, now, self._filter(job))
-                record_fetch(session, job.id, job.url, decision, result, parsed, now)
+                stored = body_hash if decision.success else None
+                record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
         except (IntegrityError, DataError) as exc:
             # A document the database refuses (e.g. an id clash with a concurrent writer):
             # this source fails this time, the run goes on.
@@ -197,9 +209,7 @@ class Runner:
             return _Finish(StoreCounts(), False, message)
         return _Finish(counts, decision.success, decision.error)
 
-    def finish_states(
-        self, batch: Sequence[tuple[claims.Job, FetchResult, ParsedFeed | None]]
-    ) -> list[_Finish]:
+    def finish_states(self, batch: Sequence[_Pending]) -> list[_Finish]:
         """Record fetches that bring no items (304, errors) together, in one transaction.
 
         Only fetch state is written, so grouping them risks nothing: were the run killed
@@ -209,11 +219,12 @@ class Runner:
         now = datetime.now(UTC)
         finished = []
         with self.archive.session() as session:
-            for job, result, parsed in batch:
+            for job, result, parsed, same_body in batch:
                 outcome = _outcome(result, parsed)
                 decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
                 record_fetch(session, job.id, job.url, decision, result, parsed, now)
-                finished.append(_Finish(StoreCounts(), decision.success, decision.error))
+                unchanged = decision.success and (same_body or result.status == 304)
+                finished.append(_Finish(StoreCounts(), decision.success, decision.error, unchanged))
         return finished
 
     async def run(
@@ -271,21 +282,25 @@ class Runner:
                 result = await fetch(
                     client, job.url, self.settings, etag=job.etag, last_modified=job.last_modified
                 )
-            parsed = None
+            parsed, digest, same_body = None, "", False
             if result.status == 200 and result.error is None:
-                parsed = await parse(result)
+                # The same bytes as last time (a server without validators) need no parsing.
+                digest = result.body_hash
+                same_body = digest == job.body_hash
+                if not same_body:
+                    parsed = await parse(result)
             if parsed is not None and parsed.error is None:
                 finished = await loop.run_in_executor(
-                    archive_thread, self.finish, job, result, parsed
+                    archive_thread, self.finish, job, result, parsed, digest
                 )
             else:
-                finished = await states.submit((job, result, parsed))
+                finished = await states.submit((job, result, parsed, same_body))
             return job, result, finished
 
         def tally(job: claims.Job, result: FetchResult, finished: _Finish) -> None:
             claimed.discard(job.id)
             if finished.success:
-                if result.status == 304:
+                if finished.not_modified:
                     summary.not_modified += 1
                 else:
                     summary.fetched += 1

@@ -82,6 +82,14 @@ def add_source(
 ) -> Source:
     url = check_url(url)
     existing = _by_url(session, url)
+    if existing is not None and existing.origin == "dropped":
+        # Left config.toml earlier, kept with its items: following it again revives it.
+        existing.origin = "cli"
+        existing.name = name or existing.name
+        existing.keywords = list(keywords)
+        existing.next_fetch_at = None
+        session.flush()
+        return existing
     if existing is not None:
         raise InputError(f"{url} is already followed (as {existing.name or existing.url})")
     source = Source(

@@ -83,8 +83,11 @@ def store_entries(
             session.add(item)
             counts.new += 1
         elif item.content_hash != entry.content_hash:
-            previous = item.updated_at
+            previous, first_dated = item.updated_at, item.published_at
+            same_unreadable_date = entry.raw_date is not None and entry.raw_date == item.raw_date
             _fill(item, entry, now)
+            if same_unreadable_date:
+                item.published_at = first_dated  # still dated when first fetched
             moved = entry.updated_at if entry.updated_at and (
                 previous is None or entry.updated_at > previous
             ) else now  # fmt: skip
@@ -104,8 +107,12 @@ def record_fetch(
     result: FetchResult,
     parsed: ParsedFeed | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> None:
     """Record the fetch on the source and release its lease, in one UPDATE.
+
+    ``body_hash`` is the hash of a body parsed and stored without error, remembered so the
+    same bytes next time are not parsed again.
 
     One statement, no SELECT first: on a warm run (every feed 304) this is most of the
     archive's work, once per source.
@@ -139,6 +146,8 @@ def record_fetch(
                 values["etag"] = result.etag
             if result.last_modified:
                 values["last_modified"] = result.last_modified
+    if body_hash is not None:
+        values["body_hash"] = body_hash
     if parsed is not None and parsed.error is None:
         if parsed.title:
             values["title"] = parsed.title

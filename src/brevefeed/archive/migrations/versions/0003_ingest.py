@@ -41,6 +41,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("gone", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("retry_after", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("pending_redirect", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("body_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("lease_owner", sa.String(64), nullable=True))
         batch.add_column(sa.Column("lease_expires_at", UTCDateTime(), nullable=True))
         batch.create_check_constraint("ck_sources_origin", "origin IN ('config', 'cli', 'dropped')")
@@ -56,6 +57,7 @@ def downgrade() -> None:
         for column in (
             "lease_expires_at",
             "lease_owner",
+            "body_hash",
             "pending_redirect",
             "retry_after",
             "gone",

@@ -11,7 +11,7 @@ from brevefeed.authoring import BreveDraft
 from brevefeed.errors import NotFoundError
 from brevefeed.related.links import (
     Existing,
-    apply_plan,
+    apply_plans,
     decide,
     existing_links,
     find_item,
@@ -93,7 +93,7 @@ def test_apply_decide_and_list(archive: Archive) -> None:
         plan = plan_links(
             [], [(ids[0], 0.6), (ids[1], 0.8)], threshold=0.3, max_per_breve=3, replace_auto=False
         )
-        apply_plan(session, breve_id, plan, now=NOW)
+        apply_plans(session, {breve_id: plan}, now=NOW)
     with archive.session() as session:
         breve = get_breve(session, "forum-ferme")
         assert [(r.item_id, r.method) for r in related_items(session, breve)] == [

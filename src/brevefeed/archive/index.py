@@ -54,6 +54,8 @@ FTS_COLUMNS = ("title", "standfirst", "body", "tag", "author", "source")
 #: bm25 weight per FTS5 column, in FTS_COLUMNS order: title > standfirst > tags > body.
 SQLITE_WEIGHTS = (10.0, 4.0, 1.0, 2.0, 1.0, 1.0)
 PG_CONFIG = "brevefeed_french"
+#: Brève columns that make up its index row (tags are seen through their own rows).
+BREVE_INDEXED = ("title", "standfirst", "body_html", "authors")
 #: Item columns whose change alters its index row (fetch bookkeeping does not).
 ITEM_INDEXED = ("title", "summary_html", "content_html", "authors", "categories", "source_id")
 BATCH = 1000
@@ -340,7 +342,10 @@ def _update_index(session: Session, _context: UOWTransaction) -> None:
     dirty = session.dirty
     for obj in chain(session.new, dirty, session.deleted):
         if isinstance(obj, Breve):
-            breve_ids.add(obj.id)
+            # A brève also changes for reasons the index ignores (publish's change stamp,
+            # a retraction): only its indexed fields call for a new index row.
+            if obj not in dirty or _changed(obj, BREVE_INDEXED):
+                breve_ids.add(obj.id)
         elif isinstance(obj, BreveTag):
             breve_ids.add(obj.breve_id)
         elif isinstance(obj, Item):

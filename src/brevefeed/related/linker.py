@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Breve, Item, RelatedLink
-from brevefeed.related.links import apply_plan, existing_links, plan_links
+from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.score import Profile, profile, relatedness
 from brevefeed.related.similarity import terms
 from brevefeed.related.stats import count_documents, frequencies, reset
@@ -64,10 +64,17 @@ def item_profile(item: Item, stats: Mapping[str, int], documents: int) -> Profil
     return profile(item.title, "", item_text(item), item.categories, stats, documents)
 
 
-def strongest_terms(vector: Mapping[str, float], count: int = QUERY_TERMS) -> list[str]:
-    return [
-        term for term, _ in heapq.nlargest(count, vector.items(), key=lambda kv: (kv[1], kv[0]))
-    ]
+#: A term in more documents than this does not look for candidates (it still scores): each
+#: candidate query then matches a bounded number of documents, whatever the archive's size.
+MAX_CANDIDATE_DF = 500
+
+
+def strongest_terms(
+    vector: Mapping[str, float], stats: Mapping[str, int], count: int = QUERY_TERMS
+) -> list[str]:
+    """The heaviest terms that are rare enough to find candidates with."""
+    usable = ((t, w) for t, w in vector.items() if stats.get(t, 0) <= MAX_CANDIDATE_DF)
+    return [term for term, _ in heapq.nlargest(count, usable, key=lambda kv: (kv[1], kv[0]))]
 
 
 def _apply(
@@ -80,6 +87,7 @@ def _apply(
     report: LinkReport,
 ) -> None:
     current = existing_links(session, proposals)
+    plans = {}
     for breve_id, scored in proposals.items():
         plan = plan_links(
             current.get(breve_id, []),
@@ -88,16 +96,16 @@ def _apply(
             max_per_breve=settings.max_per_breve,
             replace_auto=replace_auto,
         )
-        if not plan.add and not plan.remove:
-            continue
-        apply_plan(session, breve_id, plan, now=now)
-        report.links_added += len(plan.add)
-        report.links_removed += len(plan.remove)
-        report.touched_breves.add(breve_id)
-        if settings.bump_updated and plan.add:
-            breve = session.get(Breve, breve_id)
-            if breve is not None:
-                breve.updated_at = max(breve.updated_at, now)
+        if plan.add or plan.remove:
+            plans[breve_id] = plan
+            report.links_added += len(plan.add)
+            report.links_removed += len(plan.remove)
+            report.touched_breves.add(breve_id)
+    apply_plans(session, plans, now=now)
+    if settings.bump_updated:
+        bumped = [breve_id for breve_id, plan in plans.items() if plan.add]
+        for breve in session.scalars(select(Breve).where(Breve.id.in_(bumped))):
+            breve.updated_at = max(breve.updated_at, now)
 
 
 def link_new_items(
@@ -132,7 +140,7 @@ def link_new_items(
             report.items += 1
             stats, documents = frequencies(session, words[item.id])
             mine = item_profile(item, stats, documents)
-            ids = find_breves(session, strongest_terms(mine.vector), settings.candidates)
+            ids = find_breves(session, strongest_terms(mine.vector, stats), settings.candidates)
             for breve_id, theirs in _breve_profiles(session, ids, profiles, documents).items():
                 score = relatedness(mine, theirs)
                 if score >= settings.threshold:
@@ -192,7 +200,7 @@ def link_breves(
         stats, documents = frequencies(session, breve_terms(breve))
         mine = breve_profile(breve, stats, documents)
         proposals[breve.id] = []
-        item_ids = find_items(session, strongest_terms(mine.vector), settings.candidates)
+        item_ids = find_items(session, strongest_terms(mine.vector, stats), settings.candidates)
         items = list(session.scalars(select(Item).where(Item.id.in_(item_ids)))) if item_ids else []
         wanted = {item.id: item_terms(item) for item in items}
         item_stats, _ = frequencies(session, set().union(*wanted.values()))

@@ -57,33 +57,33 @@ def plan_links(
     return LinkPlan(add, remove)
 
 
-def apply_plan(session: Session, breve_id: int, plan: LinkPlan, *, now: datetime) -> None:
-    rows = {
-        link.item_id: link
-        for link in session.scalars(
-            select(RelatedLink).where(
-                RelatedLink.breve_id == breve_id,
-                RelatedLink.item_id.in_([*plan.add, *plan.remove]),
-            )
-        )
-    }
-    for item_id in plan.remove:
-        session.delete(rows[item_id])
-    for item_id, score in plan.add.items():
-        row = rows.get(item_id)
-        if row is None:
-            session.add(
-                RelatedLink(
-                    breve_id=breve_id,
-                    item_id=item_id,
-                    score=score,
-                    method="auto",
-                    state="linked",
-                    created_at=now,
+def apply_plans(session: Session, plans: dict[int, LinkPlan], *, now: datetime) -> None:
+    """Write the plans of many brèves with one read of their link rows."""
+    rows: dict[tuple[int, int], RelatedLink] = {}
+    if plans:
+        with session.no_autoflush:
+            for link in session.scalars(
+                select(RelatedLink).where(RelatedLink.breve_id.in_(list(plans)))
+            ):
+                rows[(link.breve_id, link.item_id)] = link
+    for breve_id, plan in plans.items():
+        for item_id in plan.remove:
+            session.delete(rows[(breve_id, item_id)])
+        for item_id, score in plan.add.items():
+            row = rows.get((breve_id, item_id))
+            if row is None:
+                session.add(
+                    RelatedLink(
+                        breve_id=breve_id,
+                        item_id=item_id,
+                        score=score,
+                        method="auto",
+                        state="linked",
+                        created_at=now,
+                    )
                 )
-            )
-        else:
-            row.score = score
+            else:
+                row.score = score
 
 
 def existing_links(session: Session, breve_ids: Iterable[int]) -> dict[int, list[Existing]]:

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # NFKD decomposes accents but leaves these letters whole; French uses œ and æ in ordinary words
 # (cœur, ex æquo), and ß/ø turn up in names.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o"})
+_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O"}
+
+
+def _strip(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", _LIGATURES.get(char, char))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Folding runs on every word indexed, searched and scored, so it stays in C: the Latin letters
+# (and the spaces French typography uses) are folded by one table lookup each; whatever else is
+# not ASCII is decomposed (NFKD) and its combining marks dropped by one regular expression.
+_TABLE = str.maketrans(
+    {chr(cp): _strip(chr(cp)) for cp in range(0xA0, 0x250) if _strip(chr(cp)) != chr(cp)}
+)
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents and ligatures: « Œuvre été » → « oeuvre ete »."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.casefold()
+    folded = text.translate(_TABLE)
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    return folded.casefold()

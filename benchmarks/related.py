@@ -1,0 +1,290 @@
+"""Link 10,000 new items against archives of 1,000 and 100,000 brèves; precision and recall.
+
+For each archive size: brèves of generated French text are bulk-inserted (the benchmark only)
+and indexed with the search index's ``rebuild``, their terms counted, then 10,000 new items
+are grouped and linked by ``link_pending_items`` (candidates from the search index), and the
+items per second are reported. The naive baseline, measured in the same run on a sample of
+items, scores each item against every brève (no index). Precision and recall come from the
+known-answer corpus the tests use (tests/fixtures/related/corpus.toml).
+
+    python benchmarks/related.py [--items 10000] [--sizes 1000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from brevefeed.archive import Archive, open_archive
+from brevefeed.archive.index import rebuild as rebuild_index
+from brevefeed.archive.models import Breve, Item, RelatedLink, Source
+from brevefeed.config import RelatedConfig
+from brevefeed.related.linker import breve_profile, breve_terms, item_profile, item_terms
+from brevefeed.related.run import link_pending_items, rebuild
+from brevefeed.related.score import relatedness
+from brevefeed.related.stats import count_documents, frequencies
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+NOW = datetime(2025, 1, 1, tzinfo=UTC)
+PLACES = [
+    "Lyon",
+    "Marseille",
+    "Lille",
+    "Nantes",
+    "Rennes",
+    "Toulouse",
+    "Bordeaux",
+    "Nice",
+    "Brest",
+    "Metz",
+    "Dijon",
+    "Tours",
+]
+SUBJECTS = [
+    "forum de rencontres",
+    "plateforme de signalement",
+    "réseau social",
+    "association d’aide aux victimes",
+    "collège",
+    "mairie",
+    "tribunal correctionnel",
+    "préfecture",
+    "site de petites annonces",
+    "messagerie",
+    "club de football",
+    "commissariat",
+    "hôpital",
+    "bibliothèque",
+    "centre social",
+    "lycée professionnel",
+]
+ACTIONS = [
+    "fermé sur décision de justice",
+    "visé par une enquête",
+    "condamné à une amende",
+    "lance une campagne de prévention",
+    "reçoit des plaintes pour harcèlement",
+    "ouvre une permanence",
+    "signale une hausse des agressions",
+    "renforce la modération",
+    "porte plainte contre X",
+    "publie ses chiffres annuels",
+    "suspend ses activités",
+    "accueille des ateliers",
+]
+FILLER = [
+    "selon",
+    "les",
+    "enquêteurs",
+    "les",
+    "faits",
+    "remontent",
+    "à",
+    "plusieurs",
+    "mois",
+    "et",
+    "les",
+    "associations",
+    "demandent",
+    "des",
+    "moyens",
+    "supplémentaires",
+    "pour",
+    "accompagner",
+    "les",
+    "personnes",
+    "concernées",
+    "pendant",
+    "la",
+    "procédure",
+]
+
+
+SYLLABLES = "ker lou va ren bou gan mar tel vi nes cha mon dru pel sau tin gor lac bri zan".split()
+
+
+def entities(rng: random.Random, count: int) -> list[str]:
+    """Names that make one story tell from another (people, places, organisations)."""
+    names: set[str] = set()
+    while len(names) < count:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+        names.add(word.capitalize())
+    return sorted(names)
+
+
+def story(rng: random.Random, names: list[str]) -> tuple[str, str, str, str]:
+    """A story: what, where, what happened, and who (two names of its own)."""
+    who = f"{rng.choice(names)} et {rng.choice(names)}"
+    return rng.choice(SUBJECTS), rng.choice(PLACES), rng.choice(ACTIONS), who
+
+
+def text_for(rng: random.Random, told: tuple[str, str, str, str], words: int) -> str:
+    subject, place, action, who = told
+    filler = " ".join(rng.choice(FILLER) for _ in range(words))
+    return f"À {place}, le {subject} {action}, selon {who}. {filler}."
+
+
+def fill_breves(
+    archive: Archive, count: int, rng: random.Random, names: list[str]
+) -> list[tuple[str, str, str, str]]:
+    stories = []
+    with archive.session() as session:
+        rows = []
+        for n in range(count):
+            told = story(rng, names)
+            stories.append(told)
+            subject, place, action, _who = told
+            rows.append(
+                {
+                    "uid": f"tag:bench.example,2024-01-01:breves/b{n}",
+                    "slug": f"b{n}",
+                    "title": f"{place} : le {subject} {action}",
+                    "section": "Société",
+                    "standfirst": text_for(rng, told, 12),
+                    "body": text_for(rng, told, 60),
+                    "body_html": "",
+                    "authors": ["Rédaction"],
+                    "sources": [],
+                    "language": "fr",
+                    "status": "published",
+                    "published_at": NOW - timedelta(minutes=n),
+                    "updated_at": NOW - timedelta(minutes=n),
+                    "change_seq": 0,
+                }
+            )
+            if len(rows) == 5000:
+                session.execute(insert(Breve), rows)
+                rows = []
+        if rows:
+            session.execute(insert(Breve), rows)
+        rebuild_index(session.connection())
+        every = session.scalars(select(Breve).execution_options(yield_per=1000))
+        count_documents(session, (breve_terms(b) for b in every))
+    return stories
+
+
+def fill_items(
+    archive: Archive,
+    count: int,
+    rng: random.Random,
+    names: list[str],
+    stories: list[tuple[str, str, str, str]],
+) -> None:
+    """New items: six in ten follow a recent brève's story, the rest are other news."""
+    recent = stories[:2000]
+    with archive.session() as session:
+        sources = [
+            Source(url=f"https://outlet{n}.example/feed", name=f"Outlet {n}", created_at=NOW)
+            for n in range(20)
+        ]
+        session.add_all(sources)
+        session.flush()
+        rows = []
+        for n in range(count):
+            told = rng.choice(recent) if rng.random() < 0.6 else story(rng, names)
+            subject, place, action, _who = told
+            rows.append(
+                {
+                    "source_id": sources[n % 20].id,
+                    "entry_id": f"https://outlet{n % 20}.example/a/{n}",
+                    "link": f"https://outlet{n % 20}.example/a/{n}",
+                    "title": f"{subject.capitalize()} {action} à {place}",
+                    "authors": [],
+                    "summary_html": f"<p>{text_for(rng, told, 30)}</p>",
+                    "content_html": "",
+                    "categories": [],
+                    "published_at": NOW + timedelta(minutes=n),
+                    "fetched_at": NOW,
+                    "content_hash": str(n),
+                    "canonical_link": "",
+                    "title_key": "",
+                }
+            )
+        session.execute(insert(Item), rows)
+
+
+def naive_rate(archive: Archive, sample: int) -> float:
+    """Items per second when every item is scored against every brève (no index)."""
+    start = time.perf_counter()
+    with archive.session(write=False) as session:
+        breves = list(session.scalars(select(Breve)))
+        items = list(session.scalars(select(Item).limit(sample)))
+        stats, documents = frequencies(session, set().union(*(breve_terms(b) for b in breves)))
+        profiles = [breve_profile(b, stats, documents) for b in breves]
+        for item in items:
+            mine = item_profile(item, frequencies(session, item_terms(item))[0], documents)
+            best = sorted((relatedness(mine, p) for p in profiles), reverse=True)[:10]
+            assert len(best) == min(10, len(profiles))
+    return sample / (time.perf_counter() - start)
+
+
+def precision_recall(folder: Path) -> tuple[float, float]:
+    sys.path.insert(0, str(TESTS))
+    from related_corpus import corpus, expected_pairs, load_breves, load_items
+
+    archive = open_archive(f"sqlite:///{folder / 'corpus.sqlite3'}")
+    data = corpus()
+    with archive.session() as session:
+        breves = load_breves(session, data)
+        items = load_items(session, data)
+    rebuild(archive, RelatedConfig(), now=NOW)
+    with archive.session() as session:
+        found = {
+            (b, i)
+            for b, i in session.execute(
+                select(RelatedLink.breve_id, RelatedLink.item_id).where(
+                    RelatedLink.state == "linked"
+                )
+            )
+        }
+    archive.close()
+    expected = expected_pairs(data, breves, items)
+    hits = len(found & expected)
+    return hits / max(len(found), 1), hits / len(expected)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
+    parser.add_argument("--naive-sample", type=int, default=20)
+    args = parser.parse_args()
+    rates: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in args.sizes:
+            rng = random.Random(size)
+            names = entities(rng, 5000)
+            archive = open_archive(f"sqlite:///{folder / f'related-{size}.sqlite3'}")
+            start = time.perf_counter()
+            stories = fill_breves(archive, size, rng, names)
+            fill_items(archive, args.items, rng, names, stories)
+            setup = time.perf_counter() - start
+            naive = naive_rate(archive, args.naive_sample)
+            start = time.perf_counter()
+            report = link_pending_items(archive, RelatedConfig(), now=NOW)
+            elapsed = time.perf_counter() - start
+            assert report.items == args.items
+            rates[size] = args.items / elapsed
+            archive.close()
+            print(
+                f"{size:>7,} brèves: linked {args.items:,} new items in {elapsed:.1f} s"
+                f" ({rates[size]:,.0f} items/s, {report.links_added:,} links,"
+                f" {report.stories_joined:,} joined a story); naive scan {naive:,.1f} items/s"
+                f" ({rates[size] / naive:,.0f}x slower); setup {setup:.0f} s"
+            )
+        low, high = rates[args.sizes[0]], rates[args.sizes[-1]]
+        print(f"items/s at {args.sizes[-1]:,} vs {args.sizes[0]:,} brèves: {high / low:.2f}x")
+        precision, recall = precision_recall(folder)
+        print(f"known-answer corpus: precision {precision:.2f}, recall {recall:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,3 +36,9 @@ def test_quotes_and_operators_never_reach_sql() -> None:
     where, params = compile_where(parse_query("x'); DROP TABLE breves; -- & | !"))
     assert "DROP" not in where and "'" not in where.replace("'brevefeed_french'", "")
     assert all("'" not in value.replace("'", "", 0)[1:-1] for value in params.values())
+
+
+def test_tier_scopes_become_weights() -> None:
+    assert tsquery_text(Term(("forum",)), "title") == "'forum':A"
+    assert tsquery_text(Term(("forum",), prefix=True), "lead") == "'forum':*AB"
+    assert tsquery_text(Term(("justic",), "tag"), "title") == "'justic':C"

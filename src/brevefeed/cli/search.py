@@ -73,13 +73,16 @@ def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
         )
     app.console.print(table)
     last = offset + len(page.hits)
-    app.say(f"{page.total} hits" + (f" (showing {offset + 1}–{last})" if page.hits else ""))
+    total = f"{page.total:,}" if page.exact else f"more than {page.total:,}"
+    order = ", ranked by tiers" if page.tiered else ""
+    app.say(f"{total} hits" + (f" (showing {offset + 1}–{last}{order})" if page.hits else ""))
 
 
 def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> None:
     records = [hit_record(hit) for hit in page.hits]
     if fmt == "json":
-        click.echo(json.dumps({"total": page.total, "hits": records}, ensure_ascii=False, indent=2))
+        document = {"total": page.total, "total_exact": page.exact, "hits": records}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":
         for record in records:
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -186,6 +189,7 @@ def search_(
         limit=limit or settings.limit,
         offset=offset,
         rank_window=settings.rank_window,
+        count_limit=settings.count_limit,
         snippet_width=settings.snippet_length,
     )
     with app.archive.session() as session:

@@ -6,7 +6,7 @@ turns the same query tree into its own SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, joinedload
 from brevefeed.archive.models import Breve, Item
 from brevefeed.search import postgres, sqlite
 from brevefeed.search.plan import (
+    DEFAULT_COUNT_LIMIT,
     DEFAULT_RANK_WINDOW,
     Kind,
     KindQuery,
-    RankedIds,
     Sort,
     merge,
 )
@@ -41,6 +41,7 @@ class SearchRequest:
     limit: int = 20
     offset: int = 0
     rank_window: int = DEFAULT_RANK_WINDOW
+    count_limit: int = DEFAULT_COUNT_LIMIT
     snippet_width: int = 200
 
 
@@ -63,9 +64,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchPage:
+    #: Number of hits; a lower bound when ``exact`` is false (more than ``count_limit``).
     total: int
     hits: list[Hit] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    exact: bool = True
+    #: True when relevance ranked by tiers (too many matches to score each one).
+    tiered: bool = False
 
 
 def build_tree(request: SearchRequest) -> Node:
@@ -79,9 +83,8 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     node = build_tree(request)
     connection = session.connection()
     backend = postgres if connection.dialect.name == "postgresql" else sqlite
-    answers: list[RankedIds] = []
-    for kind in request.kinds:
-        query = KindQuery(
+    queries = [
+        KindQuery(
             node=node,
             kind=kind,
             sort=request.sort,
@@ -89,9 +92,18 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
             until=request.until,
             include_retracted=request.include_retracted,
             wanted=request.offset + request.limit,
-            rank_window=request.rank_window,
+            count_limit=request.count_limit,
         )
-        answers.append(backend.run(connection, query))
+        for kind in request.kinds
+    ]
+    counts = [backend.count(connection, query) for query in queries]
+    # One regime for every kind, so that their scores compare when merged.
+    tiered = request.sort == "relevance" and any(n > request.rank_window for n in counts)
+    answers = [
+        backend.run(connection, replace(query, tiered=tiered))
+        for query, n in zip(queries, counts, strict=True)
+        if n
+    ]
     page = merge(answers, request.sort, request.offset, request.limit)
     matcher = matcher_for(node)
     breves = _load_breves(session, [id_ for kind, id_, _ in page if kind == "breve"])
@@ -133,8 +145,9 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     tags=list(item.categories),
                 )
             )
-    counts: dict[str, int] = {answer.kind: answer.count for answer in answers}
-    return SearchPage(total=sum(counts.values()), hits=hits, counts=counts)
+    exact = all(n <= request.count_limit for n in counts)
+    total = sum(min(n, request.count_limit) for n in counts)
+    return SearchPage(total=total, hits=hits, exact=exact, tiered=tiered)
 
 
 def _load_breves(session: Session, ids: list[int]) -> dict[int, Breve]:

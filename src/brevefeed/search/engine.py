@@ -97,8 +97,9 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
         for kind in request.kinds
     ]
     counts = [backend.count(connection, query) for query in queries]
-    # One regime for every kind, so that their scores compare when merged.
-    tiered = request.sort == "relevance" and any(n > request.rank_window for n in counts)
+    # One regime for every kind, so that their scores compare when merged. (Date sorts skip
+    # scoring too many matches: their score is then 0.)
+    tiered = any(n > request.rank_window for n in counts)
     answers = [
         backend.run(connection, replace(query, tiered=tiered))
         for query, n in zip(queries, counts, strict=True)
@@ -147,7 +148,8 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
             )
     exact = all(n <= request.count_limit for n in counts)
     total = sum(min(n, request.count_limit) for n in counts)
-    return SearchPage(total=total, hits=hits, exact=exact, tiered=tiered)
+    relevance_tiers = tiered and request.sort == "relevance"
+    return SearchPage(total=total, hits=hits, exact=exact, tiered=relevance_tiers)
 
 
 def _load_breves(session: Session, ids: list[int]) -> dict[int, Breve]:

@@ -55,7 +55,7 @@ class KindQuery:
     until: datetime | None = None
     include_retracted: bool = False
     wanted: int = 20
-    #: Relevance by tiers (too many matches to score) rather than by scoring each one.
+    #: Too many matches to score each one: relevance goes by tiers, date sorts score 0.
     tiered: bool = False
     count_limit: int = DEFAULT_COUNT_LIMIT
 

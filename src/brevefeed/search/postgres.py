@@ -146,6 +146,7 @@ def run(connection: Connection, query: KindQuery) -> RankedIds:
         )
     else:
         direction = "DESC" if query.sort == "newest" else "ASC"
+        score = "0.0" if query.tiered else score
         sql_text = (
             f"SELECT {key} AS id, {score} AS score, {date} AS date {source}"
             f" ORDER BY date {direction}, {key} {direction} LIMIT :wanted"

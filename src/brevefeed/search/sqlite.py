@@ -128,6 +128,7 @@ def run(connection: Connection, query: KindQuery) -> RankedIds:
         )
     else:
         direction = "DESC" if query.sort == "newest" else "ASC"
+        score = "0.0" if query.tiered else score
         sql = (
             f"SELECT f.rowid AS id, {score} AS score, {date} AS date {source}"
             f" ORDER BY date {direction}, f.rowid {direction} LIMIT :wanted"

@@ -32,6 +32,7 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.index import rebuild
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.search import SearchRequest, search
+from brevefeed.search.plan import DEFAULT_COUNT_LIMIT
 
 _NOUNS = (
     "agression agressions enquête enquêtes tribunal tribunaux préfecture préfet association"
@@ -215,18 +216,20 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def time_queries(archive: Archive, rounds: int) -> tuple[list[float], dict[str, tuple[float, int]]]:
+def time_queries(
+    archive: Archive, rounds: int, count_limit: int
+) -> tuple[list[float], dict[str, tuple[float, int]]]:
     latencies: list[float] = []
     per_query: dict[str, tuple[float, int]] = {}
     with archive.session() as session:
         for query in QUERIES:  # warm-up: load pages into the cache as a running archive would
-            search(session, SearchRequest(query, limit=20))
+            search(session, SearchRequest(query, limit=20, count_limit=count_limit))
         for query in QUERIES:
             times = []
             total = 0
             for _ in range(rounds):
                 began = time.perf_counter()
-                page = search(session, SearchRequest(query, limit=20))
+                page = search(session, SearchRequest(query, limit=20, count_limit=count_limit))
                 times.append(time.perf_counter() - began)
                 total = page.total
             latencies += times
@@ -275,6 +278,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--count-limit",
+        type=int,
+        default=DEFAULT_COUNT_LIMIT,
+        help="[search] count_limit: matches counted at most (default %(default)s)",
+    )
+    parser.add_argument(
         "--keep",
         metavar="PATH|SCHEMA",
         help="keep the archive (SQLite file or PostgreSQL schema); if it exists, reuse it and"
@@ -312,7 +321,7 @@ def main() -> None:
         else:
             build(archive, args, path)
 
-        latencies, per_query = time_queries(archive, args.rounds)
+        latencies, per_query = time_queries(archive, args.rounds, args.count_limit)
         print(f"\n{'query':<28}{'median ms':>10}{'hits':>10}")
         for query, (median, total) in per_query.items():
             print(f"{query:<28}{median * 1000:>10.1f}{total:>10,}")

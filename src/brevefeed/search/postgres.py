@@ -3,9 +3,10 @@
 Each term becomes ``column @@ to_tsquery('brevefeed_french', :qN)`` where the bound tsquery text
 is built from stems only, each single-quoted (stems never hold a quote) with ``<->`` between the
 words of a phrase, ``:*`` for a prefix and a weight letter for a field. AND, OR and exclusion
-are SQL's own, so the GIN indexes combine as bitmaps. Fields map to weights of the two vectors
-``archive.index`` builds: ``document`` (title A, standfirst B, tags C, body D) and ``fields``
-(authors A, source B); a plain word searches the whole ``document``.
+are SQL's own, so the GIN indexes combine as bitmaps. A plain word searches the whole
+``document`` vector (title A, standfirst B, tags C, body D); fields map to weights of the small
+``lead`` (title A, standfirst B) and ``fields`` (authors A, source B, tags C) vectors that
+``archive.index`` builds.
 
 Relevance is ``ts_rank_cd`` of the document against the OR of the positive document terms
 (default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0}: title > standfirst > tags > body) when a
@@ -24,23 +25,30 @@ from brevefeed.archive.types import UTCDateTime
 from brevefeed.search.plan import KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import All, Node, Not, Term, positive_terms
 
+# Field → (vector, weight). A weight makes PostgreSQL recheck each candidate row, so fields
+# use the small ``lead`` and ``fields`` vectors, never the large ``document``.
 _TARGET: dict[str | None, tuple[str, str]] = {
     None: ("document", ""),
-    "title": ("document", "A"),
-    "tag": ("document", "C"),
+    "title": ("lead", "A"),
+    "tag": ("fields", "C"),
     "author": ("fields", "A"),
     "source": ("fields", "B"),
 }
+# Where a tier looks for plain words: title (lead, A), title or standfirst (all of lead).
+_SCOPES: dict[Scope, tuple[str, str]] = {
+    "all": ("document", ""),
+    "lead": ("lead", ""),
+    "title": ("lead", "A"),
+}
 
 
-_SCOPE_WEIGHTS: dict[Scope, str] = {"all": "", "lead": "AB", "title": "A"}
+def _target(term: Term, scope: Scope) -> tuple[str, str]:
+    return _SCOPES[scope] if term.field is None else _TARGET[term.field]
 
 
 def tsquery_text(term: Term, scope: Scope = "all") -> str:
     """``'agress' <-> 'homophob'``, ``'darman':*``, ``'justic':C``… (to_tsquery syntax)."""
-    _column, weight = _TARGET[term.field]
-    if term.field is None:
-        weight = _SCOPE_WEIGHTS[scope]
+    _column, weight = _target(term, scope)
     lexemes = []
     for position, stem in enumerate(term.stems):
         star = "*" if term.prefix and position == len(term.stems) - 1 else ""
@@ -62,7 +70,7 @@ class _Compiler:
     def clause(self, node: Node, scope: Scope | None = None) -> str:
         scope = scope or self.scope
         if isinstance(node, Term):
-            column, _weight = _TARGET[node.field]
+            column, _weight = _target(node, scope)
             name = self._bind(tsquery_text(node, scope))
             return f"s.{column} @@ to_tsquery('{PG_CONFIG}', :{name})"
         if isinstance(node, Not):  # exclusions always apply to the whole text

@@ -63,10 +63,11 @@ def _upgrade_postgresql(bind: sa.Connection) -> None:
             f"CREATE TABLE {table} ("
             f" {key} integer PRIMARY KEY REFERENCES {parent} (id) ON DELETE CASCADE,"
             " document tsvector NOT NULL,"
+            " lead tsvector NOT NULL,"
             " fields tsvector NOT NULL)"
         )
-        op.execute(f"CREATE INDEX ix_{table}_document ON {table} USING gin (document)")
-        op.execute(f"CREATE INDEX ix_{table}_fields ON {table} USING gin (fields)")
+        for column in ("document", "lead", "fields"):
+            op.execute(f"CREATE INDEX ix_{table}_{column} ON {table} USING gin ({column})")
 
 
 def upgrade() -> None:

@@ -4,9 +4,9 @@ Each term becomes ``column @@ to_tsquery('brevefeed_french', :qN)`` where the bo
 is built from stems only, each single-quoted (stems never hold a quote) with ``<->`` between the
 words of a phrase, ``:*`` for a prefix and a weight letter for a field. AND, OR and exclusion
 are SQL's own, so the GIN indexes combine as bitmaps. A plain word searches the whole
-``document`` vector (title A, standfirst B, tags C, body D); fields map to weights of the small
-``lead`` (title A, standfirst B) and ``fields`` (authors A, source B, tags C) vectors that
-``archive.index`` builds.
+``document`` vector (title A, standfirst B, tags C, body D); fields map to the small ``title``
+vector and to weights of the ``fields`` vector (authors A, source B, tags C) that
+``archive.index`` builds; relevance tiers use ``title`` and ``lead`` (title and standfirst).
 
 Relevance is ``ts_rank_cd`` of the document against the OR of the positive document terms
 (default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0}: title > standfirst > tags > body) when a
@@ -26,19 +26,20 @@ from brevefeed.search.plan import KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import All, Node, Not, Term, positive_terms
 
 # Field → (vector, weight). A weight makes PostgreSQL recheck each candidate row, so fields
-# use the small ``lead`` and ``fields`` vectors, never the large ``document``.
+# use the small ``title``, ``lead`` and ``fields`` vectors, never the large ``document``, and
+# titles, searched most, have a vector of their own: no recheck at all.
 _TARGET: dict[str | None, tuple[str, str]] = {
     None: ("document", ""),
-    "title": ("lead", "A"),
+    "title": ("title", ""),
     "tag": ("fields", "C"),
     "author": ("fields", "A"),
     "source": ("fields", "B"),
 }
-# Where a tier looks for plain words: title (lead, A), title or standfirst (all of lead).
+# Where a tier looks for plain words: the title, then title or standfirst (lead), then all.
 _SCOPES: dict[Scope, tuple[str, str]] = {
     "all": ("document", ""),
     "lead": ("lead", ""),
-    "title": ("lead", "A"),
+    "title": ("title", ""),
 }
 
 

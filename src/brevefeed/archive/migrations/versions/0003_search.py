@@ -63,10 +63,11 @@ def _upgrade_postgresql(bind: sa.Connection) -> None:
             f"CREATE TABLE {table} ("
             f" {key} integer PRIMARY KEY REFERENCES {parent} (id) ON DELETE CASCADE,"
             " document tsvector NOT NULL,"
+            " title tsvector NOT NULL,"
             " lead tsvector NOT NULL,"
             " fields tsvector NOT NULL)"
         )
-        for column in ("document", "lead", "fields"):
+        for column in ("document", "title", "lead", "fields"):
             op.execute(f"CREATE INDEX ix_{table}_{column} ON {table} USING gin ({column})")
 
 

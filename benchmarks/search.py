@@ -310,8 +310,10 @@ def main() -> None:
         sep = "&" if "?" in args.postgres_url else "?"
         url = f"{args.postgres_url}{sep}options={quote(f'-csearch_path={schema}')}"
     else:
-        folder = Path(tempfile.mkdtemp(prefix="brevefeed-bench-"))
-        path = Path(args.keep).resolve() if args.keep else folder / "archive.sqlite3"
+        if args.keep:
+            path = Path(args.keep).resolve()
+        else:
+            path = Path(tempfile.mkdtemp(prefix="brevefeed-bench-")) / "archive.sqlite3"
         reuse = path.exists()
         url = f"sqlite:///{path}"
     archive = open_archive(url)

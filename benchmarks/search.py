@@ -32,6 +32,7 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.index import rebuild
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.search import SearchRequest, search
+from brevefeed.search.plan import DEFAULT_COUNT_LIMIT
 
 _NOUNS = (
     "agression agressions enquête enquêtes tribunal tribunaux préfecture préfet association"
@@ -65,9 +66,25 @@ _TAGS = "justice numérique société politique santé éducation faits-divers"
 TAGS = _TAGS.split()
 
 
+_SYLLABLES = "ba be bi bo bu ca ce ci co da de di do fa fe fi la le li lo ma me mi mo na ne ni"
+_SYLLABLES += " no pa pe pi po ra re ri ro sa se si so ta te ti to va ve vi vo tion ment eur"
+SYLLABLES = _SYLLABLES.split()
+
+
 class Generator:
-    def __init__(self, seed: int):
+    """Zipf-like French-looking text: glue words everywhere, newsroom words in a few percent of
+    items, a long tail of rare words; « gouvernement » in 30 % of items (the common-word trap).
+    """
+
+    def __init__(self, seed: int, tail: int = 30_000):
         self.random = random.Random(seed)
+        r = self.random
+        self.tail = ["".join(r.choices(SYLLABLES, k=r.randint(2, 4))) for _ in range(tail)]
+        total = 0.0
+        self.tail_weights = []
+        for rank in range(1, tail + 1):
+            total += 1 / rank
+            self.tail_weights.append(total)
 
     def sentence(self, length: int) -> str:
         r = self.random
@@ -76,25 +93,29 @@ class Generator:
             roll = r.random()
             if roll < 0.35:
                 out.append(r.choice(GLUE))
-            elif roll < 0.65:
+            elif roll < 0.41:
                 out.append(r.choice(NOUNS))
-            elif roll < 0.8:
+            elif roll < 0.44:
                 out.append(r.choice(ADJECTIVES))
-            elif roll < 0.92:
+            elif roll < 0.46:
                 out.append(r.choice(VERBS))
-            elif roll < 0.97:
+            elif roll < 0.465:
                 out.append(r.choice(PHRASES))
-            else:
+            elif roll < 0.47:
                 out.append(r.choice(NAMES))
+            else:
+                out += r.choices(self.tail, cum_weights=self.tail_weights, k=3)
         text = " ".join(out)
-        if r.random() < 0.3:
-            text = f"l’{text}" if text[0] in "aeéiou" else f"{text} du gouvernement"
+        if text[0] in "aeéiou":
+            text = f"l’{text}"
         return text[0].upper() + text[1:] + "."
 
     def item(self) -> tuple[str, str, str, list[str], list[str]]:
         r = self.random
         title = self.sentence(r.randint(5, 10)).rstrip(".")
         summary = " ".join(self.sentence(r.randint(8, 16)) for _ in range(2))
+        if r.random() < 0.3:
+            summary += " Le gouvernement n’a pas réagi."
         content = "".join(f"<p>{self.sentence(r.randint(10, 20))}</p>" for _ in range(3))
         authors = [r.choice(NAMES)] if r.random() < 0.6 else []
         return title, f"<p>{summary}</p>", content, authors, r.sample(TAGS, 2)
@@ -195,18 +216,20 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def time_queries(archive: Archive, rounds: int) -> tuple[list[float], dict[str, tuple[float, int]]]:
+def time_queries(
+    archive: Archive, rounds: int, count_limit: int
+) -> tuple[list[float], dict[str, tuple[float, int]]]:
     latencies: list[float] = []
     per_query: dict[str, tuple[float, int]] = {}
     with archive.session() as session:
         for query in QUERIES:  # warm-up: load pages into the cache as a running archive would
-            search(session, SearchRequest(query, limit=20))
+            search(session, SearchRequest(query, limit=20, count_limit=count_limit))
         for query in QUERIES:
             times = []
             total = 0
             for _ in range(rounds):
                 began = time.perf_counter()
-                page = search(session, SearchRequest(query, limit=20))
+                page = search(session, SearchRequest(query, limit=20, count_limit=count_limit))
                 times.append(time.perf_counter() - began)
                 total = page.total
             latencies += times
@@ -231,6 +254,21 @@ def time_like(archive: Archive) -> dict[str, float]:
     return results
 
 
+def build(archive: Archive, args: argparse.Namespace, path: Path | None) -> None:
+    print(f"backend {args.backend}: {args.items:,} items + {args.breves:,} brèves")
+    seconds = generate(archive, args.items, args.breves, args.seed)
+    print(f"generated with bulk inserts in {seconds:.1f} s")
+    for name, value in size_bytes(archive, path).items():
+        print(f"size before index, {name}: {value / 1e6:,.0f} MB")
+    began = time.perf_counter()
+    with archive.engine.begin() as conn:
+        indexed = rebuild(conn)
+    seconds = time.perf_counter() - began
+    print(f"index build: {indexed:,} records in {seconds:.1f} s = {indexed / seconds:,.0f}/s")
+    for name, value in size_bytes(archive, path).items():
+        print(f"size with index, {name}: {value / 1e6:,.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -239,6 +277,18 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("BREVEFEED_TEST_POSTGRES_URL"))
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--count-limit",
+        type=int,
+        default=DEFAULT_COUNT_LIMIT,
+        help="[search] count_limit: matches counted at most (default %(default)s)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="PATH|SCHEMA",
+        help="keep the archive (SQLite file or PostgreSQL schema); if it exists, reuse it and"
+        " only time the queries",
+    )
     args = parser.parse_args()
 
     schema = None
@@ -247,32 +297,33 @@ def main() -> None:
     if args.backend == "postgresql":
         if not args.postgres_url:
             sys.exit("--backend postgresql needs --postgres-url or $BREVEFEED_TEST_POSTGRES_URL")
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        schema = args.keep or f"bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            reuse = bool(
+                conn.execute(
+                    text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+                ).first()
+            )
+            if not reuse:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         sep = "&" if "?" in args.postgres_url else "?"
         url = f"{args.postgres_url}{sep}options={quote(f'-csearch_path={schema}')}"
     else:
-        folder = Path(tempfile.mkdtemp(prefix="brevefeed-bench-"))
-        path = folder / "archive.sqlite3"
+        if args.keep:
+            path = Path(args.keep).resolve()
+        else:
+            path = Path(tempfile.mkdtemp(prefix="brevefeed-bench-")) / "archive.sqlite3"
+        reuse = path.exists()
         url = f"sqlite:///{path}"
     archive = open_archive(url)
     try:
-        print(f"backend {args.backend}: {args.items:,} items + {args.breves:,} brèves")
-        seconds = generate(archive, args.items, args.breves, args.seed)
-        print(f"generated with bulk inserts in {seconds:.1f} s")
-        for name, value in size_bytes(archive, path).items():
-            print(f"size before index, {name}: {value / 1e6:,.0f} MB")
-        began = time.perf_counter()
-        with archive.engine.begin() as conn:
-            indexed = rebuild(conn)
-        seconds = time.perf_counter() - began
-        print(f"index build: {indexed:,} records in {seconds:.1f} s = {indexed / seconds:,.0f}/s")
-        for name, value in size_bytes(archive, path).items():
-            print(f"size with index, {name}: {value / 1e6:,.0f} MB")
+        if reuse:
+            print(f"backend {args.backend}: reusing {args.keep}")
+        else:
+            build(archive, args, path)
 
-        latencies, per_query = time_queries(archive, args.rounds)
+        latencies, per_query = time_queries(archive, args.rounds, args.count_limit)
         print(f"\n{'query':<28}{'median ms':>10}{'hits':>10}")
         for query, (median, total) in per_query.items():
             print(f"{query:<28}{median * 1000:>10.1f}{total:>10,}")
@@ -293,11 +344,11 @@ def main() -> None:
         print(f"search vs LIKE: median {statistics.median(ratios):,.0f}x, min {min(ratios):,.0f}x")
     finally:
         archive.close()
-        if admin is not None:
+        if admin is not None and not args.keep:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
-        if path is not None:
+        if path is not None and not args.keep:
             for leftover in path.parent.iterdir():
                 leftover.unlink()
             path.parent.rmdir()

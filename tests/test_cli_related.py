@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brevefeed.archive import open_archive
-from brevefeed.archive.models import Breve
+from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.cli import cli
+from brevefeed.config import RelatedConfig
 from brevefeed.related.linker import LinkSettings, link_new_items
+from brevefeed.related.run import link_pending_items
 from related_corpus import NOW, corpus, load_breves, load_items
 
 
@@ -76,3 +78,47 @@ def test_rebuild(linked: dict[str, int]) -> None:
     assert len(shown) == 2
     assert run("related", "forum-rencontres-ferme", "--rebuild").exit_code == 2
     assert run("related").exit_code == 2
+
+
+def test_search_shows_one_line_per_story(
+    tmp_path: Path, archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("BREVEFEED_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("BREVEFEED_DATABASE_URL", archive_url)
+    archive = open_archive(archive_url)
+    try:
+        with archive.session() as session:
+            echo = Source(url="https://echo.example/feed", name="L’Écho", created_at=NOW)
+            veille = Source(url="https://veille.example/feed", name="La Veille", created_at=NOW)
+            session.add_all([echo, veille])
+            session.flush()
+            for n, (source, link) in enumerate(
+                [
+                    (echo, "https://echo.example/a?id=1"),
+                    (veille, "https://www.echo.example/a/?id=1&utm_source=rss"),
+                ]
+            ):
+                session.add(
+                    Item(
+                        source_id=source.id,
+                        entry_id=f"e{n}",
+                        link=link,
+                        fetched_at=NOW,
+                        title="Le conseil municipal vote la fermeture du gymnase",
+                        content_hash=str(n),
+                        published_at=NOW,
+                    )
+                )
+        link_pending_items(archive, RelatedConfig(), now=NOW)
+    finally:
+        archive.close()
+    grouped = [
+        json.loads(line)
+        for line in run("search", "gymnase", "--format", "jsonl").stdout.splitlines()
+    ]
+    assert len(grouped) == 1
+    assert set(grouped[0]["outlets"]) == {"L’Écho", "La Veille"}
+    assert grouped[0]["outlets"][0] == grouped[0]["source"]
+    every = run("search", "gymnase", "--all-items", "--format", "jsonl").stdout.splitlines()
+    assert len(every) == 2 and all(json.loads(line)["outlets"] == [] for line in every)

@@ -166,3 +166,19 @@ def test_snippets_highlight_original_words(
     assert hit.source == "Quotidien du Nord"
     assert hit.url == "https://example.net/i-agression"
     assert hit.date == datetime(2022, 3, 15, 7, 0, tzinfo=UTC)
+
+
+def test_many_matches_rank_by_tiers_and_count_is_capped(
+    corpus_archive: tuple[Archive, dict[str, str]],
+) -> None:
+    archive, ids = corpus_archive
+    with archive.session() as session:
+        page = search(session, SearchRequest("forum", rank_window=1, count_limit=1))
+    # title matches first (brèves before items on a tie), then body-only matches
+    assert [refs(ids, [hit.id]).pop() for hit in page.hits] == ["b-forum", "i-forum", "b-coeur"]
+    assert [hit.score for hit in page.hits] == [3.0, 3.0, 1.0]
+    assert page.tiered and not page.exact and page.total == 2
+    with archive.session() as session:
+        page = search(session, SearchRequest("forum -fermé", rank_window=0))
+    assert [refs(ids, [hit.id]).pop() for hit in page.hits] == ["b-coeur"]
+    assert page.tiered and page.exact and page.total == 1

@@ -34,3 +34,11 @@ def test_no_input_reaches_fts5_as_syntax(query: str) -> None:
     assert all(part.replace(" ", "").isalnum() for part in quoted)
     outside = "".join(match.split('"')[0::2])
     assert set(outside) <= set("{} :()*ANDORTtitlestandfirstbodytagNO")
+
+
+def test_tier_scopes_narrow_plain_words_but_not_exclusions() -> None:
+    tree = parse_query("forum tag:justice -fermé")
+    assert to_match(tree, "title") == (
+        '(({title} : "forum" AND {tag} : "justic") NOT {title standfirst body tag} : "ferm")'
+    )
+    assert to_match(tree, "lead").startswith('(({title standfirst} : "forum"')

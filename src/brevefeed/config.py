@@ -100,8 +100,10 @@ class SourceConfig:
 class SearchConfig:
     #: Hits per page when --limit is not given.
     limit: int = 20
-    #: How many of the most recent matches relevance ranks (see brevefeed.search.sqlite).
+    #: Up to this many matches relevance scores each one; beyond, it ranks by tiers.
     rank_window: int = 10_000
+    #: Matches are counted up to this many; beyond, the count shown is a lower bound.
+    count_limit: int = 100_000
     #: Length of a hit's snippet, in characters.
     snippet_length: int = 200
 

@@ -17,8 +17,11 @@ Why the backends receive stems, not text
       ``unicode61 remove_diacritics 2``, which on already folded, lower-case stems only splits
       at the same separators the Python tokenizer uses.
     - PostgreSQL: tables of the same names holding a weighted ``document`` tsvector (title A,
-      standfirst B, tags C, body D) and a ``fields`` tsvector (authors A, source B), each with a
-      GIN index, built by the ``brevefeed_french`` text search configuration: the ``simple``
+      standfirst B, tags C, body D) for plain words and ranking, and three small ones,
+      ``title``, ``lead`` (title A, standfirst B) and ``fields`` (authors A, source B, tags C),
+      for field searches and relevance tiers — a weight-restricted match rechecks every
+      candidate row, cheap on a small vector, costly on a whole body. Each has a GIN index;
+      all are built by the ``brevefeed_french`` text search configuration: the ``simple``
       dictionary (no stemming, no stop words) behind ``unaccent``. ``unaccent`` folds raw text
       the way ``fold`` does; on our stems it changes nothing, and ``simple`` keeps every stem
       as it is. The index rows reference their record with ON DELETE CASCADE.
@@ -215,7 +218,8 @@ def _pg_vector(parts: list[tuple[str, str]]) -> str:
 
 
 _PG_DOCUMENT = _pg_vector([("title", "A"), ("standfirst", "B"), ("tag", "C"), ("body", "D")])
-_PG_FIELDS = _pg_vector([("author", "A"), ("source", "B")])
+_PG_LEAD = _pg_vector([("title", "A"), ("standfirst", "B")])
+_PG_FIELDS = _pg_vector([("author", "A"), ("source", "B"), ("tag", "C")])
 
 
 def delete_entries(connection: Connection, kind: str, ids: list[int]) -> None:
@@ -239,8 +243,9 @@ def insert_entries(
     table = _TABLE[kind]
     if connection.dialect.name == "postgresql":
         sql = (
-            f"INSERT INTO {table} ({_PG_KEY[kind]}, document, fields)"
-            f" VALUES (:id, {_PG_DOCUMENT}, {_PG_FIELDS})"
+            f"INSERT INTO {table} ({_PG_KEY[kind]}, document, title, lead, fields)"
+            f" VALUES (:id, {_PG_DOCUMENT}, to_tsvector('{PG_CONFIG}', :title), {_PG_LEAD},"
+            f" {_PG_FIELDS})"
         )
     else:
         columns = ", ".join(FTS_COLUMNS)

@@ -23,7 +23,10 @@ from brevefeed.search.plan import KINDS, SORTS
 from brevefeed.search.results import with_markers
 
 #: The fields of --format json/jsonl/csv, in this order (documented in README: keep stable).
-FIELDS = ("id", "kind", "url", "title", "date", "score", "snippet", "source", "authors", "tags")
+FIELDS = (
+    "id", "kind", "url", "title", "date", "score", "snippet", "source", "authors", "tags",
+    "outlets",
+)  # fmt: skip
 
 
 def hit_record(hit: Hit) -> dict[str, Any]:
@@ -38,6 +41,7 @@ def hit_record(hit: Hit) -> dict[str, Any]:
         "source": hit.source,
         "authors": hit.authors,
         "tags": hit.tags,
+        "outlets": hit.outlets,
     }
 
 
@@ -67,19 +71,22 @@ def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
         table.add_row(
             f"{hit.date.astimezone(tz):%Y-%m-%d}" if hit.date else "",
             kind,
-            hit.source or ", ".join(hit.authors),
+            ", ".join(hit.outlets) or hit.source or ", ".join(hit.authors),
             hit.title,
             passage,
         )
     app.console.print(table)
     last = offset + len(page.hits)
-    app.say(f"{page.total} hits" + (f" (showing {offset + 1}–{last})" if page.hits else ""))
+    total = f"{page.total:,}" if page.exact else f"more than {page.total:,}"
+    order = ", ranked by tiers" if page.tiered else ""
+    app.say(f"{total} hits" + (f" (showing {offset + 1}–{last}{order})" if page.hits else ""))
 
 
 def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> None:
     records = [hit_record(hit) for hit in page.hits]
     if fmt == "json":
-        click.echo(json.dumps({"total": page.total, "hits": records}, ensure_ascii=False, indent=2))
+        document = {"total": page.total, "total_exact": page.exact, "hits": records}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":
         for record in records:
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -90,6 +97,7 @@ def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> Non
         for record in records:
             record["authors"] = "; ".join(record["authors"])
             record["tags"] = "; ".join(record["tags"])
+            record["outlets"] = "; ".join(record["outlets"])
             writer.writerow(record)
         click.echo(out.getvalue(), nl=False)
     elif page.hits:
@@ -122,6 +130,11 @@ def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> Non
 @click.option("--offset", type=click.IntRange(min=0, max=1_000_000), default=0, show_default=True)
 @click.option("--include-retracted", is_flag=True, help="Also show retracted brèves.")
 @click.option(
+    "--all-items",
+    is_flag=True,
+    help="One line per item, not one per story (the same story told by several outlets).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "jsonl", "csv"]),
@@ -142,6 +155,7 @@ def search_(
     limit: int | None,
     offset: int,
     include_retracted: bool,
+    all_items: bool,
     fmt: str,
     reindex: bool,
 ) -> None:
@@ -186,9 +200,11 @@ def search_(
         limit=limit or settings.limit,
         offset=offset,
         rank_window=settings.rank_window,
+        count_limit=settings.count_limit,
         snippet_width=settings.snippet_length,
+        group_stories=not all_items,
     )
-    with app.archive.session() as session:
+    with app.archive.session(write=False) as session:
         page = search(session, request)
     _print(app, page, fmt, tz, offset)
     if page.total == 0:

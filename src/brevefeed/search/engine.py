@@ -6,19 +6,19 @@ turns the same query tree into its own SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from brevefeed.archive.models import Breve, Item
+from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.search import postgres, sqlite
 from brevefeed.search.plan import (
+    DEFAULT_COUNT_LIMIT,
     DEFAULT_RANK_WINDOW,
     Kind,
     KindQuery,
-    RankedIds,
     Sort,
     merge,
 )
@@ -41,7 +41,11 @@ class SearchRequest:
     limit: int = 20
     offset: int = 0
     rank_window: int = DEFAULT_RANK_WINDOW
+    count_limit: int = DEFAULT_COUNT_LIMIT
     snippet_width: int = 200
+    #: One hit per story: items other outlets' coverage of the same story joins are folded
+    #: into the first (their outlets listed in ``Hit.outlets``).
+    group_stories: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,18 @@ class Hit:
     authors: list[str]
     tags: list[str]
     retracted: bool = False
+    #: Items only: every outlet that covered this hit's story, its own first.
+    outlets: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SearchPage:
+    #: Number of hits; a lower bound when ``exact`` is false (more than ``count_limit``).
     total: int
     hits: list[Hit] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    exact: bool = True
+    #: True when relevance ranked by tiers (too many matches to score each one).
+    tiered: bool = False
 
 
 def build_tree(request: SearchRequest) -> Node:
@@ -79,9 +88,8 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     node = build_tree(request)
     connection = session.connection()
     backend = postgres if connection.dialect.name == "postgresql" else sqlite
-    answers: list[RankedIds] = []
-    for kind in request.kinds:
-        query = KindQuery(
+    queries = [
+        KindQuery(
             node=node,
             kind=kind,
             sort=request.sort,
@@ -89,9 +97,19 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
             until=request.until,
             include_retracted=request.include_retracted,
             wanted=request.offset + request.limit,
-            rank_window=request.rank_window,
+            count_limit=request.count_limit,
         )
-        answers.append(backend.run(connection, query))
+        for kind in request.kinds
+    ]
+    counts = [backend.count(connection, query) for query in queries]
+    # One regime for every kind, so that their scores compare when merged. (Date sorts skip
+    # scoring too many matches: their score is then 0.)
+    tiered = any(n > request.rank_window for n in counts)
+    answers = [
+        backend.run(connection, replace(query, tiered=tiered))
+        for query, n in zip(queries, counts, strict=True)
+        if n
+    ]
     page = merge(answers, request.sort, request.offset, request.limit)
     matcher = matcher_for(node)
     breves = _load_breves(session, [id_ for kind, id_, _ in page if kind == "breve"])
@@ -133,8 +151,52 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     tags=list(item.categories),
                 )
             )
-    counts: dict[str, int] = {answer.kind: answer.count for answer in answers}
-    return SearchPage(total=sum(counts.values()), hits=hits, counts=counts)
+    if request.group_stories:
+        hits = _one_per_story(session, hits, [id_ for _kind, id_, _ in page], items)
+    exact = all(n <= request.count_limit for n in counts)
+    total = sum(min(n, request.count_limit) for n in counts)
+    relevance_tiers = tiered and request.sort == "relevance"
+    return SearchPage(total=total, hits=hits, exact=exact, tiered=relevance_tiers)
+
+
+def _one_per_story(
+    session: Session, hits: list[Hit], ids: list[int], items: dict[int, Item]
+) -> list[Hit]:
+    """Keep the first hit of each story; give it the outlets that covered the story.
+
+    Items not yet grouped (no story) stand alone. The page may so hold fewer lines than asked.
+    """
+    stories = {
+        id_: items[id_].story_id
+        for hit, id_ in zip(hits, ids, strict=True)
+        if hit.kind == "item" and items[id_].story_id is not None
+    }
+    outlets: dict[int, list[str]] = {}
+    if stories:
+        query = (
+            select(Item.story_id, Source.name, Source.title, Source.url)
+            .join(Source, Item.source_id == Source.id)
+            .where(Item.story_id.in_(set(stories.values())))
+            .order_by(Item.story_id, Item.id)
+        )
+        for story, name, title, url in session.execute(query):
+            if story is None:
+                continue
+            names = outlets.setdefault(story, [])
+            outlet = name or title or url
+            if outlet not in names:
+                names.append(outlet)
+    kept: list[Hit] = []
+    seen: set[int] = set()
+    for hit, id_ in zip(hits, ids, strict=True):
+        story = stories.get(id_) if hit.kind == "item" else None
+        if story is None:
+            kept.append(hit)
+        elif story not in seen:
+            seen.add(story)
+            own = [hit.source or ""]
+            kept.append(replace(hit, outlets=own + [o for o in outlets[story] if o not in own]))
+    return kept
 
 
 def _load_breves(session: Session, ids: list[int]) -> dict[int, Breve]:

@@ -1,12 +1,25 @@
 """What one search asks of each backend, and how per-kind answers merge (pure data).
 
 Brèves and items live in separate index tables (their fields and filters differ), so a search
-runs once per kind asked for, each returning its best ``offset + limit`` ids and its exact
-count; ``merge`` then orders the union and cuts the page.
+runs once per kind asked for, each returning its best ``offset + limit`` ids; ``merge`` then
+orders the union and cuts the page.
+
+Relevance has two regimes, because bm25 (and ts_rank_cd) must visit every match — FTS5's bm25
+even scans each phrase's whole document list to weigh it — and that is the known trap of a word
+matching hundreds of thousands of items:
+
+- up to ``rank_window`` matches: every match is scored (bm25 / ts_rank_cd), best first;
+- beyond: *tiers*: matches with every searched word in the title, newest first, then in title
+  or standfirst, then anywhere. Each tier is a full-text query read in rowid order that stops
+  after one page, so its cost follows the page size, not the number of matches.
+
+Counting is capped the same way: matches are counted up to ``count_limit``, beyond which the
+total is reported as a lower bound.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -21,8 +34,14 @@ KINDS: dict[str, tuple[Kind, ...]] = {
     "all": ("breve", "item"),
 }
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
-#: Default number of most recent matches ranked by relevance (see search.sqlite).
+#: Up to this many matches, relevance scores them all; beyond, it ranks by tiers.
 DEFAULT_RANK_WINDOW = 10_000
+#: Matches are counted up to this many; beyond, the count is a lower bound.
+DEFAULT_COUNT_LIMIT = 100_000
+#: Where a tier looks for the plain words of a query (fields and exclusions are unchanged).
+Scope = Literal["title", "lead", "all"]
+#: Tier scores, best first: title, then title or standfirst, then anywhere.
+TIERS: tuple[tuple[float, Scope], ...] = ((3.0, "title"), (2.0, "lead"), (1.0, "all"))
 
 
 @dataclass(frozen=True)
@@ -36,17 +55,39 @@ class KindQuery:
     until: datetime | None = None
     include_retracted: bool = False
     wanted: int = 20
-    rank_window: int = DEFAULT_RANK_WINDOW
+    #: Too many matches to score each one: relevance goes by tiers, date sorts score 0.
+    tiered: bool = False
+    count_limit: int = DEFAULT_COUNT_LIMIT
+
+
+Row = tuple[int, float, datetime | None]
 
 
 @dataclass(frozen=True)
 class RankedIds:
-    """A backend's answer: the exact match count and its best ids with scores (and dates)."""
+    """A backend's answer for one kind: its best rows, (id, score, date or None), in order."""
 
     kind: Kind
-    count: int
-    #: (id, score, date or None) best first in the query's sort order.
-    rows: list[tuple[int, float, datetime | None]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+def tier_rows(fetch: Callable[[Scope, int], list[int]], wanted: int) -> list[Row]:
+    """The first ``wanted`` ids by tier, each tier newest first.
+
+    ``fetch(scope, n)`` returns the ``n`` newest ids matching with plain words in ``scope``.
+    Each tier's matches include the previous tier's, so asking for ``wanted`` more than the ids
+    already taken always yields enough new ones when they exist.
+    """
+    rows: list[Row] = []
+    seen: set[int] = set()
+    for score, scope in TIERS:
+        for id_ in fetch(scope, wanted + len(seen)):
+            if id_ not in seen:
+                seen.add(id_)
+                rows.append((id_, score, None))
+        if len(rows) >= wanted:
+            break
+    return rows[:wanted]
 
 
 def merge(

@@ -3,12 +3,15 @@
 Each term becomes ``column @@ to_tsquery('brevefeed_french', :qN)`` where the bound tsquery text
 is built from stems only, each single-quoted (stems never hold a quote) with ``<->`` between the
 words of a phrase, ``:*`` for a prefix and a weight letter for a field. AND, OR and exclusion
-are SQL's own, so the GIN indexes combine as bitmaps. Fields map to weights of the two vectors
-``archive.index`` builds: ``document`` (title A, standfirst B, tags C, body D) and ``fields``
-(authors A, source B); a plain word searches the whole ``document``.
+are SQL's own, so the GIN indexes combine as bitmaps. A plain word searches the whole
+``document`` vector (title A, standfirst B, tags C, body D); fields map to the small ``title``
+vector and to weights of the ``fields`` vector (authors A, source B, tags C) that
+``archive.index`` builds; relevance tiers use ``title`` and ``lead`` (title and standfirst).
 
-Ranking is ``ts_rank_cd`` of the document against the OR of the positive document terms, with
-the default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0} so title > standfirst > tags > body.
+Relevance is ``ts_rank_cd`` of the document against the OR of the positive document terms
+(default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0}: title > standfirst > tags > body) when a
+query has at most ``rank_window`` matches, and the tiers of ``search.plan`` beyond, exactly as
+on SQLite.
 """
 
 from __future__ import annotations
@@ -19,21 +22,34 @@ from sqlalchemy import Connection, Float, Integer, bindparam, text
 
 from brevefeed.archive.index import PG_CONFIG
 from brevefeed.archive.types import UTCDateTime
-from brevefeed.search.plan import KindQuery, RankedIds
+from brevefeed.search.plan import KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import All, Node, Not, Term, positive_terms
 
+# Field → (vector, weight). A weight makes PostgreSQL recheck each candidate row, so fields
+# use the small ``title``, ``lead`` and ``fields`` vectors, never the large ``document``, and
+# titles, searched most, have a vector of their own: no recheck at all.
 _TARGET: dict[str | None, tuple[str, str]] = {
     None: ("document", ""),
-    "title": ("document", "A"),
-    "tag": ("document", "C"),
+    "title": ("title", ""),
+    "tag": ("fields", "C"),
     "author": ("fields", "A"),
     "source": ("fields", "B"),
 }
+# Where a tier looks for plain words: the title, then title or standfirst (lead), then all.
+_SCOPES: dict[Scope, tuple[str, str]] = {
+    "all": ("document", ""),
+    "lead": ("lead", ""),
+    "title": ("title", ""),
+}
 
 
-def tsquery_text(term: Term) -> str:
+def _target(term: Term, scope: Scope) -> tuple[str, str]:
+    return _SCOPES[scope] if term.field is None else _TARGET[term.field]
+
+
+def tsquery_text(term: Term, scope: Scope = "all") -> str:
     """``'agress' <-> 'homophob'``, ``'darman':*``, ``'justic':C``… (to_tsquery syntax)."""
-    _column, weight = _TARGET[term.field]
+    _column, weight = _target(term, scope)
     lexemes = []
     for position, stem in enumerate(term.stems):
         star = "*" if term.prefix and position == len(term.stems) - 1 else ""
@@ -43,23 +59,25 @@ def tsquery_text(term: Term) -> str:
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    def __init__(self, scope: Scope = "all") -> None:
         self.params: dict[str, AnyValue] = {}
+        self.scope = scope
 
     def _bind(self, value: str) -> str:
         name = f"q{len(self.params)}"
         self.params[name] = value
         return name
 
-    def clause(self, node: Node) -> str:
+    def clause(self, node: Node, scope: Scope | None = None) -> str:
+        scope = scope or self.scope
         if isinstance(node, Term):
-            column, _weight = _TARGET[node.field]
-            name = self._bind(tsquery_text(node))
+            column, _weight = _target(node, scope)
+            name = self._bind(tsquery_text(node, scope))
             return f"s.{column} @@ to_tsquery('{PG_CONFIG}', :{name})"
-        if isinstance(node, Not):
-            return f"NOT ({self.clause(node.child)})"
+        if isinstance(node, Not):  # exclusions always apply to the whole text
+            return f"NOT ({self.clause(node.child, 'all')})"
         joiner = " AND " if isinstance(node, All) else " OR "
-        return "(" + joiner.join(self.clause(child) for child in node.children) + ")"
+        return "(" + joiner.join(self.clause(child, scope) for child in node.children) + ")"
 
     def rank_query(self, node: Node) -> str | None:
         """The tsquery ranking uses: the positive terms that search the document vector."""
@@ -75,11 +93,9 @@ def compile_where(node: Node) -> tuple[str, dict[str, AnyValue]]:
     return compiler.clause(node), compiler.params
 
 
-def run(connection: Connection, query: KindQuery) -> RankedIds:
-    """The best ``query.wanted`` ids of one kind with scores and dates, and the exact count."""
-    compiler = _Compiler()
+def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyValue]]:
+    """FROM … WHERE … of one kind, the date expression, and typed date parameters."""
     where = [compiler.clause(query.node)]
-    rank_name = compiler.rank_query(query.node)
     params = compiler.params
     if query.kind == "breve":
         table, key, parent, date = "search_breves", "breve_id", "breves", "r.published_at"
@@ -89,37 +105,61 @@ def run(connection: Connection, query: KindQuery) -> RankedIds:
         table, key, parent = "search_items", "item_id", "items"
         date = "coalesce(r.published_at, r.fetched_at)"
     binds = []
-    if query.since is not None:
-        where.append(f"{date} >= :since")
-        params["since"] = query.since
-        binds.append(bindparam("since", type_=UTCDateTime()))
-    if query.until is not None:
-        where.append(f"{date} < :until")
-        params["until"] = query.until
-        binds.append(bindparam("until", type_=UTCDateTime()))
-    source = f"FROM {table} s JOIN {parent} r ON r.id = s.{key} WHERE " + " AND ".join(where)
-    count = connection.execute(text(f"SELECT count(*) {source}").bindparams(*binds), params)
-    total = int(count.scalar_one())
-    if total == 0 or query.wanted == 0:
-        return RankedIds(query.kind, total, [])
-    score = f"ts_rank_cd(s.document, to_tsquery('{PG_CONFIG}', :{rank_name}))" if rank_name else "0"
+    for name, operator, value in (("since", ">=", query.since), ("until", "<", query.until)):
+        if value is not None:
+            where.append(f"{date} {operator} :{name}")
+            params[name] = value
+            binds.append(bindparam(name, type_=UTCDateTime()))
+    # As on SQLite, the record's own row is joined only when a filter or the sort needs it.
+    joined = len(where) > 1 or query.sort != "relevance"
+    join = f"JOIN {parent} r ON r.id = s.{key}" if joined else ""
+    return f"FROM {table} s {join} WHERE " + " AND ".join(where), date, binds
+
+
+def _key(query: KindQuery) -> str:
+    return "s.breve_id" if query.kind == "breve" else "s.item_id"
+
+
+def count(connection: Connection, query: KindQuery) -> int:
+    """Matches of one kind, counted up to ``query.count_limit + 1``."""
+    compiler = _Compiler()
+    source, _date, binds = _source(query, compiler)
+    sql = text(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) c").bindparams(*binds)
+    return int(
+        connection.execute(sql, compiler.params | {"cap": query.count_limit + 1}).scalar_one()
+    )
+
+
+def run(connection: Connection, query: KindQuery) -> RankedIds:
+    """The best ``query.wanted`` rows of one kind: (id, score, date), in the query's order."""
+    key = _key(query)
+    if query.sort == "relevance" and query.tiered:
+
+        def fetch(scope: Scope, limit: int) -> list[int]:
+            compiler = _Compiler(scope)
+            source, _date, binds = _source(query, compiler)
+            sql = text(f"SELECT {key} {source} ORDER BY {key} DESC LIMIT :limit")
+            params = compiler.params | {"limit": limit}
+            return list(connection.execute(sql.bindparams(*binds), params).scalars())
+
+        return RankedIds(query.kind, tier_rows(fetch, query.wanted))
+    compiler = _Compiler()
+    source, date, binds = _source(query, compiler)
+    rank_name = compiler.rank_query(query.node)
+    rank = f"ts_rank_cd(s.document, to_tsquery('{PG_CONFIG}', :{rank_name}))"
+    score = rank if rank_name else "0"
     if query.sort == "relevance":
-        # Rank only the rank_window most recent matches, as on SQLite (see search.sqlite).
-        inner = (
-            f"SELECT r.id AS id, s.document AS document {source} ORDER BY r.id DESC LIMIT :window"
-        )
-        params["window"] = query.rank_window
-        score = score.replace("s.document", "w.document")
         sql_text = (
-            f"SELECT w.id AS id, {score} AS score, NULL AS date FROM ({inner}) w"
-            " ORDER BY score DESC, w.id DESC LIMIT :wanted"
+            f"SELECT {key} AS id, {score} AS score, NULL AS date {source}"
+            f" ORDER BY score DESC, {key} DESC LIMIT :wanted"
         )
     else:
         direction = "DESC" if query.sort == "newest" else "ASC"
+        score = "0.0" if query.tiered else score
         sql_text = (
-            f"SELECT r.id AS id, {score} AS score, {date} AS date {source}"
-            f" ORDER BY date {direction}, r.id {direction} LIMIT :wanted"
+            f"SELECT {key} AS id, {score} AS score, {date} AS date {source}"
+            f" ORDER BY date {direction}, {key} {direction} LIMIT :wanted"
         )
     sql = text(sql_text).bindparams(*binds).columns(id=Integer(), score=Float(), date=UTCDateTime())
-    rows = connection.execute(sql, params | {"wanted": query.wanted}).all()
-    return RankedIds(query.kind, total, [(row.id, float(row.score), row.date) for row in rows])
+    rows = connection.execute(sql, compiler.params | {"wanted": query.wanted}).all()
+    return RankedIds(query.kind, [(row.id, float(row.score), row.date) for row in rows])

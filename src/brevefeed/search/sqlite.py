@@ -3,12 +3,10 @@
 The MATCH string is rebuilt from stems only: each is double-quoted (stems hold letters, digits,
 « . » and « , », never a quote), so no input can inject FTS5 syntax (``NEAR``, ``^``, ``:``…).
 
-Ranking is bm25 with the column weights of ``archive.index.SQLITE_WEIGHTS`` (title above
-standfirst above body). bm25 costs a few microseconds per matching row, so a common word matching
-300,000 items would take most of a second to rank in full: the ranked window is the
-``rank_window`` most recent matches (rowid descending; item rowids grow with ingestion), which
-FTS5 walks in rowid order and stops early. The hit count is still exact: counting matches does
-not compute bm25.
+Relevance is bm25 with the column weights of ``archive.index.SQLITE_WEIGHTS`` (title above
+standfirst above tags above body) when a query has at most ``rank_window`` matches, and tiers
+beyond (see ``search.plan``): FTS5 reads a term's document list in rowid order and stops at the
+LIMIT, which it cannot do once bm25 is asked for.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from sqlalchemy import Connection, Float, Integer, TextClause, bindparam, text
 
 from brevefeed.archive.index import FTS_COLUMNS, SQLITE_WEIGHTS
 from brevefeed.archive.types import UTCDateTime
-from brevefeed.search.plan import Kind, KindQuery, RankedIds
+from brevefeed.search.plan import Kind, KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import Any, Node, Not, Term
 
 _COLUMNS = {
@@ -29,25 +27,35 @@ _COLUMNS = {
     "tag": "{tag}",
     "source": "{source}",
 }
+_SCOPES: dict[Scope, str] = {
+    "all": _COLUMNS[None],
+    "lead": "{title standfirst}",
+    "title": "{title}",
+}
 
 
-def _term(term: Term) -> str:
+def _term(term: Term, scope: Scope) -> str:
     # One quoted string is an FTS5 phrase: its tokens must follow each other.
     phrase = '"' + " ".join(term.stems) + '"'
     if term.prefix:
         phrase = f"{phrase} *"
-    return f"{_COLUMNS[term.field]} : {phrase}"
+    columns = _SCOPES[scope] if term.field is None else _COLUMNS[term.field]
+    return f"{columns} : {phrase}"
 
 
-def to_match(node: Node) -> str:
-    """The FTS5 expression of ``node`` (validated by ``parse_query``: Not only under All)."""
+def to_match(node: Node, scope: Scope = "all") -> str:
+    """The FTS5 expression of ``node`` (validated by ``parse_query``: Not only under All).
+
+    ``scope`` narrows where plain words must be found (for tiers); exclusions always apply to
+    the whole text.
+    """
     if isinstance(node, Term):
-        return _term(node)
+        return _term(node, scope)
     if isinstance(node, Any):
-        return "(" + " OR ".join(to_match(child) for child in node.children) + ")"
+        return "(" + " OR ".join(to_match(child, scope) for child in node.children) + ")"
     if isinstance(node, Not):
         raise ValueError("a lone exclusion has no FTS5 form")  # parse_query refuses these
-    positive = [to_match(c) for c in node.children if not isinstance(c, Not)]
+    positive = [to_match(c, scope) for c in node.children if not isinstance(c, Not)]
     negative = [to_match(c.child) for c in node.children if isinstance(c, Not)]
     expression = "(" + " AND ".join(positive) + ")"
     for excluded in negative:
@@ -85,35 +93,49 @@ def _statement(sql: str, params: dict[str, AnyValue]) -> TextClause:
     return text(sql).bindparams(*dates)
 
 
-def run(connection: Connection, query: KindQuery) -> RankedIds:
-    """The best ``query.wanted`` ids of one kind with scores and dates, and the exact count."""
+def _source(query: KindQuery, scope: Scope = "all") -> tuple[str, str, dict[str, AnyValue]]:
     table = _table(query.kind)
     join, where, date, params = _filters(query)
-    params["match"] = to_match(query.node)
-    source = f"FROM {table} f {join} WHERE {table} MATCH :match{where}"
-    total = int(
-        connection.execute(_statement(f"SELECT count(*) {source}", params), params).scalar_one()
-    )
-    if total == 0 or query.wanted == 0:
-        return RankedIds(query.kind, total, [])
-    score = f"-bm25({table}, {_BM25})"
+    params["match"] = to_match(query.node, scope)
+    return f"FROM {table} f {join} WHERE {table} MATCH :match{where}", date, params
+
+
+def count(connection: Connection, query: KindQuery) -> int:
+    """Matches of one kind, counted up to ``query.count_limit + 1``."""
+    source, _date, params = _source(query)
+    sql = f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap)"
+    params["cap"] = query.count_limit + 1
+    return int(connection.execute(_statement(sql, params), params).scalar_one())
+
+
+def run(connection: Connection, query: KindQuery) -> RankedIds:
+    """The best ``query.wanted`` rows of one kind: (id, score, date), in the query's order."""
+    if query.sort == "relevance" and query.tiered:
+
+        def fetch(scope: Scope, limit: int) -> list[int]:
+            source, _date, params = _source(query, scope)
+            sql = f"SELECT f.rowid {source} ORDER BY f.rowid DESC LIMIT :limit"
+            params["limit"] = limit
+            return list(connection.execute(_statement(sql, params), params).scalars())
+
+        return RankedIds(query.kind, tier_rows(fetch, query.wanted))
+    source, date, params = _source(query)
+    score = f"-bm25({_table(query.kind)}, {_BM25})"
     if query.sort == "relevance":
-        params["window"] = query.rank_window
         sql = (
-            f"SELECT id, score, NULL AS date FROM ("
-            f" SELECT f.rowid AS id, {score} AS score {source}"
-            f" ORDER BY f.rowid DESC LIMIT :window)"
-            f" ORDER BY score DESC, id DESC LIMIT :wanted"
+            f"SELECT f.rowid AS id, {score} AS score, NULL AS date {source}"
+            " ORDER BY score DESC, f.rowid DESC LIMIT :wanted"
         )
     else:
         direction = "DESC" if query.sort == "newest" else "ASC"
+        score = "0.0" if query.tiered else score
         sql = (
             f"SELECT f.rowid AS id, {score} AS score, {date} AS date {source}"
             f" ORDER BY date {direction}, f.rowid {direction} LIMIT :wanted"
         )
     statement = _statement(sql, params).columns(id=Integer(), score=Float(), date=UTCDateTime())
     rows = connection.execute(statement, params | {"wanted": query.wanted}).all()
-    return RankedIds(query.kind, total, [(row.id, float(row.score), row.date) for row in rows])
+    return RankedIds(query.kind, [(row.id, float(row.score), row.date) for row in rows])
 
 
 def _table(kind: Kind) -> str:

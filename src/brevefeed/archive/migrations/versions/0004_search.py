@@ -5,7 +5,7 @@ search configuration (unaccent, then the simple dictionary: it receives stems al
 ``brevefeed.text``), and two tables of weighted tsvectors with GIN indexes. Existing brèves and
 items are indexed on the way up.
 
-Revision ID: 0003_search
+Revision ID: 0004_search
 Revises: 0003_ingest
 Create Date: 2026-11-28
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 from brevefeed.archive.index import FTS_COLUMNS, PG_CONFIG, rebuild
 
-revision = "0003_search"
+revision = "0004_search"
 down_revision = "0003_ingest"
 branch_labels = None
 depends_on = None
@@ -63,10 +63,12 @@ def _upgrade_postgresql(bind: sa.Connection) -> None:
             f"CREATE TABLE {table} ("
             f" {key} integer PRIMARY KEY REFERENCES {parent} (id) ON DELETE CASCADE,"
             " document tsvector NOT NULL,"
+            " title tsvector NOT NULL,"
+            " lead tsvector NOT NULL,"
             " fields tsvector NOT NULL)"
         )
-        op.execute(f"CREATE INDEX ix_{table}_document ON {table} USING gin (document)")
-        op.execute(f"CREATE INDEX ix_{table}_fields ON {table} USING gin (fields)")
+        for column in ("document", "title", "lead", "fields"):
+            op.execute(f"CREATE INDEX ix_{table}_{column} ON {table} USING gin ({column})")
 
 
 def upgrade() -> None:

@@ -1,7 +1,7 @@
 """Related stories: links between brèves and items, and the story each item belongs to.
 
-Revision ID: 0003_related
-Revises: 0003_publish
+Revision ID: 0006_related
+Revises: 0005_publish
 Create Date: 2026-11-28
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from brevefeed.archive.types import UTCDateTime
 
-revision = "0003_related"
-down_revision = "0003_publish"
+revision = "0006_related"
+down_revision = "0005_publish"
 branch_labels = None
 depends_on = None
 

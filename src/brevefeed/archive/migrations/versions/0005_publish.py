@@ -1,8 +1,8 @@
 """Publishing state: a change stamp on brèves, archive-page placements, feed-folder names,
 the publisher's mark.
 
-Revision ID: 0003_publish
-Revises: 0003_search
+Revision ID: 0005_publish
+Revises: 0004_search
 Create Date: 2026-11-28
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from brevefeed.archive.types import JSONList
 
-revision = "0003_publish"
-down_revision = "0003_search"
+revision = "0005_publish"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 

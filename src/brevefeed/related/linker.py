@@ -8,6 +8,7 @@ grow with the archive. Scoring and the choice of links are pure (``score``, ``li
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Breve, Item, RelatedLink
 from brevefeed.related.links import apply_plans, existing_links, plan_links
-from brevefeed.related.score import Profile, profile, relatedness
+from brevefeed.related.score import Profile, field_counts, profile, profile_from, relatedness
 from brevefeed.related.similarity import terms
 from brevefeed.related.stats import count_documents, frequencies, reset
 from brevefeed.related.stories import assign_story, item_text
@@ -117,22 +118,22 @@ def link_new_items(
     batch: int = 200,
     limit: int | None = None,
     on_item: Callable[[], None] | None = None,
+    profiles: ProfileCache | None = None,
 ) -> LinkReport:
     """Group and link the items not processed yet (those without a story), ``limit`` at most."""
     report = LinkReport()
+    profiles = profiles if profiles is not None else ProfileCache()
     while limit is None or report.items < limit:
         size = batch if limit is None else min(batch, limit - report.items)
-        items = list(
-            session.scalars(
-                select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(size)
-            )
-        )
+        pending = select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(size)
+        if session.get_bind().dialect.name == "postgresql":
+            # Several ingest workers may link at once: each takes items no other holds.
+            pending = pending.with_for_update(skip_locked=True)
+        items = list(session.scalars(pending))
         if not items:
             break
         words = {item.id: item_terms(item) for item in items}
         count_documents(session, words.values())
-        # Brève profiles are built once per batch: many items of a batch share candidates.
-        profiles: dict[int, Profile] = {}
         proposals: dict[int, list[tuple[int, float]]] = {}
         for item in items:
             if assign_story(session, item) != item.id:
@@ -163,17 +164,42 @@ def _published(session: Session, ids: Iterable[int]) -> list[Breve]:
     )
 
 
+class ProfileCache:
+    """Brève profiles kept across batches (least recently used go first).
+
+    New items mostly cover recent stories, so the same brèves come back as candidates; building
+    a profile means stemming the brève's whole text.
+    """
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._profiles: OrderedDict[int, Profile] = OrderedDict()
+
+    def get(self, breve_id: int) -> Profile | None:
+        found = self._profiles.get(breve_id)
+        if found is not None:
+            self._profiles.move_to_end(breve_id)
+        return found
+
+    def put(self, breve_id: int, profile: Profile) -> None:
+        self._profiles[breve_id] = profile
+        if len(self._profiles) > self.size:
+            self._profiles.popitem(last=False)
+
+
 def _breve_profiles(
-    session: Session, ids: Sequence[int], cache: dict[int, Profile], documents: int
+    session: Session, ids: Sequence[int], cache: ProfileCache, documents: int
 ) -> dict[int, Profile]:
-    missing = [i for i in ids if i not in cache]
+    found = {i: p for i in ids if (p := cache.get(i)) is not None}
+    missing = [i for i in ids if i not in found]
     if missing:
         breves = _published(session, missing)
-        wanted = {b.id: breve_terms(b) for b in breves}
-        stats, _ = frequencies(session, set().union(*wanted.values()))
+        counts = {b.id: field_counts(b.title, b.standfirst, b.body) for b in breves}
+        stats, _ = frequencies(session, set().union(*counts.values()))
         for breve in breves:
-            cache[breve.id] = breve_profile(breve, stats, documents)
-    return {i: cache[i] for i in ids if i in cache}
+            found[breve.id] = profile_from(counts[breve.id], breve.tags, stats, documents)
+            cache.put(breve.id, found[breve.id])
+    return {i: found[i] for i in ids if i in found}
 
 
 def link_breves(

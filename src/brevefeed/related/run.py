@@ -14,6 +14,7 @@ from brevefeed.related.candidates import find_breves, find_items
 from brevefeed.related.linker import (
     LinkReport,
     LinkSettings,
+    ProfileCache,
     breve_terms,
     link_breves,
     link_new_items,
@@ -51,9 +52,12 @@ def link_pending_items(
     settings = settings_from(config)
     with archive.session(write=False) as session:
         pending = session.scalar(select(Item.id).where(Item.story_id.is_(None)).limit(1))
+    profiles = ProfileCache()
     while pending is not None:
         with archive.session() as session:
-            part = link_new_items(session, settings, find_breves, now=now, limit=BATCH)
+            part = link_new_items(
+                session, settings, find_breves, now=now, limit=BATCH, profiles=profiles
+            )
         _merge(report, part)
         if progress:
             progress(report.items, report.items)

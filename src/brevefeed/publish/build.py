@@ -144,23 +144,16 @@ def rfc3339(moment: datetime) -> str:
 _MIME = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
-def _generator(
-    meta: Meta, entries: Sequence[Entry], fmt: str, tombstones: Sequence[Tombstone]
-) -> FeedGenerator:
+def _head(meta: Meta, fmt: str, *, empty: bool) -> tuple[FeedGenerator, _LinksExtension]:
+    """A generator with the feed-level elements every document shares."""
     fg = FeedGenerator()
     if fmt == "rss":
         fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("brevefeed", _LinksExtension, atom=True, rss=True)
     fg.register_extension("brevefeedentry", BaseExtension, _EntryExtension, atom=True, rss=False)
     ext: _LinksExtension = fg.brevefeed
-    ext.archive = meta.archive
-    # Tombstones are shown in Atom only, but they date every format: a retraction changed
-    # the feed.
-    ext.tombstones = tombstones if fmt == "atom" else ()
-    ext.empty = not entries and not tombstones
+    ext.empty = empty
     ext.links.append(("self", meta.urls[fmt], _MIME[fmt]))
-    for rel, href in sorted(meta.history.get(fmt, {}).items()):
-        ext.links.append((rel, href, _MIME[fmt]))
     if meta.hub:
         ext.links.append(("hub", meta.hub, ""))
     fg.id(meta.urls["atom"])
@@ -170,6 +163,19 @@ def _generator(
     fg.link(href=meta.site_link, rel="alternate")
     fg.language(meta.language)
     fg.generator("brevefeed", uri=GENERATOR_URI)
+    return fg, ext
+
+
+def _generator(
+    meta: Meta, entries: Sequence[Entry], fmt: str, tombstones: Sequence[Tombstone]
+) -> FeedGenerator:
+    fg, ext = _head(meta, fmt, empty=not entries and not tombstones)
+    ext.archive = meta.archive
+    # Tombstones are shown in Atom only, but they date every format: a retraction changed
+    # the feed.
+    ext.tombstones = tombstones if fmt == "atom" else ()
+    for rel, href in sorted(meta.history.get(fmt, {}).items()):
+        ext.links.append((rel, href, _MIME[fmt]))
     fg.updated(document_updated(entries, tombstones))
     for entry in entries:
         fe = fg.add_entry(order="append")
@@ -206,8 +212,7 @@ def build_atom(meta: Meta, entries: Sequence[Entry], tombstones: Sequence[Tombst
     return data
 
 
-def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
-    """JSON Feed 1.1 (no archive or tombstone notion exists in it: subscription feeds only)."""
+def _json_head(meta: Meta) -> dict[str, Any]:
     feed: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": meta.title,
@@ -219,6 +224,12 @@ def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
     feed["language"] = meta.language
     if meta.hub:
         feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]
+    return feed
+
+
+def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
+    """JSON Feed 1.1 (no archive or tombstone notion exists in it: subscription feeds only)."""
+    feed = _json_head(meta)
     feed["items"] = [
         {
             "id": entry.uid,
@@ -263,22 +274,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
 
 def _press_generator(meta: Meta, items: Sequence[PressItem], fmt: str) -> FeedGenerator:
-    fg = FeedGenerator()
-    if fmt == "rss":
-        fg.load_extension("dc", atom=False, rss=True)
-    fg.register_extension("brevefeed", _LinksExtension, atom=True, rss=True)
-    fg.register_extension("brevefeedentry", BaseExtension, _EntryExtension, atom=True, rss=False)
-    ext: _LinksExtension = fg.brevefeed
-    ext.empty = not items
-    ext.links.append(("self", meta.urls[fmt], _MIME[fmt]))
-    if meta.hub:
-        ext.links.append(("hub", meta.hub, ""))
-    fg.id(meta.urls["atom"])
-    fg.title(meta.title)
-    fg.description(meta.description or meta.title)
-    fg.link(href=meta.site_link, rel="alternate")
-    fg.language(meta.language)
-    fg.generator("brevefeed", uri=GENERATOR_URI)
+    fg, _ext = _head(meta, fmt, empty=not items)
     fg.updated(max((item.updated for item in items), default=EMPTY_UPDATED))
     for item in items:
         fe = fg.add_entry(order="append")
@@ -314,24 +310,18 @@ def build_press_atom(meta: Meta, items: Sequence[PressItem]) -> bytes:
 
 
 def build_press_json(meta: Meta, items: Sequence[PressItem]) -> bytes:
-    feed: dict[str, Any] = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": meta.title,
-        "home_page_url": meta.site_link,
-        "feed_url": meta.urls["json"],
-        "language": meta.language,
-        "items": [
-            {
-                "id": item.entry_id,
-                "url": item.link,
-                "title": item.title,
-                **({"content_html": item.html} if item.html else {"content_text": item.title}),
-                "date_published": rfc3339(item.published),
-                "date_modified": rfc3339(item.updated),
-                "authors": [{"name": n} for n in item.authors or (item.outlet,)],
-                "_source": {"title": item.outlet, "url": item.outlet_link, "id": item.outlet_id},
-            }
-            for item in items
-        ],
-    }
+    feed = _json_head(meta)
+    feed["items"] = [
+        {
+            "id": item.entry_id,
+            "url": item.link,
+            "title": item.title,
+            **({"content_html": item.html} if item.html else {"content_text": item.title}),
+            "date_published": rfc3339(item.published),
+            "date_modified": rfc3339(item.updated),
+            "authors": [{"name": n} for n in item.authors or (item.outlet,)],
+            "_source": {"title": item.outlet, "url": item.outlet_link, "id": item.outlet_id},
+        }
+        for item in items
+    ]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -110,6 +110,18 @@ FILLER = [
 SYLLABLES = "ker lou va ren bou gan mar tel vi nes cha mon dru pel sau tin gor lac bri zan".split()
 
 
+def vocabulary(count: int) -> list[str]:
+    """Lower-case pseudo-words standing for the many ordinary words of articles."""
+    rng = random.Random(0)
+    words: set[str] = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) + "ment")
+    return sorted(words)
+
+
+VOCABULARY = vocabulary(20_000)
+
+
 def entities(rng: random.Random, count: int) -> list[str]:
     """Names that make one story tell from another (people, places, organisations)."""
     names: set[str] = set()
@@ -126,9 +138,13 @@ def story(rng: random.Random, names: list[str]) -> tuple[str, str, str, str]:
 
 
 def text_for(rng: random.Random, told: tuple[str, str, str, str], words: int) -> str:
+    """The story's words, then the rest of an article: common words and a spread of others
+    (as in real text, most of an article's vocabulary is not what makes its story)."""
     subject, place, action, who = told
-    filler = " ".join(rng.choice(FILLER) for _ in range(words))
-    return f"À {place}, le {subject} {action}, selon {who}. {filler}."
+    rest = " ".join(
+        rng.choice(FILLER) if rng.random() < 0.6 else rng.choice(VOCABULARY) for _ in range(words)
+    )
+    return f"À {place}, le {subject} {action}, selon {who}. {rest}."
 
 
 def fill_breves(

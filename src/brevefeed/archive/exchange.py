@@ -199,3 +199,9 @@ from brevefeed.archive import feeds as _feeds  # noqa: E402 - feeds reads this m
 
 EXPORTERS.extend([_feeds.export_sources, _feeds.export_items])
 RESTORERS.update(source=_feeds.restore_source, item=_feeds.restore_item)
+
+# Related links last: they name brèves and items that come before them in the file.
+from brevefeed.archive import links_exchange as _links  # noqa: E402 - reads this module lazily
+
+EXPORTERS.append(_links.export_links)
+RESTORERS.update(link=_links.restore_link)

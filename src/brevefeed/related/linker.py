@@ -48,6 +48,14 @@ class LinkReport:
     stories_joined: int = 0
     touched_breves: set[int] = field(default_factory=set)
 
+    def merge(self, other: LinkReport) -> None:
+        self.items += other.items
+        self.breves += other.breves
+        self.links_added += other.links_added
+        self.links_removed += other.links_removed
+        self.stories_joined += other.stories_joined
+        self.touched_breves |= other.touched_breves
+
 
 def breve_terms(breve: Breve) -> set[str]:
     return set(terms(f"{breve.title} {breve.standfirst} {breve.body}"))

@@ -35,15 +35,6 @@ def settings_from(config: RelatedConfig) -> LinkSettings:
     )
 
 
-def _merge(total: LinkReport, part: LinkReport) -> None:
-    total.items += part.items
-    total.breves += part.breves
-    total.links_added += part.links_added
-    total.links_removed += part.links_removed
-    total.stories_joined += part.stories_joined
-    total.touched_breves |= part.touched_breves
-
-
 def link_pending_items(
     archive: Archive, config: RelatedConfig, *, now: datetime, progress: Progress | None = None
 ) -> LinkReport:
@@ -58,7 +49,7 @@ def link_pending_items(
             part = link_new_items(
                 session, settings, find_breves, now=now, limit=BATCH, profiles=profiles
             )
-        _merge(report, part)
+        report.merge(part)
         if progress:
             progress(report.items, report.items)
         if part.items < BATCH:
@@ -82,7 +73,7 @@ def link_changed_breves(
         with archive.session() as session:
             chunk = wanted[start : start + BATCH]
             ids = list(session.scalars(select(Breve.id).where(Breve.uid.in_(chunk))))
-            _merge(report, link_breves(session, ids, settings, find_items, now=now, count=count))
+            report.merge(link_breves(session, ids, settings, find_items, now=now, count=count))
     return report
 
 
@@ -99,6 +90,6 @@ def rebuild(
     with archive.session() as session:
         every_breve = session.scalars(select(Breve).execution_options(yield_per=BATCH))
         count_documents(session, (breve_terms(breve) for breve in every_breve))
-    _merge(report, link_pending_items(archive, config, now=now, progress=progress))
-    _merge(report, link_changed_breves(archive, config, uids, now=now, count=False))
+    report.merge(link_pending_items(archive, config, now=now, progress=progress))
+    report.merge(link_changed_breves(archive, config, uids, now=now, count=False))
     return report

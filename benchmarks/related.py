@@ -26,9 +26,9 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.index import rebuild as rebuild_index
 from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.config import RelatedConfig
-from brevefeed.related.linker import breve_profile, breve_terms, item_profile, item_terms
+from brevefeed.related.linker import breve_counts, breve_terms, item_counts
 from brevefeed.related.run import link_pending_items, rebuild
-from brevefeed.related.score import relatedness
+from brevefeed.related.score import profile_from, relatedness
 from brevefeed.related.stats import count_documents, frequencies
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
@@ -157,6 +157,7 @@ def fill_breves(
             told = story(rng, names)
             stories.append(told)
             subject, place, action, _who = told
+            body = text_for(rng, told, 60)
             rows.append(
                 {
                     "uid": f"tag:bench.example,2024-01-01:breves/b{n}",
@@ -164,8 +165,8 @@ def fill_breves(
                     "title": f"{place} : le {subject} {action}",
                     "section": "Société",
                     "standfirst": text_for(rng, told, 12),
-                    "body": text_for(rng, told, 60),
-                    "body_html": "",
+                    "body": body,
+                    "body_html": f"<p>{body}</p>",
                     "authors": ["Rédaction"],
                     "sources": [],
                     "language": "fr",
@@ -232,10 +233,14 @@ def naive_rate(archive: Archive, sample: int) -> float:
     with archive.session(write=False) as session:
         breves = list(session.scalars(select(Breve)))
         items = list(session.scalars(select(Item).limit(sample)))
-        stats, documents = frequencies(session, set().union(*(breve_terms(b) for b in breves)))
-        profiles = [breve_profile(b, stats, documents) for b in breves]
+        counts = [breve_counts(b) for b in breves]
+        stats, documents = frequencies(session, set().union(*counts))
+        pairs = zip(breves, counts, strict=True)
+        profiles = [profile_from(c, b.tags, stats, documents) for b, c in pairs]
         for item in items:
-            mine = item_profile(item, frequencies(session, item_terms(item))[0], documents)
+            mine_counts = item_counts(item)
+            mine_stats = frequencies(session, mine_counts)[0]
+            mine = profile_from(mine_counts, item.categories, mine_stats, documents)
             best = sorted((relatedness(mine, p) for p in profiles), reverse=True)[:10]
             assert len(best) == min(10, len(profiles))
     return sample / (time.perf_counter() - start)

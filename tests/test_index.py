@@ -3,6 +3,7 @@ backends; --reindex rebuilds the same index from scratch."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -16,11 +17,12 @@ from brevefeed.archive.index import (
     item_document,
     normalize,
     rebuild,
+    stored_counts,
 )
-from brevefeed.archive.models import Item, Source
+from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.authoring import BreveDraft
 from brevefeed.search import SearchRequest, search
-from brevefeed.text import stems
+from brevefeed.text import html_to_text, stems
 from search_corpus import NOW, corpus, load_corpus, refs
 
 
@@ -167,3 +169,32 @@ def test_postgres_configuration_folds_with_unaccent(archive: Archive) -> None:
         ).scalar_one()
     # unaccent folds raw text like brevefeed.text.fold; simple keeps stems as they are.
     assert vector == "'eleve':2 'oeuvre':1 'retrouv':3"
+
+
+def test_stored_counts_are_the_stems_of_each_field(archive: Archive) -> None:
+    load_corpus(archive)
+    with archive.session() as session:
+        breves = list(session.scalars(select(Breve)))
+        items = list(session.scalars(select(Item)))
+        stored_breves = stored_counts(session.connection(), "breve", [b.id for b in breves])
+        stored_items = stored_counts(session.connection(), "item", [i.id for i in items])
+        assert stored_counts(session.connection(), "breve", []) == {}
+        assert stored_counts(session.connection(), "breve", [10**9]) == {}
+    postgres = archive.engine.dialect.name == "postgresql"
+
+    def counts(text: str) -> Counter[str]:
+        found = Counter(stems(text))
+        if postgres:  # its parser splits a decimal comma (« 1,5 » → 1, 5); nothing else
+            for stem in [s for s in found if "," in s]:
+                for part in stem.split(","):
+                    found[part] += found[stem]
+                del found[stem]
+        return found
+
+    assert len(stored_breves) == len(breves) and len(stored_items) == len(items)
+    for breve in breves:
+        fields = (breve.title, breve.standfirst, html_to_text(breve.body_html))
+        assert stored_breves[breve.id] == tuple(counts(f) for f in fields), breve.slug
+    for item in items:
+        fields = (item.title, item.summary_html, item.content_html)
+        assert stored_items[item.id] == tuple(counts(html_to_text(f)) for f in fields)

@@ -15,7 +15,12 @@ def test_terms_are_french_stems_without_short_words() -> None:
 
 
 def test_weighted_terms_scale_each_field() -> None:
-    assert weighted_terms([("forum fermé", 3.0), ("forum", 1.0)]) == {"forum": 4.0, "ferm": 3.0}
+    fields = [(terms("forum fermé"), 3.0), (terms("forum"), 1.0)]
+    assert weighted_terms(fields) == {"forum": 4.0, "ferm": 3.0}
+
+
+def test_weighted_terms_leave_out_unusable_stems() -> None:
+    assert weighted_terms([({"de": 2, "forum": 1, "x" * 41: 1}, 2.0)]) == {"forum": 2.0}
 
 
 def test_rare_terms_weigh_more() -> None:

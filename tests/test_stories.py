@@ -4,7 +4,12 @@ from datetime import UTC, datetime
 
 from brevefeed.archive import Archive
 from brevefeed.archive.models import Item, Source
-from brevefeed.related.stories import assign_story, recent_stories
+from brevefeed.related.stories import (
+    SAME_TITLE_LIMIT,
+    StoryGrouper,
+    assign_story,
+    recent_stories,
+)
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 TEXT = (
@@ -88,3 +93,47 @@ def test_grouping(archive: Archive) -> None:
         assert story.story_id == first.id and story.items == 3
         assert sorted(story.outlets) == ["echo", "gazette", "veille"]
         assert len(recent_stories(session)) == 3
+
+
+def test_a_batch_groups_without_flushing_each_item(archive: Archive) -> None:
+    with archive.session() as session:
+        echo, gazette, veille = (
+            source(session, "echo"),
+            source(session, "gazette"),
+            source(session, "veille"),
+        )
+        rows = [
+            Item(source_id=src.id, entry_id=f"{src.name}-b", link=link, title=title,
+                 summary_html=TEXT, fetched_at=NOW, content_hash="b",
+                 published_at=datetime(2024, 5, 2, tzinfo=UTC))
+            for src, link, title in (
+                (echo, "https://echo.example/b", "Le forum ferme ses portes"),
+                (veille, "https://echo.example/b?utm_medium=feed", "Revue du jour"),
+                (gazette, "https://gazette.example/b", "Le forum ferme ses portes"),
+            )
+        ]  # fmt: skip
+        session.add_all(rows)
+        session.flush()
+        grouper = StoryGrouper(session)
+        with session.no_autoflush:
+            stories = [grouper.assign(row) for row in rows]
+        assert stories == [rows[0].id] * 3
+        session.flush()
+        later = item(session, veille, 9, "Le forum ferme ses portes", "https://veille.example/b")
+        assert later.story_id == rows[0].id  # the flushed batch is found in the archive
+
+
+def test_same_headline_compares_the_newest_items_within_the_window(archive: Archive) -> None:
+    with archive.session() as session:
+        echo, gazette = source(session, "echo"), source(session, "gazette")
+        # More same-titled items than are compared, all too old to be the same story…
+        for n in range(SAME_TITLE_LIMIT + 5):
+            old = item(
+                session, echo, 100 + n, "Le forum ferme ses portes", f"https://e.example/{n}"
+            )
+            old.published_at = datetime(2023, 1, 1 + n, tzinfo=UTC)
+        session.flush()
+        # …then the same article's title and text, this month.
+        recent = item(session, echo, 1, "Le forum ferme ses portes", "https://echo.example/r")
+        copy = item(session, gazette, 1, "Le forum ferme ses portes", "https://gazette.example/r")
+        assert copy.story_id == recent.story_id == recent.id

@@ -40,13 +40,14 @@ two backends); ``is_index_table`` lets the schema comparison test leave them out
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, event, func, inspect, select, text
+from sqlalchemy import Connection, bindparam, event, func, inspect, select, text
 from sqlalchemy.orm import Session, UOWTransaction
 
 from brevefeed.archive.models import Breve, BreveTag, Item, Source
@@ -199,6 +200,57 @@ def _distinct(*names: str) -> list[str]:
         if name and name not in seen:
             seen.append(name)
     return seen
+
+
+# Reading index rows back -----------------------------------------------------------------
+
+#: Stem counts of one indexed record's title, standfirst and body, in that order.
+FieldCounts = tuple[Counter[str], Counter[str], Counter[str]]
+# tsvector weight → position in FieldCounts (C, the tags, is not text).
+_PG_FIELD = {"A": 0, "B": 1, "D": 2}
+
+
+def stored_counts(connection: Connection, kind: str, ids: Iterable[int]) -> dict[int, FieldCounts]:
+    """The stems the index holds for these records, counted per field (no text is re-stemmed).
+
+    SQLite keeps each field's stems as text; PostgreSQL keeps them as lexemes whose positions
+    carry the field's weight (a tsvector keeps at most 256 positions per lexeme, far more than
+    a brève or an article repeats a word). Records without an index row are left out.
+    """
+    wanted = sorted(set(ids))
+    found: dict[int, FieldCounts] = {}
+    if not wanted:
+        return found
+    table = _TABLE[kind]
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(
+            text(
+                f"SELECT s.{_PG_KEY[kind]}, u.lexeme, u.weights FROM {table} s,"
+                f" unnest(s.document) u WHERE s.{_PG_KEY[kind]} = ANY(:ids)"
+            ),
+            {"ids": wanted},
+        )
+        for id_, lexeme, weights in rows:
+            fields = found.setdefault(id_, (Counter(), Counter(), Counter()))
+            for weight in weights:
+                if (slot := _PG_FIELD.get(weight)) is not None:
+                    fields[slot][lexeme] += 1
+        return found
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        rows = connection.execute(
+            text(
+                f"SELECT rowid, title, standfirst, body FROM {table} WHERE rowid IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": chunk},
+        )
+        for id_, title, standfirst, body in rows:
+            found[id_] = (
+                Counter(title.split()),
+                Counter(standfirst.split()),
+                Counter(body.split()),
+            )
+    return found
 
 
 # Writing index rows -----------------------------------------------------------------------

@@ -23,7 +23,10 @@ def best_matches(session: Session, kind: Kind, stems: Sequence[str], limit: int)
     node = Any(tuple(Term((stem,)) for stem in stems))
     connection = session.connection()
     backend = postgres if connection.dialect.name == "postgresql" else sqlite
-    answer = backend.run(connection, KindQuery(node=node, kind=kind, wanted=limit))
+    # Retracted brèves are not filtered here (that joins every match to its record, doubling
+    # the cost): the linker keeps published brèves only, drafts included in what it drops.
+    query = KindQuery(node=node, kind=kind, wanted=limit, include_retracted=True)
+    answer = backend.run(connection, query)
     return [id_ for id_, _score, _date in answer.rows]
 
 

@@ -2,7 +2,9 @@
 
 Candidates come from the search index (``find_breves`` / ``find_items``, given the document's
 strongest terms), never from a scan of the archive, so the cost of linking one new item does not
-grow with the archive. Scoring and the choice of links are pure (``score``, ``links``).
+grow with the archive. The candidates' profiles are built from the stems the index already
+holds (``archive.index.stored_counts``): a candidate is never loaded whole nor stemmed again.
+Scoring and the choice of links are pure (``score``, ``links``).
 """
 
 from __future__ import annotations
@@ -12,16 +14,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.models import Breve, Item, RelatedLink
+from brevefeed.archive.index import stored_counts
+from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.related.links import apply_plans, existing_links, plan_links
-from brevefeed.related.score import Profile, field_counts, profile, profile_from, relatedness
-from brevefeed.related.similarity import terms
-from brevefeed.related.stats import count_documents, frequencies, reset
-from brevefeed.related.stories import assign_story, item_text
+from brevefeed.related.score import (
+    Profile,
+    field_counts,
+    profile_from,
+    relatedness,
+    weighted_counts,
+)
+from brevefeed.related.stats import Frequencies, reset
+from brevefeed.related.stories import StoryGrouper
+from brevefeed.text import html_to_text
 
 #: How many of a document's strongest terms make the candidate query.
 QUERY_TERMS = 12
@@ -57,20 +67,19 @@ class LinkReport:
         self.touched_breves |= other.touched_breves
 
 
+def breve_counts(breve: Breve) -> dict[str, float]:
+    # body_html, as the search index reads it: link targets and markup are not words.
+    return field_counts(breve.title, breve.standfirst, html_to_text(breve.body_html))
+
+
+def item_counts(item: Item) -> dict[str, float]:
+    return field_counts(
+        html_to_text(item.title), html_to_text(item.summary_html), html_to_text(item.content_html)
+    )
+
+
 def breve_terms(breve: Breve) -> set[str]:
-    return set(terms(f"{breve.title} {breve.standfirst} {breve.body}"))
-
-
-def item_terms(item: Item) -> set[str]:
-    return set(terms(f"{item.title} {item_text(item)}"))
-
-
-def breve_profile(breve: Breve, stats: Mapping[str, int], documents: int) -> Profile:
-    return profile(breve.title, breve.standfirst, breve.body, breve.tags, stats, documents)
-
-
-def item_profile(item: Item, stats: Mapping[str, int], documents: int) -> Profile:
-    return profile(item.title, "", item_text(item), item.categories, stats, documents)
+    return set(breve_counts(breve))
 
 
 #: A term in more documents than this does not look for candidates (it still scores): each
@@ -126,11 +135,11 @@ def link_new_items(
     batch: int = 200,
     limit: int | None = None,
     on_item: Callable[[], None] | None = None,
-    profiles: ProfileCache | None = None,
+    memory: LinkMemory | None = None,
 ) -> LinkReport:
     """Group and link the items not processed yet (those without a story), ``limit`` at most."""
     report = LinkReport()
-    profiles = profiles if profiles is not None else ProfileCache()
+    memory = memory if memory is not None else LinkMemory()
     while limit is None or report.items < limit:
         size = batch if limit is None else min(batch, limit - report.items)
         pending = select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(size)
@@ -140,18 +149,27 @@ def link_new_items(
         items = list(session.scalars(pending))
         if not items:
             break
-        words = {item.id: item_terms(item) for item in items}
-        count_documents(session, words.values())
-        proposals: dict[int, list[tuple[int, float]]] = {}
+        counts = {item.id: item_counts(item) for item in items}
+        memory.frequencies.count(session, counts.values())
+        stats, documents = memory.frequencies.lookup(session, chain.from_iterable(counts.values()))
+        # Candidates first, for the whole batch: items of one story share their candidates,
+        # and the brèves' profiles are then read in one go.
+        candidates: list[tuple[Item, Profile, list[int]]] = []
+        stories = StoryGrouper(session)
         for item in items:
-            if assign_story(session, item) != item.id:
+            if stories.assign(item) != item.id:
                 report.stories_joined += 1
-            report.items += 1
-            stats, documents = frequencies(session, words[item.id])
-            mine = item_profile(item, stats, documents)
+            mine = profile_from(counts[item.id], item.categories, stats, documents)
             ids = find_breves(session, strongest_terms(mine.vector, stats), settings.candidates)
-            for breve_id, theirs in _breve_profiles(session, ids, profiles, documents).items():
-                score = relatedness(mine, theirs)
+            candidates.append((item, mine, ids))
+        theirs = _breve_profiles(session, {i for _, _, ids in candidates for i in ids}, memory)
+        proposals: dict[int, list[tuple[int, float]]] = {}
+        for item, mine, ids in candidates:
+            report.items += 1
+            for breve_id in ids:
+                if breve_id not in theirs:  # a draft or a retracted brève
+                    continue
+                score = relatedness(mine, theirs[breve_id])
                 if score >= settings.threshold:
                     proposals.setdefault(breve_id, []).append((item.id, round(score, 4)))
             if on_item:
@@ -162,21 +180,21 @@ def link_new_items(
     return report
 
 
-def _published(session: Session, ids: Iterable[int]) -> list[Breve]:
+def _published(session: Session, ids: Iterable[int]) -> list[int]:
     """Only published brèves take links (drafts are not public, retractions leave the feeds)."""
     wanted = list(ids)
     if not wanted:
         return []
-    return list(
-        session.scalars(select(Breve).where(Breve.id.in_(wanted), Breve.status == "published"))
-    )
+    # Looked up by primary key, the status checked here: given both, SQLite may prefer the
+    # status index and read every published brève.
+    rows = session.execute(select(Breve.id, Breve.status).where(Breve.id.in_(wanted)))
+    return [id_ for id_, status in rows if status == "published"]
 
 
 class ProfileCache:
     """Brève profiles kept across batches (least recently used go first).
 
-    New items mostly cover recent stories, so the same brèves come back as candidates; building
-    a profile means stemming the brève's whole text.
+    New items mostly cover recent stories, so the same brèves come back as candidates.
     """
 
     def __init__(self, size: int = 20_000):
@@ -195,19 +213,40 @@ class ProfileCache:
             self._profiles.popitem(last=False)
 
 
-def _breve_profiles(
-    session: Session, ids: Sequence[int], cache: ProfileCache, documents: int
-) -> dict[int, Profile]:
-    found = {i: p for i in ids if (p := cache.get(i)) is not None}
-    missing = [i for i in ids if i not in found]
+@dataclass
+class LinkMemory:
+    """What one linking run keeps from batch to batch: brève profiles and term frequencies."""
+
+    profiles: ProfileCache = field(default_factory=ProfileCache)
+    frequencies: Frequencies = field(default_factory=Frequencies)
+
+
+def _tags(session: Session, breve_ids: Sequence[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(BreveTag.breve_id, BreveTag.tag)
+        .where(BreveTag.breve_id.in_(breve_ids))
+        .order_by(BreveTag.breve_id, BreveTag.position)
+    )
+    for breve_id, tag in rows:
+        tags.setdefault(breve_id, []).append(tag)
+    return tags
+
+
+def _breve_profiles(session: Session, ids: Iterable[int], memory: LinkMemory) -> dict[int, Profile]:
+    """Profiles of the candidate brèves, built from the stems the search index holds."""
+    wanted = sorted(ids)
+    found = {i: p for i in wanted if (p := memory.profiles.get(i)) is not None}
+    missing = _published(session, [i for i in wanted if i not in found])
     if missing:
-        breves = _published(session, missing)
-        counts = {b.id: field_counts(b.title, b.standfirst, b.body) for b in breves}
-        stats, _ = frequencies(session, set().union(*counts.values()))
-        for breve in breves:
-            found[breve.id] = profile_from(counts[breve.id], breve.tags, stats, documents)
-            cache.put(breve.id, found[breve.id])
-    return {i: found[i] for i in ids if i in found}
+        stored = stored_counts(session.connection(), "breve", missing)
+        counts = {breve_id: weighted_counts(fields) for breve_id, fields in stored.items()}
+        tags = _tags(session, missing)
+        stats, documents = memory.frequencies.lookup(session, chain.from_iterable(counts.values()))
+        for breve_id, weighted in counts.items():
+            found[breve_id] = profile_from(weighted, tags.get(breve_id, []), stats, documents)
+            memory.profiles.put(breve_id, found[breve_id])
+    return found
 
 
 def link_breves(
@@ -221,9 +260,12 @@ def link_breves(
 ) -> LinkReport:
     """Score new or edited brèves against the items; their automatic links are chosen anew."""
     report = LinkReport()
-    breves = _published(session, breve_ids)
+    wanted = _published(session, breve_ids)
+    breves = list(session.scalars(select(Breve).where(Breve.id.in_(wanted)))) if wanted else []
+    counts = {breve.id: breve_counts(breve) for breve in breves}
+    frequencies = Frequencies()
     if count:
-        count_documents(session, (breve_terms(b) for b in breves))
+        frequencies.count(session, counts.values())
     if session.scalar(select(Item.id).limit(1)) is None:
         # Nothing ingested yet (a fresh archive, a first import): nothing to score against.
         report.breves = len(breves)
@@ -231,21 +273,36 @@ def link_breves(
     proposals: dict[int, list[tuple[int, float]]] = {}
     for breve in breves:
         report.breves += 1
-        stats, documents = frequencies(session, breve_terms(breve))
-        mine = breve_profile(breve, stats, documents)
+        stats, documents = frequencies.lookup(session, counts[breve.id])
+        mine = profile_from(counts[breve.id], breve.tags, stats, documents)
         proposals[breve.id] = []
         item_ids = find_items(session, strongest_terms(mine.vector, stats), settings.candidates)
-        items = list(session.scalars(select(Item).where(Item.id.in_(item_ids)))) if item_ids else []
-        wanted = {item.id: item_terms(item) for item in items}
-        item_stats, _ = frequencies(session, set().union(*wanted.values()))
-        for item in items:
-            theirs = item_profile(item, item_stats, documents)
+        for item_id, theirs in _item_profiles(session, item_ids, frequencies).items():
             score = relatedness(theirs, mine)
             if score >= settings.threshold:
-                proposals[breve.id].append((item.id, round(score, 4)))
+                proposals[breve.id].append((item_id, round(score, 4)))
     _apply(session, proposals, settings, replace_auto=True, now=now, report=report)
     session.flush()
     return report
+
+
+def _item_profiles(
+    session: Session, ids: Sequence[int], frequencies: Frequencies
+) -> dict[int, Profile]:
+    """Profiles of candidate items, built from the stems the search index holds."""
+    if not ids:
+        return {}
+    counts = {
+        item_id: weighted_counts(fields)
+        for item_id, fields in stored_counts(session.connection(), "item", ids).items()
+    }
+    rows = session.execute(select(Item.id, Item.categories).where(Item.id.in_(ids)))
+    categories: dict[int, list[str]] = {item_id: tags for item_id, tags in rows}
+    stats, documents = frequencies.lookup(session, chain.from_iterable(counts.values()))
+    return {
+        item_id: profile_from(weighted, categories.get(item_id) or [], stats, documents)
+        for item_id, weighted in counts.items()
+    }
 
 
 def reset_links(session: Session) -> None:

@@ -12,9 +12,9 @@ from brevefeed.archive.models import Breve, Item
 from brevefeed.config import RelatedConfig
 from brevefeed.related.candidates import find_breves, find_items
 from brevefeed.related.linker import (
+    LinkMemory,
     LinkReport,
     LinkSettings,
-    ProfileCache,
     breve_terms,
     link_breves,
     link_new_items,
@@ -43,11 +43,11 @@ def link_pending_items(
     settings = settings_from(config)
     with archive.session(write=False) as session:
         pending = session.scalar(select(Item.id).where(Item.story_id.is_(None)).limit(1))
-    profiles = ProfileCache()
+    memory = LinkMemory()
     while pending is not None:
         with archive.session() as session:
             part = link_new_items(
-                session, settings, find_breves, now=now, limit=BATCH, profiles=profiles
+                session, settings, find_breves, now=now, limit=BATCH, memory=memory
             )
         report.merge(part)
         if progress:

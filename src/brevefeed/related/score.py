@@ -7,10 +7,10 @@ share a topic word do not link on tags alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from brevefeed.related.similarity import cosine, tf_idf, weighted_terms
+from brevefeed.related.similarity import dot, norm, terms, tf_idf, weighted_terms
 from brevefeed.text import stems
 
 TITLE_WEIGHT = 3.0
@@ -28,6 +28,8 @@ class Profile:
 
     vector: Mapping[str, float]
     tags: frozenset[str]
+    #: Length of ``vector``, kept: a brève's profile meets many items.
+    norm: float
 
 
 def tag_key(tag: str) -> str:
@@ -48,9 +50,12 @@ def profile(
 
 def field_counts(title: str, standfirst: str, body: str) -> dict[str, float]:
     """Stem counts of the three fields, weighted (the costly part: stemming)."""
-    return weighted_terms(
-        [(title, TITLE_WEIGHT), (standfirst, STANDFIRST_WEIGHT), (body, BODY_WEIGHT)]
-    )
+    return weighted_counts((terms(title), terms(standfirst), terms(body)))
+
+
+def weighted_counts(fields: Sequence[Mapping[str, int]]) -> dict[str, float]:
+    """Stem counts of title, standfirst and body (already stemmed: from the index) weighted."""
+    return weighted_terms(zip(fields, (TITLE_WEIGHT, STANDFIRST_WEIGHT, BODY_WEIGHT), strict=True))
 
 
 def profile_from(
@@ -60,7 +65,8 @@ def profile_from(
     documents: int,
 ) -> Profile:
     keys = frozenset(k for k in (tag_key(t) for t in tags) if k)
-    return Profile(tf_idf(counts, frequencies, documents), keys)
+    vector = tf_idf(counts, frequencies, documents)
+    return Profile(vector, keys, norm(vector))
 
 
 def shared_tags(item: Profile, breve: Profile) -> int:
@@ -73,8 +79,9 @@ def shared_tags(item: Profile, breve: Profile) -> int:
 
 
 def relatedness(item: Profile, breve: Profile) -> float:
-    text = cosine(item.vector, breve.vector)
-    if text == 0:
+    product = dot(item.vector, breve.vector)
+    if product == 0:
         return 0.0
+    text = product / (item.norm * breve.norm)
     bonus = TAG_BONUS * min(shared_tags(item, breve), MAX_TAGS_COUNTED)
     return min(1.0, text + bonus)

@@ -18,18 +18,23 @@ MIN_TERM_LENGTH = 3
 MAX_TERM_LENGTH = 40
 
 
+def usable(term: str) -> bool:
+    return MIN_TERM_LENGTH <= len(term) <= MAX_TERM_LENGTH
+
+
 def terms(text: str) -> Counter[str]:
     """Stem counts of ``text``, very short and very long stems left out."""
-    return Counter(s for s in stems(text) if MIN_TERM_LENGTH <= len(s) <= MAX_TERM_LENGTH)
+    return Counter(s for s in stems(text) if usable(s))
 
 
-def weighted_terms(fields: Iterable[tuple[str, float]]) -> dict[str, float]:
+def weighted_terms(fields: Iterable[tuple[Mapping[str, int], float]]) -> dict[str, float]:
     """Sum of the stem counts of several fields, each scaled by its weight (title above body)."""
     total: dict[str, float] = {}
-    for text, weight in fields:
-        for term, count in terms(text).items():
-            total[term] = total.get(term, 0.0) + count * weight
-    return total
+    get = total.get
+    for counts, weight in fields:
+        for term, count in counts.items():
+            total[term] = get(term, 0.0) + count * weight
+    return {term: count for term, count in total.items() if usable(term)}
 
 
 def idf(document_frequency: int, documents: int) -> float:
@@ -40,22 +45,31 @@ def idf(document_frequency: int, documents: int) -> float:
 def tf_idf(
     counts: Mapping[str, float], frequencies: Mapping[str, int], documents: int
 ) -> dict[str, float]:
-    """Log-scaled term frequency times rarity; unseen terms count as seen once."""
+    """Log-scaled term frequency times rarity (``idf``); unseen terms count as seen once."""
+    # idf written out as log(N + 1) - log(df + 1): this runs for every term of every candidate.
+    log, df = math.log, frequencies.get
+    top = log(documents + 1)
     return {
-        term: (1 + math.log(count)) * idf(frequencies.get(term, 1), documents)
+        term: (1 + log(count)) * (top - log(df(term, 1) + 1))
         for term, count in counts.items()
         if count >= 1
     }
 
 
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+def norm(vector: Mapping[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))
+
+
+def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(weight * b.get(term, 0.0) for term, weight in a.items())
-    if dot == 0:
-        return 0.0
-    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    return dot / norm
+    get = b.get
+    return sum(weight * get(term, 0.0) for term, weight in a.items())
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    product = dot(a, b)
+    return product / (norm(a) * norm(b)) if product else 0.0
 
 
 def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:

@@ -14,8 +14,9 @@ from brevefeed.archive.models import TermStat
 TOTAL = ""
 
 
-def count_documents(session: Session, documents: Iterable[Iterable[str]]) -> None:
-    """Add documents (each given as its distinct terms) to the frequencies."""
+def count_documents(session: Session, documents: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Add documents (each given as its distinct terms) to the frequencies; returns what was
+    added per term (the ``TOTAL`` key: how many documents)."""
     increments: dict[str, int] = {}
     total = 0
     for terms in documents:
@@ -23,7 +24,7 @@ def count_documents(session: Session, documents: Iterable[Iterable[str]]) -> Non
         for term in set(terms):
             increments[term] = increments.get(term, 0) + 1
     if not total:
-        return
+        return increments
     increments[TOTAL] = total
     rows = [{"term": term, "documents": n} for term, n in sorted(increments.items())]
     dialect = session.get_bind().dialect.name
@@ -36,6 +37,7 @@ def count_documents(session: Session, documents: Iterable[Iterable[str]]) -> Non
         ),
         rows,
     )
+    return increments
 
 
 def frequencies(session: Session, terms: Iterable[str]) -> tuple[Mapping[str, int], int]:
@@ -46,6 +48,46 @@ def frequencies(session: Session, terms: Iterable[str]) -> tuple[Mapping[str, in
     )
     found = {term: documents for term, documents in rows}
     return found, found.pop(TOTAL, 0)
+
+
+class Frequencies:
+    """Document frequencies as one linking run reads them: each term fetched once, then kept.
+
+    Every candidate brève shares the archive's common terms, so without this a run would read
+    the same rows again for every item. What the run counts itself is added to what it keeps;
+    what another process counts meanwhile shows up in the next run (idf moves slowly).
+    """
+
+    #: Terms kept at most; past this the memory starts over (a run over a huge backlog).
+    LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self._known: dict[str, int] = {}
+        self._absent: set[str] = set()
+        self._documents: int | None = None
+
+    def count(self, session: Session, documents: Iterable[Iterable[str]]) -> None:
+        added = count_documents(session, documents)
+        if self._documents is not None:
+            self._documents += added.pop(TOTAL, 0)
+        for term, n in added.items():
+            if term in self._known:
+                self._known[term] += n
+            elif term in self._absent:
+                self._absent.discard(term)
+                self._known[term] = n
+
+    def lookup(self, session: Session, terms: Iterable[str]) -> tuple[Mapping[str, int], int]:
+        """Like ``frequencies``; the mapping returned may hold other terms too."""
+        if len(self._known) + len(self._absent) > self.LIMIT:
+            self._known.clear()
+            self._absent.clear()
+        missing = {t for t in terms if t not in self._known and t not in self._absent}
+        if missing or self._documents is None:
+            found, self._documents = frequencies(session, missing)
+            self._known.update(found)
+            self._absent.update(missing.difference(found))
+        return self._known, self._documents
 
 
 def reset(session: Session) -> None:

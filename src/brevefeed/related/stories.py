@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Item, Source
@@ -36,27 +36,58 @@ def _near(item: Item, other: Item) -> bool:
     return abs(item.published_at - other.published_at) <= WINDOW
 
 
-def assign_story(session: Session, item: Item) -> int:
-    """Give ``item`` its canonical link, title key and story; returns the story id."""
-    item.canonical_link = canonical_link(item.link)
-    item.title_key = title_key(item.title)
-    candidates: list[Item] = []
-    if item.canonical_link:
-        candidates += session.scalars(
+#: Earlier items with the same headline compared at most (the newest first).
+SAME_TITLE_LIMIT = 20
+
+
+class StoryGrouper:
+    """Gives each item of a batch its canonical link, title key and story.
+
+    Earlier batches are read from the archive; earlier items of this batch are remembered
+    here instead, so grouping a batch needs no flush per item.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._by_link: dict[str, list[Item]] = {}
+        self._by_title: dict[str, list[Item]] = {}
+
+    def assign(self, item: Item) -> int:
+        """Group ``item``; returns its story id (its own id when it starts a story)."""
+        item.canonical_link = canonical_link(item.link)
+        item.title_key = title_key(item.title)
+        with self.session.no_autoflush:
+            story = self._same_article(item)
+            if story is None and item.title_key:
+                story = self._same_wording(item)
+        item.story_id = story if story is not None else item.id
+        if item.canonical_link:
+            self._by_link.setdefault(item.canonical_link, []).append(item)
+        if item.title_key:
+            self._by_title.setdefault(item.title_key, []).append(item)
+        return item.story_id
+
+    def _same_article(self, item: Item) -> int | None:
+        if not item.canonical_link:
+            return None
+        stored = self.session.scalars(
             select(Item)
             .where(
                 Item.canonical_link == item.canonical_link,
                 Item.id != item.id,
+                Item.source_id != item.source_id,
                 Item.story_id.is_not(None),
             )
             .order_by(Item.id)
-            .limit(5)
-        )
-    same_article = next((c for c in candidates if c.source_id != item.source_id), None)
-    story = same_article.story_id if same_article else None
-    if story is None and item.title_key:
-        wording = shingles(f"{item.title} {item_text(item)}")
-        for other in session.scalars(
+            .limit(1)
+        ).first()
+        if stored is not None:
+            return stored.story_id
+        batch = self._by_link.get(item.canonical_link, [])
+        return next((c.story_id for c in batch if c.source_id != item.source_id), None)
+
+    def _same_wording(self, item: Item) -> int | None:
+        query = (
             select(Item)
             .where(
                 Item.title_key == item.title_key,
@@ -64,17 +95,33 @@ def assign_story(session: Session, item: Item) -> int:
                 Item.source_id != item.source_id,
                 Item.story_id.is_not(None),
             )
-            .order_by(Item.id)
-            .limit(20)
-        ):
+            .order_by(Item.id.desc())
+            .limit(SAME_TITLE_LIMIT)
+        )
+        if item.published_at is not None:
+            query = query.where(
+                or_(
+                    Item.published_at.is_(None),
+                    Item.published_at.between(
+                        item.published_at - WINDOW, item.published_at + WINDOW
+                    ),
+                )
+            )
+        batch = [c for c in self._by_title.get(item.title_key, []) if c.source_id != item.source_id]
+        wording = shingles(f"{item.title} {item_text(item)}")
+        others: list[Item] = [*self.session.scalars(query), *batch]
+        for other in others:
             if (
                 _near(item, other)
                 and jaccard(wording, shingles(f"{other.title} {item_text(other)}")) >= SAME_TEXT
             ):
-                story = other.story_id
-                break
-    item.story_id = story if story is not None else item.id
-    return item.story_id
+                return other.story_id
+        return None
+
+
+def assign_story(session: Session, item: Item) -> int:
+    """Group one item on its own (a batch uses one ``StoryGrouper``)."""
+    return StoryGrouper(session).assign(item)
 
 
 @dataclass(frozen=True)

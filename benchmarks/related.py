@@ -7,7 +7,9 @@ items per second are reported. The naive baseline, measured in the same run on a
 items, scores each item against every brève (no index). Precision and recall come from the
 known-answer corpus the tests use (tests/fixtures/related/corpus.toml).
 
-    python benchmarks/related.py [--items 10000] [--sizes 1000 100000]
+    python benchmarks/related.py [--items 10000] [--sizes 1000 10000 100000]
+
+The ratios printed compare each size with the smallest and with the one before it.
 """
 
 from __future__ import annotations
@@ -193,8 +195,11 @@ def fill_items(
     rng: random.Random,
     names: list[str],
     stories: list[tuple[str, str, str, str]],
-) -> None:
-    """New items: six in ten follow a recent brève's story, the rest are other news."""
+) -> dict[str, tuple[str, str, str, str]]:
+    """New items: six in ten follow a recent brève's story, the rest are other news.
+
+    Returns each item's story by entry id (the answer key of ``generated_quality``).
+    """
     recent = stories[:2000]
     with archive.session() as session:
         sources = [
@@ -204,8 +209,10 @@ def fill_items(
         session.add_all(sources)
         session.flush()
         rows = []
+        told_by_entry = {}
         for n in range(count):
             told = rng.choice(recent) if rng.random() < 0.6 else story(rng, names)
+            told_by_entry[f"https://outlet{n % 20}.example/a/{n}"] = told
             subject, place, action, _who = told
             rows.append(
                 {
@@ -225,6 +232,28 @@ def fill_items(
                 }
             )
         session.execute(insert(Item), rows)
+    return told_by_entry
+
+
+def generated_quality(
+    archive: Archive,
+    stories: list[tuple[str, str, str, str]],
+    told_by_entry: dict[str, tuple[str, str, str, str]],
+) -> tuple[float, float]:
+    """Precision and recall of the links against the generated stories: an item should link to
+    the brève of the story it follows (its who, what, where and what happened), and only to it.
+    """
+    slug_of = {told: f"b{n}" for n, told in enumerate(stories)}
+    with archive.session(write=False) as session:
+        links = session.execute(
+            select(Breve.slug, Item.entry_id)
+            .join(RelatedLink, RelatedLink.breve_id == Breve.id)
+            .join(Item, Item.id == RelatedLink.item_id)
+            .where(RelatedLink.state == "linked")
+        ).all()
+    right = {(slug, entry) for slug, entry in links if slug_of.get(told_by_entry[entry]) == slug}
+    following = sum(1 for told in told_by_entry.values() if told in slug_of)
+    return len(right) / max(len(links), 1), len(right) / max(following, 1)
 
 
 def naive_rate(archive: Archive, sample: int) -> float:
@@ -274,7 +303,7 @@ def precision_recall(folder: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--naive-sample", type=int, default=20)
     args = parser.parse_args()
     rates: dict[int, float] = {}
@@ -286,7 +315,7 @@ def main() -> None:
             archive = open_archive(f"sqlite:///{folder / f'related-{size}.sqlite3'}")
             start = time.perf_counter()
             stories = fill_breves(archive, size, rng, names)
-            fill_items(archive, args.items, rng, names, stories)
+            told_by_entry = fill_items(archive, args.items, rng, names, stories)
             setup = time.perf_counter() - start
             naive = naive_rate(archive, args.naive_sample)
             start = time.perf_counter()
@@ -294,15 +323,20 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             assert report.items == args.items
             rates[size] = args.items / elapsed
+            precision, recall = generated_quality(archive, stories, told_by_entry)
             archive.close()
             print(
                 f"{size:>7,} brèves: linked {args.items:,} new items in {elapsed:.1f} s"
-                f" ({rates[size]:,.0f} items/s, {report.links_added:,} links,"
-                f" {report.stories_joined:,} joined a story); naive scan {naive:,.1f} items/s"
+                f" ({rates[size]:,.0f} items/s, {report.links_added:,} links: precision"
+                f" {precision:.2f}, recall {recall:.2f}); naive scan {naive:,.1f} items/s"
                 f" ({rates[size] / naive:,.0f}x slower); setup {setup:.0f} s"
             )
-        low, high = rates[args.sizes[0]], rates[args.sizes[-1]]
-        print(f"items/s at {args.sizes[-1]:,} vs {args.sizes[0]:,} brèves: {high / low:.2f}x")
+        for before, size in zip(args.sizes, args.sizes[1:], strict=False):
+            first = args.sizes[0]
+            print(
+                f"items/s at {size:,} brèves: {rates[size] / rates[first]:.2f}x the rate at"
+                f" {first:,}, {rates[size] / rates[before]:.2f}x the rate at {before:,}"
+            )
         precision, recall = precision_recall(folder)
         print(f"known-answer corpus: precision {precision:.2f}, recall {recall:.2f}")
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
-from brevefeed.search.postgres import compile_where, tsquery_text
+from brevefeed.archive import Archive
+from brevefeed.search import SearchRequest, search
+from brevefeed.search.postgres import WORK_MEM, compile_where, tsquery_text
 from brevefeed.search.query import Term, parse_query
 
 
@@ -42,3 +45,14 @@ def test_tier_scopes_become_weights() -> None:
     assert tsquery_text(Term(("forum",)), "title") == "'forum'"
     assert tsquery_text(Term(("forum",), prefix=True), "lead") == "'forum':*"
     assert tsquery_text(Term(("justic",), "tag"), "title") == "'justic':C"
+
+
+def test_a_search_gets_room_for_exact_bitmaps(archive: Archive) -> None:
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL setting")
+    with archive.session() as session:
+        default = session.execute(text("SHOW work_mem")).scalar_one()
+        search(session, SearchRequest("forum"))
+        assert session.execute(text("SHOW work_mem")).scalar_one() == WORK_MEM != default
+    with archive.session() as session:  # SET LOCAL: the next transaction starts afresh
+        assert session.execute(text("SHOW work_mem")).scalar_one() == default

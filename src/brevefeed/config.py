@@ -103,7 +103,7 @@ class SearchConfig:
     #: Up to this many matches relevance scores each one; beyond, it ranks by tiers.
     rank_window: int = 10_000
     #: Matches are counted up to this many; beyond, the count shown is a lower bound.
-    count_limit: int = 100_000
+    count_limit: int = 10_000
     #: Length of a hit's snippet, in characters.
     snippet_length: int = 200
 

@@ -37,7 +37,7 @@ SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 #: Up to this many matches, relevance scores them all; beyond, it ranks by tiers.
 DEFAULT_RANK_WINDOW = 10_000
 #: Matches are counted up to this many; beyond, the count is a lower bound.
-DEFAULT_COUNT_LIMIT = 100_000
+DEFAULT_COUNT_LIMIT = 10_000
 #: Where a tier looks for the plain words of a query (fields and exclusions are unchanged).
 Scope = Literal["title", "lead", "all"]
 #: Tier scores, best first: title, then title or standfirst, then anywhere.

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from itertools import chain
+from sys import intern
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, event, func, inspect, select, text
@@ -215,7 +216,8 @@ def stored_counts(connection: Connection, kind: str, ids: Iterable[int]) -> dict
 
     SQLite keeps each field's stems as text; PostgreSQL keeps them as lexemes whose positions
     carry the field's weight (a tsvector keeps at most 256 positions per lexeme, far more than
-    a brève or an article repeats a word). Records without an index row are left out.
+    a brève or an article repeats a word). Records without an index row are left out. Stems
+    are interned: callers keep many of these counts, and the same stem is then one string.
     """
     wanted = sorted(set(ids))
     found: dict[int, FieldCounts] = {}
@@ -231,6 +233,7 @@ def stored_counts(connection: Connection, kind: str, ids: Iterable[int]) -> dict
             {"ids": wanted},
         )
         for id_, lexeme, weights in rows:
+            lexeme = intern(lexeme)
             fields = found.setdefault(id_, (Counter(), Counter(), Counter()))
             for weight in weights:
                 if (slot := _PG_FIELD.get(weight)) is not None:
@@ -246,9 +249,9 @@ def stored_counts(connection: Connection, kind: str, ids: Iterable[int]) -> dict
         )
         for id_, title, standfirst, body in rows:
             found[id_] = (
-                Counter(title.split()),
-                Counter(standfirst.split()),
-                Counter(body.split()),
+                Counter(map(intern, title.split())),
+                Counter(map(intern, standfirst.split())),
+                Counter(map(intern, body.split())),
             )
     return found
 

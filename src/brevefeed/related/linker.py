@@ -194,7 +194,9 @@ def _published(session: Session, ids: Iterable[int]) -> list[int]:
 class ProfileCache:
     """Brève profiles kept across batches (least recently used go first).
 
-    New items mostly cover recent stories, so the same brèves come back as candidates.
+    New items mostly cover recent stories, so the same brèves come back as candidates. A profile
+    of interned stems takes about 3.5 KB: 70 MB when full. (Twice the size measured no faster at
+    100,000 brèves: 88 items/s against 100.)
     """
 
     def __init__(self, size: int = 20_000):

@@ -262,8 +262,9 @@ def link_breves(
 ) -> LinkReport:
     """Score new or edited brèves against the items; their automatic links are chosen anew."""
     report = LinkReport()
-    wanted = _published(session, breve_ids)
-    breves = list(session.scalars(select(Breve).where(Breve.id.in_(wanted)))) if wanted else []
+    # By primary key only, the status checked here (see ``_published``).
+    chosen = session.scalars(select(Breve).where(Breve.id.in_(list(breve_ids))))
+    breves = [breve for breve in chosen if breve.status == "published"]
     counts = {breve.id: breve_counts(breve) for breve in breves}
     frequencies = Frequencies()
     if count:

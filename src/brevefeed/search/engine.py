@@ -88,6 +88,8 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     node = build_tree(request)
     connection = session.connection()
     backend = postgres if connection.dialect.name == "postgresql" else sqlite
+    if backend is postgres:
+        postgres.prepare(connection)
     queries = [
         KindQuery(
             node=node,

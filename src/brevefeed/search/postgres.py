@@ -126,13 +126,13 @@ def _key(query: KindQuery) -> str:
 WORK_MEM = "64MB"
 
 
-def _prepare(connection: Connection) -> None:
+def prepare(connection: Connection) -> None:
+    """Once per search transaction, before its queries."""
     connection.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
 
 
 def count(connection: Connection, query: KindQuery) -> int:
     """Matches of one kind, counted up to ``query.count_limit + 1``."""
-    _prepare(connection)
     compiler = _Compiler()
     source, _date, binds = _source(query, compiler)
     sql = text(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) c").bindparams(*binds)
@@ -143,7 +143,6 @@ def count(connection: Connection, query: KindQuery) -> int:
 
 def run(connection: Connection, query: KindQuery) -> RankedIds:
     """The best ``query.wanted`` rows of one kind: (id, score, date), in the query's order."""
-    _prepare(connection)
     key = _key(query)
     if query.sort == "relevance" and query.tiered:
 

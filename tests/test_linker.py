@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import get_breve
 from brevefeed.archive.models import Breve, Item, RelatedLink
-from brevefeed.related.linker import LinkSettings, link_breves, link_new_items, reset_links
+from brevefeed.related.linker import (
+    CANDIDATE_BUDGET,
+    MAX_CANDIDATE_DF,
+    LinkSettings,
+    first_sentence,
+    item_lead,
+    link_breves,
+    link_new_items,
+    reset_links,
+    strongest_terms,
+)
 from brevefeed.related.links import decide, find_item
 from related_corpus import NOW, corpus, expected_pairs, load_breves, load_items
 
@@ -107,3 +117,34 @@ def test_max_per_breve_and_bump_updated(archive: Archive) -> None:
         links = session.scalars(select(RelatedLink).where(RelatedLink.breve_id == breve.id)).all()
         assert len(links) == 1
         assert breve.updated_at == NOW != before
+
+
+def test_query_terms_come_from_the_lead_first_within_the_budget() -> None:
+    vector = {"lyon": 9.0, "ferm": 8.0, "darmanin": 7.0, "tribunal": 6.0, "couleur": 10.0}
+    stats = {"lyon": 300, "ferm": 200, "darmanin": 50, "tribunal": 260, "couleur": 20}
+    lead = {"darmanin", "lyon", "tribunal"}
+    # The lead's terms by weight, then the rest; « tribunal » would pass the budget.
+    assert strongest_terms(vector, stats, lead) == ["lyon", "darmanin", "couleur", "ferm"]
+    assert strongest_terms(vector, stats) == ["couleur", "lyon", "ferm", "darmanin"]
+    assert strongest_terms(vector, stats, lead, count=2) == ["lyon", "darmanin"]
+    every = {term: 10 for term in vector}
+    assert len(strongest_terms(vector, every)) == len(vector)
+    assert sum(stats[t] for t in strongest_terms(vector, stats, lead)) <= CANDIDATE_BUDGET
+    assert strongest_terms(vector, {t: MAX_CANDIDATE_DF + 1 for t in vector}) == []
+
+
+def test_the_lead_is_the_title_and_the_first_sentence() -> None:
+    text = "M. Durand, maire de Brest, a fermé le centre social lundi. Il rouvrira en mai."
+    assert first_sentence(text) == "M. Durand, maire de Brest, a fermé le centre social lundi. "
+    assert first_sentence("Une seule phrase sans point") == "Une seule phrase sans point"
+    item = Item(
+        title="Brest : le centre social fermé",
+        summary_html="<p>Le maire de Brest a fermé le centre social lundi matin. "
+        "Les associations protestent.</p>",
+        content_html="",
+    )
+    lead = item_lead(item)
+    assert {"brest", "centr", "social", "lund"} <= lead and "protestent" not in lead
+    assert not any(term.startswith("protest") for term in lead)
+    opening_in_content = Item(title="Titre", summary_html="", content_html="<p>Forum fermé.</p>")
+    assert "forum" in item_lead(opening_in_content)

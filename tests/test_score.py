@@ -1,4 +1,17 @@
-from brevefeed.related.score import TAG_BONUS, profile, relatedness, shared_tags, tag_key
+import math
+from collections import Counter
+
+from brevefeed.related.score import (
+    TAG_BONUS,
+    packed_profile,
+    profile,
+    profile_from,
+    relatedness,
+    shared_tags,
+    tag_key,
+    weighted_counts,
+)
+from brevefeed.related.similarity import terms
 
 FREQUENCIES = {"forum": 40, "ferm": 60, "justic": 300, "rencontr": 30, "anonym": 20}
 DOCUMENTS = 1000
@@ -37,3 +50,24 @@ def test_bonus_is_bounded() -> None:
     item = make("forum", "forum", tags=("justice", "forum", "autre"))
     plain = make("forum", "forum")
     assert relatedness(item, BREVE) - relatedness(plain, BREVE) <= 2 * TAG_BONUS + 1e-9
+
+
+def test_a_packed_profile_scores_as_the_full_one() -> None:
+    fields = (
+        terms("Un forum de rencontres anonyme fermé par la justice"),
+        terms("Le forum anonyme ferme ; la justice tranche."),
+        terms("Le forum de rencontres anonyme a été fermé lundi après des plaintes. Le forum…"),
+    )
+    tags = ("justice", "forum")
+    full = profile_from(weighted_counts(fields), tags, FREQUENCIES, DOCUMENTS)
+    packed = packed_profile(fields, tags, FREQUENCIES, DOCUMENTS)
+    assert dict(zip(packed.terms, packed.weights, strict=True)) == full.vector
+    assert math.isclose(packed.norm, full.norm) and packed.tags == full.tags
+    for item in (
+        make("Fermeture du forum de rencontres anonyme", "La justice a fermé le forum."),
+        make("Budget de la justice en hausse", "Les crédits augmentent.", ("justice",)),
+        make("Rien à voir", "Aucun mot commun"),
+    ):
+        assert math.isclose(relatedness(item, packed), relatedness(item, full), abs_tol=1e-12)
+    empty = packed_profile((Counter(), Counter(), Counter()), (), FREQUENCIES, DOCUMENTS)
+    assert empty.terms == () and empty.norm == 0.0

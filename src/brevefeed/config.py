@@ -133,8 +133,9 @@ class RelatedConfig:
     threshold: float = 0.2
     #: At most this many related items per brève (manual links count too).
     max_per_breve: int = 10
-    #: How many candidates the search index proposes per scored document.
-    candidates: int = 25
+    #: How many candidate brèves the search index proposes per new item (a brève being linked
+    #: sees at least ``2 * max_per_breve`` items).
+    candidates: int = 10
     #: Whether a new related item moves its brève's `updated` time (a new link is not an edit).
     bump_updated: bool = False
 

@@ -329,13 +329,15 @@ def link_breves(
         report.breves = len(breves)
         return report
     proposals: dict[int, list[tuple[int, float]]] = {}
+    # A brève may keep ``max_per_breve`` links: it sees more candidates than that.
+    wanted = max(settings.candidates, 2 * settings.max_per_breve)
     for breve in breves:
         report.breves += 1
         stats, documents = frequencies.lookup(session, counts[breve.id])
         mine = profile_from(counts[breve.id], breve.tags, stats, documents)
         proposals[breve.id] = []
         query = strongest_terms(mine.vector, stats, breve_lead(breve))
-        item_ids = find_items(session, query, settings.candidates)
+        item_ids = find_items(session, query, wanted)
         for item_id, theirs in _item_profiles(session, item_ids, frequencies).items():
             score = relatedness(theirs, mine)
             if score >= settings.threshold:

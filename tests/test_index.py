@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import get_breve, retract, save_draft
 from brevefeed.archive.index import (
+    TITLE_TABLES,
     breve_document,
     is_index_table,
     item_document,
@@ -29,6 +30,18 @@ from search_corpus import NOW, corpus, load_corpus, refs
 def _found(archive: Archive, query: str, **options: object) -> list[str]:
     with archive.session() as session:
         return [hit.id for hit in search(session, SearchRequest(query, **options)).hits]  # type: ignore[arg-type]
+
+
+def _titles_in_step(archive: Archive) -> None:
+    """On SQLite the title tables hold exactly the main tables' title column."""
+    if archive.engine.dialect.name != "sqlite":
+        return
+    with archive.engine.connect() as conn:
+        for kind, titles in TITLE_TABLES.items():
+            main = "search_breves" if kind == "breve" else "search_items"
+            expected = conn.execute(text(f"SELECT rowid, title FROM {main} ORDER BY rowid"))
+            found = conn.execute(text(f"SELECT rowid, title FROM {titles} ORDER BY rowid"))
+            assert found.all() == expected.all()
 
 
 def _count_rows(archive: Archive) -> int:
@@ -62,10 +75,12 @@ def test_breve_edit_retract_delete(archive: Archive) -> None:
         retract(session, ids["b-forum"], reason="erreur", editor="test", now=NOW)
     assert _found(archive, "rouvert") == []
     assert _found(archive, "rouvert", include_retracted=True) == [ids["b-forum"]]
+    _titles_in_step(archive)
 
     with archive.session() as session:
         session.delete(get_breve(session, ids["b-forum"]))
     assert _found(archive, "rouvert", include_retracted=True) == []
+    _titles_in_step(archive)
 
 
 def test_items_insert_edit_delete_and_source_rename(archive: Archive) -> None:
@@ -76,6 +91,7 @@ def test_items_insert_edit_delete_and_source_rename(archive: Archive) -> None:
         item.fetched_at = NOW  # bookkeeping alone would not reindex; the title does
     assert _found(archive, "title:concert") == [ids["i-bar"]]
     assert _found(archive, "title:bar") == []
+    _titles_in_step(archive)
 
     with archive.session() as session:
         source = session.scalars(select(Source).where(Source.name == "Radio Côte d’Opale")).one()
@@ -87,6 +103,7 @@ def test_items_insert_edit_delete_and_source_rename(archive: Archive) -> None:
     with archive.session() as session:
         session.delete(session.scalars(select(Item).where(Item.entry_id == ids["i-bar"])).one())
     assert _found(archive, "concert") == []
+    _titles_in_step(archive)
 
 
 # Source.items has no ORM delete cascade: detaching the items leaves them to the database's
@@ -102,6 +119,7 @@ def test_deleting_a_source_drops_its_items_from_the_index(archive: Archive) -> N
         session.delete(source)
     assert _count_rows(archive) == before - 3
     assert refs(ids, _found(archive, "agression")) == {"b-agressions"}
+    _titles_in_step(archive)
 
 
 def test_a_rolled_back_write_leaves_the_index_alone(archive: Archive) -> None:
@@ -116,6 +134,7 @@ def test_a_rolled_back_write_leaves_the_index_alone(archive: Archive) -> None:
         raise RuntimeError("abandon")
     assert _count_rows(archive) == before
     assert _found(archive, "licorne") == []
+    _titles_in_step(archive)
 
 
 def test_rebuild_gives_the_same_answers(archive: Archive) -> None:
@@ -130,6 +149,7 @@ def test_rebuild_gives_the_same_answers(archive: Archive) -> None:
         assert rebuild(conn, lambda done, total: seen.append((done, total)), batch=2) == 10
     assert seen[-1] == (10, 10) and len(seen) > 3
     assert {query: _found(archive, query) for query in queries} == before
+    _titles_in_step(archive)
 
 
 def test_documents_hold_normalized_fields() -> None:

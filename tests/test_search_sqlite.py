@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from brevefeed.search.query import parse_query
-from brevefeed.search.sqlite import to_match
+from brevefeed.search.sqlite import plain_words, to_match
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,11 @@ def test_tier_scopes_narrow_plain_words_but_not_exclusions() -> None:
         '(({title} : "forum" AND {tag} : "justic") NOT {title standfirst body tag} : "ferm")'
     )
     assert to_match(tree, "lead").startswith('(({title standfirst} : "forum"')
+
+
+def test_queries_of_plain_words_go_to_the_title_table_without_columns() -> None:
+    tree = parse_query('forum OR ("garde à vue" pedocrim*)')
+    assert plain_words(tree)
+    assert to_match(tree, None) == '("forum" OR ("gard a vu" AND "pedocrim" *))'
+    for query in ("forum tag:justice", "forum -fermé", "title:forum"):
+        assert not plain_words(parse_query(query))

@@ -8,11 +8,12 @@ for the query ``agression`` while the printed text keeps its case, accents and e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from brevefeed.search.query import Node, positive_terms
 from brevefeed.text import stem, words
+from brevefeed.text.fold import FOLDED_PAIRS, FOLDS_TO, has_combining
 
 # Words as the analysis tokenizer sees them (figures such as 23.051 stay whole).
 _WORD = re.compile(r"\w+(?:(?<=\d)[.,](?=\d)\w+)*", re.UNICODE)
@@ -28,12 +29,19 @@ class Matcher:
 
     stems: frozenset[str]
     prefixes: tuple[str, ...] = ()
+    #: Where a matching word may start (``word_starts``), or None: look at every word.
+    starts: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    #: Each word's answer, once: a page's passages repeat the same words (de, la, le…).
+    _answers: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def matches(self, word: str) -> bool:
-        for stemmed in _word_stems(word):
-            if stemmed in self.stems or any(stemmed.startswith(p) for p in self.prefixes):
-                return True
-        return False
+        answer = self._answers.get(word)
+        if answer is None:
+            answer = self._answers[word] = any(
+                stemmed in self.stems or any(stemmed.startswith(p) for p in self.prefixes)
+                for stemmed in _word_stems(word)
+            )
+        return answer
 
 
 @lru_cache(maxsize=65_536)
@@ -53,12 +61,47 @@ def matcher_for(node: Node) -> Matcher:
             prefixes.append(term.stems[-1])
         else:
             found.update(term.stems)
-    return Matcher(frozenset(found), tuple(prefixes))
+    return Matcher(frozenset(found), tuple(prefixes), word_starts([*found, *prefixes]))
+
+
+#: Letters of a stem that the word it comes from begins with: the stemmer only rewrites endings.
+_HEAD = 3
+#: A letter or digit outside the Latin blocks ``FOLDS_TO`` covers.
+_BEYOND_LATIN = re.compile(r"[^\W\u0000-\u024f]")
+
+
+def word_starts(stems: list[str]) -> re.Pattern[str] | None:
+    """A pattern for the words that may stem to one of ``stems``: those beginning with one of
+    their first letters, in any case and accent (« Gouv », « gouv », « GOÛV » for gouvern).
+
+    A passage then goes to the stemmer a few words at a time, not whole. None when a stem is
+    too short to tell, or holds a letter pair a ligature may stand for (« oe » from « œ »).
+    """
+    heads = {stem[:_HEAD] for stem in stems}
+    if not heads or any(len(head) < _HEAD or not set(head) <= FOLDS_TO.keys() for head in heads):
+        return None
+    if any(pair in head for head in heads for pair in FOLDED_PAIRS):
+        return None
+    alternatives = (
+        "".join(f"[{re.escape(FOLDS_TO[letter])}]" for letter in head) for head in sorted(heads)
+    )
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
 
 
 def spans(text: str, matcher: Matcher) -> list[tuple[int, int]]:
     """(start, end) of every matched word of ``text``."""
-    return [m.span() for m in _WORD.finditer(text) if matcher.matches(m.group())]
+    matches = matcher.matches
+    starts = matcher.starts
+    # Decomposed accents, underscores (which split a token in two for the stemmer) and letters
+    # beyond Latin hide where words begin from the pattern: those texts are read word by word.
+    if starts is None or "_" in text or _BEYOND_LATIN.search(text) or has_combining(text):
+        return [m.span() for m in _WORD.finditer(text) if matches(m.group())]
+    found = []
+    for start in starts.finditer(text):
+        word = _WORD.match(text, start.start())
+        if word is not None and matches(word.group()):
+            found.append(word.span())
+    return found
 
 
 def _cut_start(text: str, start: int) -> int:

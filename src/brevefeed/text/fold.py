@@ -32,3 +32,26 @@ def fold(text: str) -> str:
     if not folded.isascii():
         folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
     return folded.casefold()
+
+
+def has_combining(text: str) -> bool:
+    """Whether ``text`` holds combining marks (an accent typed as a letter plus a mark)."""
+    return _COMBINING.search(text) is not None
+
+
+def _variants() -> tuple[dict[str, str], frozenset[str]]:
+    letters: dict[str, list[str]] = {}
+    expansions: set[str] = set()
+    for code in range(0x30, 0x250):
+        char = chr(code)
+        folded = fold(char)
+        if len(folded) == 1 and folded.isalnum():
+            letters.setdefault(folded, []).append(char)
+        elif len(folded) > 1:
+            expansions.add(folded)
+    return {letter: "".join(chars) for letter, chars in letters.items()}, frozenset(expansions)
+
+
+#: Every Latin character that folds to each letter or digit (« e »: eEéÉèÈêÊëË…), and the
+#: letter pairs a single character folds to (« oe » from « œ »).
+FOLDS_TO, FOLDED_PAIRS = _variants()

@@ -1,9 +1,10 @@
 """The full-text search index (see ``brevefeed.archive.index`` for its design).
 
-SQLite: two FTS5 tables. PostgreSQL: the ``unaccent`` extension, the ``brevefeed_french`` text
-search configuration (unaccent, then the simple dictionary: it receives stems already made by
-``brevefeed.text``), and two tables of weighted tsvectors with GIN indexes. Existing brèves and
-items are indexed on the way up.
+SQLite: two FTS5 tables, and the two title tables beside them (since 0007; created here too,
+because ``rebuild`` below writes them). PostgreSQL: the ``unaccent`` extension, the
+``brevefeed_french`` text search configuration (unaccent, then the simple dictionary: it
+receives stems already made by ``brevefeed.text``), and two tables of weighted tsvectors with
+GIN indexes. Existing brèves and items are indexed on the way up.
 
 Revision ID: 0004_search
 Revises: 0003_ingest
@@ -15,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from brevefeed.archive.index import FTS_COLUMNS, PG_CONFIG, rebuild
+from brevefeed.archive.index import FTS_COLUMNS, PG_CONFIG, TITLE_TABLES, rebuild
 
 revision = "0004_search"
 down_revision = "0003_ingest"
@@ -82,10 +83,17 @@ def upgrade() -> None:
                 f"CREATE VIRTUAL TABLE {table} USING fts5({columns},"
                 " tokenize = 'unicode61 remove_diacritics 2')"
             )
+        for table in TITLE_TABLES.values():
+            op.execute(
+                f"CREATE VIRTUAL TABLE {table} USING fts5(title,"
+                " tokenize = 'unicode61 remove_diacritics 2')"
+            )
     rebuild(bind)
 
 
 def downgrade() -> None:
+    for table in TITLE_TABLES.values():
+        op.execute(f"DROP TABLE IF EXISTS {table}")
     op.execute("DROP TABLE search_items")
     op.execute("DROP TABLE search_breves")
     if op.get_bind().dialect.name == "postgresql":

@@ -100,7 +100,8 @@ def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyVa
     if query.kind == "breve":
         table, key, parent, date = "search_breves", "breve_id", "breves", "r.published_at"
         if not query.include_retracted:
-            where.append("r.status != 'retracted'")
+            # A hashed set of the few retracted ids: no join to every match's row.
+            where.append("s.breve_id NOT IN (SELECT id FROM breves WHERE status = 'retracted')")
     else:
         table, key, parent = "search_items", "item_id", "items"
         date = "coalesce(r.published_at, r.fetched_at)"
@@ -111,7 +112,7 @@ def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyVa
             params[name] = value
             binds.append(bindparam(name, type_=UTCDateTime()))
     # As on SQLite, the record's own row is joined only when a filter or the sort needs it.
-    joined = len(where) > 1 or query.sort != "relevance"
+    joined = bool(binds) or query.sort != "relevance"
     join = f"JOIN {parent} r ON r.id = s.{key}" if joined else ""
     return f"FROM {table} s {join} WHERE " + " AND ".join(where), date, binds
 

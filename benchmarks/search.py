@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -192,8 +193,21 @@ def generate(archive: Archive, items: int, breves: int, seed: int) -> float:
 
 def size_bytes(archive: Archive, path: Path | None) -> dict[str, int]:
     if path is not None:
-        files = [path, path.with_name(path.name + "-wal")]
-        return {"archive file (db + wal)": sum(f.stat().st_size for f in files if f.exists())}
+        # Pages in use once the WAL is folded in (the file and its WAL double-count pages
+        # rewritten since the last checkpoint, and keep pages freed by a rebuild).
+        archive.engine.dispose()
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages, free, size = (
+                db.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("page_count", "freelist_count", "page_size")
+            )
+            query = "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name GLOB 'search_*'"
+            index = db.execute(query).fetchone()[0]
+        finally:
+            db.close()
+        return {"pages in use": (pages - free) * size, "of which search index": int(index)}
     with archive.engine.connect() as conn:
         total = conn.execute(
             text(

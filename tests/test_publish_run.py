@@ -430,6 +430,7 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     assert len(press.entries) == 7  # every linked item of the corpus, once
     gazette = next(e for e in press.entries if e.id == data["items"][0]["link"])
     assert gazette.source.title == "La Gazette du Midi"
+    assert gazette.source.updated_parsed == gazette.updated_parsed  # RFC 4287 §4.2.11
     assert gazette.link == data["items"][0]["link"]
     rss_press = feedparser.parse((out / "related.xml").read_bytes())
     assert {e.id for e in rss_press.entries} == {e.id for e in press.entries}

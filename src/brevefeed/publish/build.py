@@ -253,9 +253,11 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
     * ``<link rel="related" title="…">`` for a brève's related coverage: feedgen's entry
       serializer reads ``rel`` and ``title`` off the element it has just created instead of
       the data, so every entry link comes out as a bare alternate link;
-    * ``<source>`` for a press-review entry with the outlet's id, title and link: feedgen's
-      ``source()`` writes no id, and RFC 4287 §4.2.11 wants one so readers can tell which feed
-      an entry came from.
+    * ``<source>`` for a press-review entry with the outlet's id, title, link and updated:
+      feedgen's ``source()`` writes no id, and RFC 4287 §4.2.11 wants id, title and updated so
+      readers can tell which feed an entry came from. The outlet's feed changed last no earlier
+      than this entry; its own last change would move every entry of that outlet at each of
+      its posts, related or not (churn), so the entry's date stands for it.
     """
 
     def __init__(self) -> None:
@@ -270,6 +272,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             etree.SubElement(source, "id").text = self.outlet.outlet_id
             etree.SubElement(source, "title").text = self.outlet.outlet
             etree.SubElement(source, "link", href=self.outlet.outlet_link, rel="alternate")
+            etree.SubElement(source, "updated").text = rfc3339(self.outlet.updated)
         return entry
 
 

@@ -90,8 +90,9 @@ def breve_terms(breve: Breve) -> set[str]:
 MAX_CANDIDATE_DF = 500
 #: The documents a candidate query may read, summed over its terms' document counts. bm25
 #: costs about a microsecond per document read: this bounds a query's cost at any archive
-#: size. (Measured at 100,000 brèves: 1,000 links 0.50× as fast as at 1,000 brèves, 600
-#: 0.74× with the same recall, 400 loses a tenth of the links.)
+#: size. (Measured at 100,000 brèves with 25 candidates per item: a budget of 1,000 linked at
+#: 0.50× the rate at 1,000 brèves; 600 at 0.74× with the same recall; 400 lost a tenth of the
+#: links.)
 CANDIDATE_BUDGET = 600
 
 
@@ -248,8 +249,8 @@ class ProfileCache:
 
     New items mostly cover recent stories, so the same brèves come back as candidates; and an
     item of another story meets brèves no earlier item met. Packed, a profile takes about 1 KB:
-    the default keeps every brève a run over an archive of 100,000 meets (a run of 10,000 new
-    items meets about 70,000 of them) in at most 100 MB.
+    the default keeps every brève a run over an archive of 100,000 meets (10,000 new items with
+    25 candidates each met about 70,000 of them) in at most 100 MB.
     """
 
     def __init__(self, size: int = 100_000):

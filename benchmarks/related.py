@@ -8,6 +8,7 @@ items, scores each item against every brève (no index). Precision and recall co
 known-answer corpus the tests use (tests/fixtures/related/corpus.toml).
 
     python benchmarks/related.py [--items 10000] [--sizes 1000 10000 100000]
+    python benchmarks/related.py --backend postgresql   # $BREVEFEED_TEST_POSTGRES_URL
 
 The ratios printed compare each size with the smallest and with the one before it.
 """
@@ -15,10 +16,12 @@ The ratios printed compare each size with the smallest and with the one before i
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from brevefeed.related.linker import breve_counts, breve_terms, item_counts
 from brevefeed.related.run import link_pending_items, rebuild
 from brevefeed.related.score import profile_from, relatedness
 from brevefeed.related.stats import count_documents, frequencies
+from pgschema import archive_schema
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -300,37 +304,54 @@ def precision_recall(folder: Path) -> tuple[float, float]:
     return hits / max(len(found), 1), hits / len(expected)
 
 
+def link_and_report(
+    archive: Archive, size: int, args: argparse.Namespace, rng: random.Random, names: list[str]
+) -> float:
+    """Fill one archive, link the new items, print the figures; returns items per second."""
+    start = time.perf_counter()
+    stories = fill_breves(archive, size, rng, names)
+    told_by_entry = fill_items(archive, args.items, rng, names, stories)
+    setup = time.perf_counter() - start
+    naive = naive_rate(archive, args.naive_sample)
+    start = time.perf_counter()
+    report = link_pending_items(archive, RelatedConfig(), now=NOW)
+    elapsed = time.perf_counter() - start
+    assert report.items == args.items
+    rate = args.items / elapsed
+    precision, recall = generated_quality(archive, stories, told_by_entry)
+    print(
+        f"{size:>7,} brèves: linked {args.items:,} new items in {elapsed:.1f} s"
+        f" ({rate:,.0f} items/s, {report.links_added:,} links: precision"
+        f" {precision:.2f}, recall {recall:.2f}); naive scan {naive:,.1f} items/s"
+        f" ({rate / naive:,.0f}x slower); setup {setup:.0f} s"
+    )
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--naive-sample", type=int, default=20)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("BREVEFEED_TEST_POSTGRES_URL"))
     args = parser.parse_args()
+    if args.backend == "postgresql" and not args.postgres_url:
+        sys.exit("--backend postgresql needs --postgres-url or $BREVEFEED_TEST_POSTGRES_URL")
     rates: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for size in args.sizes:
             rng = random.Random(size)
             names = entities(rng, 5000)
-            archive = open_archive(f"sqlite:///{folder / f'related-{size}.sqlite3'}")
-            start = time.perf_counter()
-            stories = fill_breves(archive, size, rng, names)
-            told_by_entry = fill_items(archive, args.items, rng, names, stories)
-            setup = time.perf_counter() - start
-            naive = naive_rate(archive, args.naive_sample)
-            start = time.perf_counter()
-            report = link_pending_items(archive, RelatedConfig(), now=NOW)
-            elapsed = time.perf_counter() - start
-            assert report.items == args.items
-            rates[size] = args.items / elapsed
-            precision, recall = generated_quality(archive, stories, told_by_entry)
-            archive.close()
-            print(
-                f"{size:>7,} brèves: linked {args.items:,} new items in {elapsed:.1f} s"
-                f" ({rates[size]:,.0f} items/s, {report.links_added:,} links: precision"
-                f" {precision:.2f}, recall {recall:.2f}); naive scan {naive:,.1f} items/s"
-                f" ({rates[size] / naive:,.0f}x slower); setup {setup:.0f} s"
-            )
+            with ExitStack() as stack:
+                if args.backend == "postgresql":
+                    url, _kept = stack.enter_context(archive_schema(args.postgres_url))
+                else:
+                    url = f"sqlite:///{folder / f'related-{size}.sqlite3'}"
+                archive = open_archive(url)
+                stack.callback(archive.close)
+                rates[size] = link_and_report(archive, size, args, rng, names)
         for before, size in zip(args.sizes, args.sizes[1:], strict=False):
             first = args.sizes[0]
             print(

@@ -16,24 +16,25 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
 from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.index import rebuild
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.search import SearchRequest, search
 from brevefeed.search.plan import DEFAULT_COUNT_LIMIT
+from pgschema import archive_schema
 
 _NOUNS = (
     "agression agressions enquête enquêtes tribunal tribunaux préfecture préfet association"
@@ -305,33 +306,24 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    schema = None
-    path: Path | None = None
-    admin = None
-    if args.backend == "postgresql":
-        if not args.postgres_url:
-            sys.exit("--backend postgresql needs --postgres-url or $BREVEFEED_TEST_POSTGRES_URL")
-        schema = args.keep or f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            reuse = bool(
-                conn.execute(
-                    text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
-                ).first()
-            )
-            if not reuse:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.postgres_url else "?"
-        url = f"{args.postgres_url}{sep}options={quote(f'-csearch_path={schema}')}"
-    else:
-        if args.keep:
-            path = Path(args.keep).resolve()
+    with ExitStack() as stack:
+        path: Path | None = None
+        if args.backend == "postgresql":
+            if not args.postgres_url:
+                sys.exit(
+                    "--backend postgresql needs --postgres-url or $BREVEFEED_TEST_POSTGRES_URL"
+                )
+            url, reuse = stack.enter_context(archive_schema(args.postgres_url, args.keep))
         else:
-            path = Path(tempfile.mkdtemp(prefix="brevefeed-bench-")) / "archive.sqlite3"
-        reuse = path.exists()
-        url = f"sqlite:///{path}"
-    archive = open_archive(url)
-    try:
+            if args.keep:
+                path = Path(args.keep).resolve()
+            else:
+                path = Path(tempfile.mkdtemp(prefix="brevefeed-bench-")) / "archive.sqlite3"
+                stack.callback(shutil.rmtree, path.parent)
+            reuse = path.exists()
+            url = f"sqlite:///{path}"
+        archive = open_archive(url)
+        stack.callback(archive.close)
         if reuse:
             print(f"backend {args.backend}: reusing {args.keep}")
         else:
@@ -356,16 +348,6 @@ def main() -> None:
                 f" = {like[word] / per_query[word][0]:,.0f}x"
             )
         print(f"search vs LIKE: median {statistics.median(ratios):,.0f}x, min {min(ratios):,.0f}x")
-    finally:
-        archive.close()
-        if admin is not None and not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        if path is not None and not args.keep:
-            for leftover in path.parent.iterdir():
-                leftover.unlink()
-            path.parent.rmdir()
 
 
 if __name__ == "__main__":

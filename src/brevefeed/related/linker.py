@@ -76,10 +76,14 @@ def breve_counts(breve: Breve) -> dict[str, float]:
     return field_counts(breve.title, breve.standfirst, html_to_text(breve.body_html))
 
 
+def item_texts(item: Item) -> tuple[str, str, str]:
+    """Title, summary and content as text (feeds carry HTML in all three)."""
+    title, summary, content = item.title, item.summary_html, item.content_html
+    return html_to_text(title), html_to_text(summary), html_to_text(content)
+
+
 def item_counts(item: Item) -> dict[str, float]:
-    return field_counts(
-        html_to_text(item.title), html_to_text(item.summary_html), html_to_text(item.content_html)
-    )
+    return field_counts(*item_texts(item))
 
 
 def breve_terms(breve: Breve) -> set[str]:
@@ -138,9 +142,12 @@ def first_sentence(text: str) -> str:
 
 
 def item_lead(item: Item) -> set[str]:
-    """Terms of the item's title and of the first sentence of its summary (or its text)."""
-    opening = html_to_text(item.summary_html) or html_to_text(item.content_html)
-    return set(terms(html_to_text(item.title))) | set(terms(first_sentence(opening)))
+    return lead_terms(*item_texts(item))
+
+
+def lead_terms(title: str, summary: str, content: str) -> set[str]:
+    """Terms of an item's title and of the first sentence of its summary (or its text)."""
+    return set(terms(title)) | set(terms(first_sentence(summary or content)))
 
 
 def breve_lead(breve: Breve) -> set[str]:
@@ -201,7 +208,8 @@ def link_new_items(
         items = list(session.scalars(pending))
         if not items:
             break
-        counts = {item.id: item_counts(item) for item in items}
+        texts = {item.id: item_texts(item) for item in items}
+        counts = {item_id: field_counts(*fields) for item_id, fields in texts.items()}
         memory.frequencies.count(session, counts.values())
         stats, documents = memory.frequencies.lookup(session, chain.from_iterable(counts.values()))
         # Candidates first, for the whole batch: items of one story share their candidates,
@@ -212,7 +220,7 @@ def link_new_items(
             if stories.assign(item) != item.id:
                 report.stories_joined += 1
             mine = profile_from(counts[item.id], item.categories, stats, documents)
-            query = strongest_terms(mine.vector, stats, item_lead(item))
+            query = strongest_terms(mine.vector, stats, lead_terms(*texts[item.id]))
             ids = find_breves(session, query, settings.candidates)
             candidates.append((item, mine, ids))
         theirs = _breve_profiles(session, {i for _, _, ids in candidates for i in ids}, memory)

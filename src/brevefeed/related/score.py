@@ -7,12 +7,11 @@ share a topic word do not link on tags alone.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from brevefeed.related.similarity import dot, norm, terms, tf_idf, usable, weighted_terms
+from brevefeed.related.similarity import dot, norm, terms, tf_idf, weighted_terms
 from brevefeed.text import stems
 
 TITLE_WEIGHT = 3.0
@@ -92,25 +91,9 @@ def packed_profile(
     frequencies: Mapping[str, int],
     documents: int,
 ) -> PackedProfile:
-    """``profile_from(weighted_counts(fields), …)`` in one pass, packed.
-
-    The same arithmetic as ``weighted_terms`` and ``tf_idf``, fused: this runs for every
-    candidate brève a linking run meets for the first time.
-    """
-    title, standfirst, body = fields
-    title_weight, standfirst_weight, body_weight = FIELD_WEIGHTS
-    total = {term: count * body_weight for term, count in body.items()}
-    get = total.get
-    for term, count in standfirst.items():
-        total[term] = get(term, 0.0) + count * standfirst_weight
-    for term, count in title.items():
-        total[term] = get(term, 0.0) + count * title_weight
-    log, df = math.log, frequencies.get
-    top = log(documents + 1)
-    kept = tuple(term for term, count in total.items() if count >= 1 and usable(term))
-    weights = array("d", [(1 + log(total[t])) * (top - log(df(t, 1) + 1)) for t in kept])
-    keys = frozenset(k for k in (tag_key(t) for t in tags) if k)
-    return PackedProfile(kept, weights, keys, math.sqrt(sum([w * w for w in weights])))
+    """``profile_from(weighted_counts(fields), …)``, packed to be kept for a whole run."""
+    full = profile_from(weighted_counts(fields), tags, frequencies, documents)
+    return PackedProfile(tuple(full.vector), array("d", full.vector.values()), full.tags, full.norm)
 
 
 def shared_tags(item: Profile, breve: Profile | PackedProfile) -> int:

@@ -112,7 +112,7 @@ def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyVa
             params[name] = value
             binds.append(bindparam(name, type_=UTCDateTime()))
     # As on SQLite, the record's own row is joined only when a filter or the sort needs it.
-    joined = bool(binds) or query.sort != "relevance"
+    joined = query.since is not None or query.until is not None or query.sort != "relevance"
     join = f"JOIN {parent} r ON r.id = s.{key}" if joined else ""
     return f"FROM {table} s {join} WHERE " + " AND ".join(where), date, binds
 

@@ -24,7 +24,9 @@ from feedserver import FeedServer
 
 POSTGRES_ENV = "BREVEFEED_TEST_POSTGRES_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_8a15d3ff0e9ae4cd.txt"
+#: A scraped page in the shape brevefeed imports (breadcrumb, title, author line, standfirst,
+#: body, share and advertising lines), written for the tests.
+SCRAPED_PAGE = FIXTURES / "pages" / "scraped-page.txt"
 
 
 def _postgres_schema_url(base: str, schema: str) -> str:
@@ -75,10 +77,8 @@ def context(site: SiteConfig) -> ImportContext:
 
 
 @pytest.fixture
-def seed_text() -> str:
-    if not SEED.exists():
-        pytest.skip(f"the seed page {SEED.name} is not beside this checkout")
-    return SEED.read_text(encoding="utf-8")
+def scraped_page() -> str:
+    return SCRAPED_PAGE.read_text(encoding="utf-8")
 
 
 @pytest.fixture

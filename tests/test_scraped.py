@@ -24,9 +24,9 @@ def test_fixture_every_field() -> None:
     assert draft.published is None
 
 
-def test_the_seed_page_imports_with_every_field_right(seed_text: str) -> None:
-    draft = parse_scraped(seed_text, source="seed.txt")
-    paragraphs = [line.strip() for line in seed_text.splitlines() if line.strip()]
+def test_a_scraped_page_imports_with_every_field_right(scraped_page: str) -> None:
+    draft = parse_scraped(scraped_page, source="scraped-page.txt")
+    paragraphs = [line.strip() for line in scraped_page.splitlines() if line.strip()]
     assert draft.section == paragraphs[0].split(" / ")[-1]
     assert draft.title == paragraphs[1]
     assert draft.authors == (paragraphs[2],)
@@ -35,7 +35,7 @@ def test_the_seed_page_imports_with_every_field_right(seed_text: str) -> None:
     assert paragraphs[-3:] == ["Partager:", "PUB", "PUB"]
     body = draft.body.split("\n\n")
     assert body == paragraphs[4:-3]
-    assert "23.051" in draft.body and "’" in draft.body
+    assert "12.408" in draft.body and "’" in draft.body
     # Plain text stays plain: rendering the escaped Markdown gives back the original words.
     html = render_markdown(draft.body)
     assert html.count("<p>") == len(body)

@@ -9,11 +9,11 @@ from datetime import tzinfo
 
 from brevefeed.authoring.draft import BreveDraft
 from brevefeed.authoring.frontmatter import has_front_matter, parse_front_matter
-from brevefeed.authoring.render import render_markdown, sanitize_html
+from brevefeed.authoring.render import render_markdown
 from brevefeed.authoring.scraped import parse_scraped
 from brevefeed.errors import InputError
 
-__all__ = ["BreveDraft", "decode_text", "parse_draft", "render_markdown", "sanitize_html"]
+__all__ = ["BreveDraft", "decode_text", "parse_draft", "render_markdown"]
 
 
 def decode_text(raw: bytes, *, source: str) -> str:

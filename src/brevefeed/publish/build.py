@@ -33,8 +33,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from brevefeed.authoring.render import sanitize_html
 from brevefeed.publish.store import Entry, PressItem, RelatedRef, Tombstone
+from brevefeed.text.sanitize import sanitize_html
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"

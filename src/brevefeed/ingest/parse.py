@@ -10,7 +10,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,9 +23,9 @@ import nh3
 
 from brevefeed.ingest.dates import parse_date
 from brevefeed.ingest.guard import neutralise_dtd
+from brevefeed.text.sanitize import sanitize_html
 from brevefeed.text.xmlsafe import xml_safe
 from brevefeed.urls import web_url_or_empty
-from brevefeed.text.sanitize import sanitize_html
 
 #: An entry id longer than the column is replaced by its hash (stable, and still unique).
 MAX_ENTRY_ID = 2048
@@ -210,13 +210,15 @@ def _same_article(first: ParsedEntry, other: ParsedEntry) -> bool:
     return first.title == other.title or (bool(first.link) and first.link == other.link)
 
 
-def _unique(items: Iterable[ParsedEntry]) -> tuple[list[ParsedEntry], int]:
+def _unique(items: Sequence[ParsedEntry]) -> tuple[list[ParsedEntry], int]:
     """The document's entries, one per id, and how many collisions were resolved.
 
     A repeated id is the same article listed twice (the first occurrence is kept: feeds list
     newest first) or a feed giving one guid to several articles: those would overwrite one
     another in the archive, so each later one takes its link as id, else a hash of what it says.
+    A fallback never takes an id another entry of the document holds as its own.
     """
+    own = {item.entry_id for item in items}
     kept: dict[str, ParsedEntry] = {}
     collisions = 0
     for item in items:
@@ -227,7 +229,7 @@ def _unique(items: Iterable[ParsedEntry]) -> tuple[list[ParsedEntry], int]:
         if _same_article(first, item):
             continue
         fallback = item.link
-        if not fallback or fallback in kept:
+        if not fallback or fallback in own or fallback in kept:
             fallback = f"sha256:{_hash(item.entry_id, item.link, item.title, item.content_hash)}"
         if fallback not in kept:
             kept[fallback] = replace(item, entry_id=fallback)

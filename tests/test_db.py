@@ -96,3 +96,38 @@ def test_an_archive_indexed_before_the_title_tables_gets_them(tmp_path: Path) ->
             assert rows.all() == [(7, "forum ferm")]
     finally:
         engine.dispose()
+
+
+def test_0008_adds_feed_counts_to_an_archive_with_sources_and_back(archive_url: str) -> None:
+    engine = make_engine(archive_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0007_search_titles")
+            conn.execute(
+                text(
+                    "INSERT INTO sources (id, url, name, title, site_link, enabled, created_at)"
+                    " VALUES (1, 'https://gazette.example/rss', 'Gazette', '', '', :t, :now)"
+                ),
+                {"t": True, "now": "2024-06-01 12:00:00.000000"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO items (source_id, entry_id, link, title, authors, summary_html,"
+                    " content_html, categories, fetched_at, content_hash)"
+                    " VALUES (1, 'a', '', 'Titre', '[]', '', '', '[]', :now, 'h')"
+                ),
+                {"now": "2024-06-01 12:00:00.000000"},
+            )
+        assert upgrade(engine) == ("0007_search_titles", head_revision())
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT name, id_collisions, dropped_links FROM sources"))
+            assert row.one() == ("Gazette", 0, 0)
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0007_search_titles")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("sources")}
+            assert "id_collisions" not in columns and "dropped_links" not in columns
+            # The items of the source survive the downgrade.
+            assert conn.execute(text("SELECT count(*) FROM items")).scalar_one() == 1
+    finally:
+        engine.dispose()

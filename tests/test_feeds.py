@@ -76,4 +76,7 @@ def test_source_record_with_unknown_key_or_bad_origin_is_refused(archive: Archiv
         with pytest.raises(InputError, match="unknown key 'colour'"):
             restore_line(session, json.dumps({"kind": "source", "colour": "bleu"}))
         with pytest.raises(InputError, match="origin"):
-            restore_line(session, json.dumps({"kind": "source", "url": "u", "origin": "moi"}))
+            restore_line(
+                session,
+                json.dumps({"kind": "source", "url": "https://u.example/rss", "origin": "moi"}),
+            )

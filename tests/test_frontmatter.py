@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from brevefeed.authoring import parse_draft
 from brevefeed.authoring.frontmatter import parse_front_matter
 from brevefeed.errors import InputError
 
@@ -76,3 +77,13 @@ def test_bad_front_matter_names_file_and_line(text: str, message: str, line: int
     if line is not None:
         assert caught.value.line == line
     assert str(caught.value).startswith("b.md:")
+
+
+def test_toml_escapes_of_xml_forbidden_characters_are_removed() -> None:
+    text = (
+        '+++\ntitle = "Le\\u0000 forum\\u000b"\nauthors = ["A\\u000b"]\n'
+        'tags = ["\\u0000"]\nstandfirst = "c\\u000b"\n+++\nCorps\x0b.\n'
+    )
+    draft = parse_draft(text, source="b.md", tz=ZoneInfo("UTC"))
+    assert (draft.title, draft.authors, draft.tags) == ("Le forum", ("A",), ())
+    assert (draft.standfirst, draft.body) == ("c", "Corps.")

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from brevefeed.ingest.parse import parse_feed
+from brevefeed.text.xmlsafe import xml_safe
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
@@ -198,3 +203,112 @@ def test_content_hash_does_not_move_with_the_fetch_time() -> None:
     fixed = data.replace(b"Date invalide", "Date invalide, corrigée".encode())
     edited = parse_feed(fixed, "", "https://c.example/", NOW)
     assert today.entries[2].content_hash != edited.entries[2].content_hash
+
+
+def _rss(*items: str, channel: str = "") -> bytes:
+    body = "".join(f"<item>{item}</item>" for item in items)
+    return f'<rss version="2.0"><channel><title>T</title>{channel}{body}</channel></rss>'.encode()
+
+
+def test_xml_forbidden_characters_never_leave_the_parser() -> None:
+    feed = parse_feed(
+        _rss(
+            "<title>Forum&#11; fermé&#12;&#8;</title><guid>g&#11;1</guid>"
+            "<author>a@b.example (Ann&#11;e)</author><category>ju&#11;stice</category>"
+            "<description>&lt;p&gt;x&amp;#11;y&lt;/p&gt;</description>"
+        ),
+        "application/rss+xml",
+        "https://f.example/rss",
+        NOW,
+    )
+    (entry,) = feed.entries
+    assert (entry.title, entry.entry_id, entry.categories) == ("Forum fermé", "g1", ["justice"])
+    assert entry.summary_html == "<p>xy</p>"
+    forbidden = "\x0b\x0c\x08"
+    assert not any(c in entry.authors[0] for c in forbidden)
+
+
+def test_json_feed_control_characters_and_lone_surrogates_are_removed() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Q\u000b\ud800",
+            "items": [
+                {
+                    "id": "\ud800i\u000b",
+                    "url": "https://q.example/a",
+                    "title": "\ud800",
+                    "summary": "s\u000b",
+                    "content_text": "t\ud800\u0000",
+                    "date_published": "2024-06-01T10:00:00\u000bZ",
+                    "authors": [{"name": "N\u0000"}],
+                }
+            ],
+        }
+    ).encode()
+    feed = parse_feed(body, "application/feed+json", "https://q.example/feed.json", NOW)
+    (entry,) = feed.entries
+    assert (feed.title, entry.entry_id, entry.title, entry.authors) == ("Q", "i", "", ["N"])
+    assert (entry.summary_html, entry.content_html) == ("s", "t")
+    assert entry.raw_date is None or "\x0b" not in entry.raw_date
+
+
+def test_only_http_links_are_kept_and_the_others_counted() -> None:
+    feed = parse_feed(
+        _rss(
+            "<title>a</title><link>javascript:alert(1)</link><guid>1</guid>",
+            "<title>b</title><link>data:text/html,x</link><guid>2</guid>",
+            "<title>c</title><link>/relative</link><guid>3</guid>",
+            "<title>d</title><link>http://[::1</link><guid>4</guid>",
+            channel="<link>javascript:alert(0)</link>"
+            '<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="prev-archive"'
+            ' href="javascript:alert(9)"/>',
+        ),
+        "application/rss+xml",
+        "https://f.example/rss",
+        NOW,
+    )
+    assert [e.link for e in feed.entries] == ["", "", "https://f.example/relative", ""]
+    assert (feed.site_link, feed.prev_archive, feed.dropped_links) == ("", None, 4)
+
+
+def test_one_guid_on_several_articles_keeps_them_apart() -> None:
+    feed = parse_feed(
+        _rss(
+            "<title>Un</title><link>https://f.example/1</link><guid>same</guid>",
+            "<title>Deux</title><link>https://f.example/2</link><guid>same</guid>",
+            '<title>Trois</title><guid isPermaLink="false">same</guid>',
+            # the same article listed twice (same link): one entry, no collision
+            "<title>Un, corrigé</title><link>https://f.example/1</link><guid>same</guid>",
+            # a later entry whose own guid is the link of an earlier colliding one
+            "<title>Quatre</title><link>https://f.example/4</link><guid>https://f.example/2</guid>",
+        ),
+        "application/rss+xml",
+        "https://f.example/rss",
+        NOW,
+    )
+    ids = {e.title: e.entry_id for e in feed.entries}
+    assert ids["Un"] == "same" and ids["Quatre"] == "https://f.example/2"
+    assert ids["Deux"].startswith("sha256:") and ids["Trois"].startswith("sha256:")
+    assert "Un, corrigé" not in ids
+    assert feed.id_collisions == 2
+    assert len({e.entry_id for e in feed.entries}) == len(feed.entries) == 4
+
+
+_ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_ANY_TEXT, link=_ANY_TEXT, guid=_ANY_TEXT, body=_ANY_TEXT, author=_ANY_TEXT)
+def test_any_json_feed_entry_comes_out_xml_safe_with_web_links(
+    title: str, link: str, guid: str, body: str, author: str
+) -> None:
+    item = {"id": guid, "url": link, "title": title, "content_html": body}
+    item["authors"] = [{"name": author}]
+    data = {"version": "https://jsonfeed.org/version/1.1", "title": title, "items": [item]}
+    feed = parse_feed(json.dumps(data).encode(), "", "https://f.example/feed.json", NOW)
+    for entry in feed.entries:
+        strings = [entry.entry_id, entry.link, entry.title, entry.summary_html]
+        strings += [entry.content_html, *entry.authors, *entry.categories]
+        assert all(xml_safe(s) == s for s in strings)
+        assert entry.link == "" or entry.link.startswith(("http://", "https://"))

@@ -1,4 +1,5 @@
-from brevefeed.authoring.render import escape_markdown, render_markdown, sanitize_html
+from brevefeed.authoring.render import escape_markdown, render_markdown
+from brevefeed.text.sanitize import sanitize_html
 
 
 def test_markdown_renders() -> None:

@@ -21,6 +21,7 @@ from brevefeed.archive.models import STATUSES, Breve, Revision
 from brevefeed.archive.queries import iter_all_breves
 from brevefeed.authoring import render_markdown
 from brevefeed.errors import InputError
+from brevefeed.text.xmlsafe import xml_safe
 
 
 def breve_record(breve: Breve) -> dict[str, Any]:
@@ -173,12 +174,26 @@ def restore_breve(session: Session, record: dict[str, Any]) -> Change:
 RESTORERS: dict[str, Restorer] = {"breve": restore_breve}
 
 
+def _xml_safe(value: Any) -> Any:
+    """A decoded record with every string XML-safe: an export is input like any other, and
+    JSON escapes (\u000b, a lone \ud800) can say what no UTF-8 file could."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list):
+        return [_xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {xml_safe(k): _xml_safe(v) for k, v in value.items()}
+    return value
+
+
 def restore_line(session: Session, line: str) -> Change:
     """Restore one line of an export; an InputError names the key that is wrong."""
     try:
-        record = json.loads(line)
+        record = _xml_safe(json.loads(line))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError("not valid JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise InputError("each line must be a JSON object")
     kind = record.get("kind")

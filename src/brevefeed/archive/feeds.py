@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from brevefeed.archive.breves import Change, iso
 from brevefeed.archive.models import SOURCE_ORIGINS, Item, Source
 from brevefeed.errors import InputError
+from brevefeed.text.sanitize import sanitize_html
+from brevefeed.urls import BadURLError, check_web_url, web_url_or_empty
 
 #: Items are streamed, never all loaded at once.
 YIELD_PER = 1000
@@ -48,6 +50,8 @@ def source_record(source: Source) -> dict[str, Any]:
         "retry_after": iso(source.retry_after),
         "pending_redirect": source.pending_redirect,
         "body_hash": source.body_hash,
+        "id_collisions": source.id_collisions,
+        "dropped_links": source.dropped_links,
     }
 
 
@@ -92,7 +96,7 @@ SOURCE_KEYS = frozenset(
         "kind", "url", "declared_url", "name", "title", "site_link", "enabled", "origin",
         "keywords", "exclude", "interval", "created", "etag", "last_modified", "last_fetch",
         "last_status", "last_success", "consecutive_errors", "last_error", "next_fetch", "gone",
-        "retry_after", "pending_redirect", "body_hash",
+        "retry_after", "pending_redirect", "body_hash", "id_collisions", "dropped_links",
     ]
 )  # fmt: skip
 ITEM_KEYS = frozenset(
@@ -109,13 +113,25 @@ def _check_keys(record: dict[str, Any], known: frozenset[str], kind: str) -> Non
         raise InputError(f"unknown key {unknown[0]!r} in a {kind} record")
 
 
+def _feed_url(f: Any, key: str, *, empty: bool = False) -> str:
+    """A URL the source is fetched or matched by: refused, naming the key, unless the URL
+    rule accepts it (an export is input like any other; nothing else would check it)."""
+    value: str = f.get(key, str)
+    if empty and not value:
+        return value
+    try:
+        return check_web_url(value)
+    except BadURLError as exc:
+        raise InputError(f"key {key!r}: {value!r}: {exc}") from None
+
+
 def restore_source(session: Session, record: dict[str, Any]) -> Change:
     """Make the archive hold exactly this exported source (matched by URL)."""
     from brevefeed.archive.exchange import _Fields, dumps  # exchange imports this module
 
     _check_keys(record, SOURCE_KEYS, "source")
     f = _Fields(record)
-    url = f.get("url", str)
+    url = _feed_url(f, "url")
     origin = f.get("origin", str)
     if origin not in SOURCE_ORIGINS:
         raise InputError(f"key 'origin': {origin!r} is not one of {', '.join(SOURCE_ORIGINS)}")
@@ -127,10 +143,11 @@ def restore_source(session: Session, record: dict[str, Any]) -> Change:
         source = Source(url=url)
         session.add(source)
         change = "created"
-    source.declared_url = f.get("declared_url", str)
+    # Empty is the column default: a source created without a declared URL.
+    source.declared_url = _feed_url(f, "declared_url", empty=True)
     source.name = f.get("name", str)
     source.title = f.get("title", str)
-    source.site_link = f.get("site_link", str)
+    source.site_link = web_url_or_empty(f.get("site_link", str))
     source.enabled = f.get("enabled", bool)
     source.origin = origin
     source.keywords = f.strings("keywords")
@@ -147,8 +164,12 @@ def restore_source(session: Session, record: dict[str, Any]) -> Change:
     source.next_fetch_at = f.time("next_fetch", optional=True)
     source.gone = f.get("gone", bool)
     source.retry_after = f.time("retry_after", optional=True)
-    source.pending_redirect = f.get("pending_redirect", str, optional=True)
+    redirect = f.get("pending_redirect", str, optional=True)
+    source.pending_redirect = web_url_or_empty(redirect or "") or None
     source.body_hash = f.get("body_hash", str, optional=True)
+    # Optional: exports written before these counts existed do not carry them.
+    source.id_collisions = f.get("id_collisions", int, optional=True) or 0
+    source.dropped_links = f.get("dropped_links", int, optional=True) or 0
     session.flush()
     return change
 
@@ -174,11 +195,12 @@ def restore_item(session: Session, record: dict[str, Any]) -> Change:
         item = Item(source_id=source_id, entry_id=entry_id)
         session.add(item)
         change = "created"
-    item.link = f.get("link", str)
+    # As ingest stores them: http(s) links only, HTML through the sanitizer.
+    item.link = web_url_or_empty(f.get("link", str))
     item.title = f.get("title", str)
     item.authors = f.strings("authors")
-    item.summary_html = f.get("summary_html", str)
-    item.content_html = f.get("content_html", str)
+    item.summary_html = sanitize_html(f.get("summary_html", str))
+    item.content_html = sanitize_html(f.get("content_html", str))
     item.categories = f.strings("categories")
     item.published_at = f.time("published", optional=True)
     item.updated_at = f.time("updated", optional=True)

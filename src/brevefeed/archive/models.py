@@ -185,6 +185,10 @@ class Source(Base):
     #: SHA-256 of the last body parsed: the same bytes again (a server without ETag or
     #: Last-Modified) cost no parsing, like a 304.
     body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: In the last document parsed: entries given their link (or a hash) as id because a
+    #: different article had used theirs first, and links refused by the URL rule.
+    id_collisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dropped_links: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # -- which worker holds it (see ``ingest.claim``); expired leases are taken over
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)

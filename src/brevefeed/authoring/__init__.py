@@ -9,11 +9,12 @@ from datetime import tzinfo
 
 from brevefeed.authoring.draft import BreveDraft
 from brevefeed.authoring.frontmatter import has_front_matter, parse_front_matter
-from brevefeed.authoring.render import render_markdown, sanitize_html
+from brevefeed.authoring.render import render_markdown
 from brevefeed.authoring.scraped import parse_scraped
 from brevefeed.errors import InputError
+from brevefeed.text.xmlsafe import xml_safe
 
-__all__ = ["BreveDraft", "decode_text", "parse_draft", "render_markdown", "sanitize_html"]
+__all__ = ["BreveDraft", "decode_text", "parse_draft", "render_markdown"]
 
 
 def decode_text(raw: bytes, *, source: str) -> str:
@@ -34,6 +35,9 @@ def decode_text(raw: bytes, *, source: str) -> str:
 
 def parse_draft(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
     """Read one brève, in either input format (detected from its first line)."""
+    # Characters XML cannot carry would make every publish fail once imported; removing them
+    # keeps line numbers (line breaks are allowed), so errors still point at the right line.
+    text = xml_safe(text)
     if not text.strip():
         raise InputError("empty file", source=source)
     if has_front_matter(text):

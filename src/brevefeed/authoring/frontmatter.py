@@ -17,12 +17,13 @@ import re
 import tomllib
 from datetime import tzinfo
 from typing import Any
-from urllib.parse import urlsplit
 
 from brevefeed.authoring.dates import to_aware
 from brevefeed.authoring.draft import AUTHORED_STATUSES, BreveDraft, Status
 from brevefeed.errors import InputError
 from brevefeed.text.slug import SLUG_PATTERN, slugify
+from brevefeed.text.xmlsafe import xml_safe
+from brevefeed.urls import BadURLError, check_web_url
 
 DELIMITER = "+++"
 FRONT_MATTER_KEYS = (
@@ -57,7 +58,8 @@ def _string(data: dict[str, Any], key: str, source: str, line: int | None) -> st
     value = data.get(key, "")
     if not isinstance(value, str):
         raise InputError(f"front matter key {key!r} must be a string", source=source, line=line)
-    return value.strip()
+    # A TOML escape (\u000b) gives a character the file's text did not hold.
+    return xml_safe(value).strip()
 
 
 def _string_list(data: dict[str, Any], key: str, source: str, line: int | None) -> tuple[str, ...]:
@@ -71,7 +73,8 @@ def _string_list(data: dict[str, Any], key: str, source: str, line: int | None) 
             line=line,
         )
     # Order is the author's; duplicates and blanks are noise.
-    return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+    cleaned = (xml_safe(v).strip() for v in value)
+    return tuple(dict.fromkeys(v for v in cleaned if v))
 
 
 def parse_front_matter(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
@@ -128,10 +131,12 @@ def parse_front_matter(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
             raise InputError(str(exc), source=source, line=line_of("date")) from None
     sources = _string_list(data, "sources", source, line_of("sources"))
     for url in sources:
-        if urlsplit(url).scheme not in ("http", "https"):
+        try:
+            check_web_url(url)
+        except BadURLError as exc:
             raise InputError(
-                f"source {url!r} is not an http(s) URL", source=source, line=line_of("sources")
-            )
+                f"source {url!r}: {exc}", source=source, line=line_of("sources")
+            ) from None
     status_value: Status = "draft" if status == "draft" else "published"
     return BreveDraft(
         title=title,

@@ -4,77 +4,13 @@ from __future__ import annotations
 
 import re
 
-import nh3
 from markdown_it import MarkdownIt
+
+from brevefeed.text.sanitize import sanitize_html
 
 # CommonMark with raw HTML allowed: nh3 strips what is unsafe afterwards, so an author can still
 # write <abbr> or <sup> where Markdown has no syntax for it.
 _markdown = MarkdownIt("commonmark", {"html": True})
-
-_ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "cite",
-    "code",
-    "del",
-    "em",
-    "figcaption",
-    "figure",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "small",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "hreflang"},
-    "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "q": {"cite"},
-    "blockquote": {"cite"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-}
-
-
-def sanitize_html(html: str, *, base_url: str | None = None) -> str:
-    """Drop scripts, styles, event handlers and javascript: URLs; keep ordinary markup.
-
-    With ``base_url``, relative ``href``/``src`` URLs are resolved against it (feeds are read
-    far from the site, where a relative link would point nowhere).
-    """
-    cleaned: str = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        url_relative=("rewrite_with_base", base_url) if base_url else None,
-    )
-    return cleaned
 
 
 def render_markdown(source: str) -> str:

@@ -144,7 +144,7 @@ def list_(app: App, fmt: str) -> None:
         return f"{datetime.fromisoformat(value).astimezone(tz):%Y-%m-%d %H:%M}" if value else "-"
 
     table = Table("name", "url", "status", "last fetch", "HTTP", "errors", "next fetch", "items",
-                  "last error", box=None)  # fmt: skip
+                  "id clashes", "links dropped", "last error", box=None)  # fmt: skip
     for r in records:
         table.add_row(
             r["name"] or r["title"],
@@ -155,6 +155,8 @@ def list_(app: App, fmt: str) -> None:
             str(r["consecutive_errors"]),
             local(r["next_fetch"]),
             str(r["items"]),
+            str(r["id_collisions"]),
+            str(r["dropped_links"]),
             r["last_error"] or "",
         )
     app.console.print(table)

@@ -10,7 +10,8 @@ import hashlib
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -20,9 +21,11 @@ import feedparser
 import feedparser.urls
 import nh3
 
-from brevefeed.authoring.render import sanitize_html
 from brevefeed.ingest.dates import parse_date
 from brevefeed.ingest.guard import neutralise_dtd
+from brevefeed.text.sanitize import sanitize_html
+from brevefeed.text.xmlsafe import xml_safe
+from brevefeed.urls import web_url_or_empty
 
 #: An entry id longer than the column is replaced by its hash (stable, and still unique).
 MAX_ENTRY_ID = 2048
@@ -47,6 +50,8 @@ class ParsedEntry:
     updated_at: datetime | None
     raw_date: str | None
     content_hash: str
+    #: The feed gave a link we do not keep (not http(s), malformed): ``link`` is empty.
+    dropped_link: bool = False
 
     def text(self) -> str:
         """Title, summary, content and categories as plain text, for keyword filters."""
@@ -64,25 +69,55 @@ class ParsedFeed:
     #: RFC 5005 archived feeds: the previous (older) archive document.
     prev_archive: str | None = None
     entries: list[ParsedEntry] = field(default_factory=list)
+    #: Item and site links refused by the URL rule (``javascript:``, ``data:``, malformed).
+    dropped_links: int = 0
+    #: Entries that reused the id of a different article earlier in the document, and were
+    #: given their link (or a hash) as id instead.
+    id_collisions: int = 0
+
+
+def _text(value: Any) -> str:
+    """A feed's value as text XML can carry (a control character or a lone surrogate from a
+    feed would otherwise reach the archive, and make every later publish fail)."""
+    return xml_safe(str(value or ""))
 
 
 def _plain(value: str) -> str:
     """Text with any markup removed (titles, names): HTML there is never meant to render."""
-    return (
-        html.unescape(nh3.clean(value, tags=set())).strip()
-        if "<" in value or "&" in value
-        else value.strip()
-    )
+    value = xml_safe(value)
+    if "<" not in value and "&" not in value:
+        return value.strip()
+    # Unescaping again: a character reference may stand for a forbidden character.
+    return xml_safe(html.unescape(nh3.clean(value, tags=set()))).strip()
+
+
+def _web_link(base: str, raw: str) -> str:
+    """``raw`` made absolute against ``base`` if the URL rule accepts it, else ``""``: only
+    http(s) links are stored, so no ``javascript:`` link can reach a reader."""
+    try:
+        return web_url_or_empty(urljoin(base, raw))
+    except ValueError:  # urljoin refuses some malformed URLs (an unclosed IPv6 bracket)
+        return ""
 
 
 def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _base(url: str, xml_base: Any) -> str:
+    """The URL an entry's relative links are resolved against: its xml:base, else the feed's
+    (a malformed xml:base is ignored rather than losing the entry)."""
+    try:
+        return urljoin(url, _text(xml_base))
+    except ValueError:
+        return url
+
+
 def _html_of(detail: Any, value: str, base: str) -> str:
     """Sanitized HTML of a text construct, its relative URLs made absolute against ``base``
     (the entry's xml:base, else the feed's URL); plain text is escaped, not interpreted."""
     kind = (detail or {}).get("type", "text/html") if isinstance(detail, dict) else "text/html"
+    value = xml_safe(value)
     if kind == "text/plain":
         return html.escape(value).replace("\n\n", "<br><br>")
     if base and ("src=" in value or "href=" in value):
@@ -91,7 +126,7 @@ def _html_of(detail: Any, value: str, base: str) -> str:
 
 
 def _entry_id(entry: Any, link: str, title: str, raw_date: str) -> str:
-    entry_id = str(entry.get("id") or "").strip() or link or f"sha256:{_hash(title, raw_date)}"
+    entry_id = _text(entry.get("id")).strip() or link or f"sha256:{_hash(title, raw_date)}"
     if len(entry_id) > MAX_ENTRY_ID:
         entry_id = f"sha256:{_hash(entry_id)}"
     return entry_id
@@ -107,8 +142,8 @@ def _date(raw: str | None, parsed: Any, local: ZoneInfo) -> datetime | None:
 
 
 def _entry(entry: Any, url: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
-    raw_link = str(entry.get("link") or "").strip()
-    link = urljoin(url, raw_link) if raw_link else ""
+    raw_link = _text(entry.get("link")).strip()
+    link = _web_link(url, raw_link) if raw_link else ""
     title = _plain(str(entry.get("title") or ""))
     authors = [
         _plain(str(a.get("name") or a.get("email") or ""))
@@ -120,18 +155,18 @@ def _entry(entry: Any, url: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
     )
     contents = [c for c in entry.get("content", []) if isinstance(c, dict) and c.get("value")]
     content_html = "".join(
-        _html_of(c, str(c["value"]), urljoin(url, str(c.get("base") or ""))) for c in contents
+        _html_of(c, str(c["value"]), _base(url, c.get("base"))) for c in contents
     )
     summary_detail = entry.get("summary_detail")
-    summary_base = urljoin(url, str((summary_detail or {}).get("base") or ""))
+    summary_base = _base(url, (summary_detail or {}).get("base"))
     summary_html = _html_of(summary_detail, str(entry.get("summary") or ""), summary_base)
     if summary_html == content_html:
         summary_html = ""
     categories = [_plain(str(t.get("term") or "")) for t in entry.get("tags", []) or []]
     categories = list(dict.fromkeys(c for c in categories if c))
-    raw_published = str(entry.get("published") or "") or None
+    raw_published = _text(entry.get("published")) or None
     # dict.get: FeedParserDict.get("updated") falls back to the published date (deprecated).
-    raw_updated = str(dict.get(entry, "updated") or "") or None
+    raw_updated = _text(dict.get(entry, "updated")) or None
     published = _date(raw_published, entry.get("published_parsed"), local)
     updated = _date(raw_updated, dict.get(entry, "updated_parsed"), local)
     raw_date = None
@@ -165,7 +200,41 @@ def _entry(entry: Any, url: str, local: ZoneInfo, now: datetime) -> ParsedEntry:
         updated_at=updated,
         raw_date=raw_date,
         content_hash=content_hash,
+        dropped_link=bool(raw_link) and not link,
     )
+
+
+def _same_article(first: ParsedEntry, other: ParsedEntry) -> bool:
+    """Two entries under one id are one article listed twice unless their titles differ and
+    their links do not match (an empty link is no evidence either way)."""
+    return first.title == other.title or (bool(first.link) and first.link == other.link)
+
+
+def _unique(items: Sequence[ParsedEntry]) -> tuple[list[ParsedEntry], int]:
+    """The document's entries, one per id, and how many collisions were resolved.
+
+    A repeated id is the same article listed twice (the first occurrence is kept: feeds list
+    newest first) or a feed giving one guid to several articles: those would overwrite one
+    another in the archive, so each later one takes its link as id, else a hash of what it says.
+    A fallback never takes an id another entry of the document holds as its own.
+    """
+    own = {item.entry_id for item in items}
+    kept: dict[str, ParsedEntry] = {}
+    collisions = 0
+    for item in items:
+        first = kept.get(item.entry_id)
+        if first is None:
+            kept[item.entry_id] = item
+            continue
+        if _same_article(first, item):
+            continue
+        fallback = item.link
+        if not fallback or fallback in own or fallback in kept:
+            fallback = f"sha256:{_hash(item.entry_id, item.link, item.title, item.content_hash)}"
+        if fallback not in kept:
+            kept[fallback] = replace(item, entry_id=fallback)
+            collisions += 1
+    return list(kept.values()), collisions
 
 
 def _skip_hours(body: bytes) -> frozenset[int]:
@@ -227,17 +296,18 @@ def _json_feed(body: bytes, url: str, local: ZoneInfo, now: datetime) -> ParsedF
     items = data.get("items")
     if not isinstance(items, list):
         return ParsedFeed(error="not a feed: a JSON Feed without items")
-    entries: dict[str, ParsedEntry] = {}
-    for raw in items:
-        if isinstance(raw, dict):
-            item = _entry(_json_entry(raw), url, local, now)
-            entries.setdefault(item.entry_id, item)
-    home = data.get("home_page_url")
+    parsed = [_entry(_json_entry(raw), url, local, now) for raw in items if isinstance(raw, dict)]
+    entries, collisions = _unique(parsed)
+    raw_home = data.get("home_page_url")
+    home = _text(raw_home).strip() if isinstance(raw_home, str) else ""
+    site_link = _web_link(url, home) if home else ""
     title = data.get("title")
     return ParsedFeed(
         title=_plain(title) if isinstance(title, str) else "",
-        site_link=urljoin(url, home) if isinstance(home, str) else "",
-        entries=list(entries.values()),
+        site_link=site_link,
+        entries=entries,
+        dropped_links=sum(e.dropped_link for e in parsed) + bool(home and not site_link),
+        id_collisions=collisions,
     )
 
 
@@ -268,24 +338,25 @@ def parse_feed(
         reason = parsed.get("bozo_exception")
         return ParsedFeed(error=f"not a feed: {reason}" if reason else "not a feed")
     feed = parsed.feed
-    entries: dict[str, ParsedEntry] = {}
-    for raw in parsed.entries:
-        item = _entry(raw, url, local, now)
-        # A document repeating an id keeps its first occurrence (feeds list newest first).
-        entries.setdefault(item.entry_id, item)
+    items = [_entry(raw, url, local, now) for raw in parsed.entries]
+    entries, collisions = _unique(items)
     prev_archive = next(
         (
-            urljoin(url, str(link.get("href")))
+            _web_link(url, _text(link.get("href")).strip()) or None
             for link in feed.get("links", [])
             if isinstance(link, dict) and link.get("rel") == "prev-archive" and link.get("href")
         ),
         None,
     )
+    home = _text(feed.get("link")).strip()
+    site_link = _web_link(url, home) if home else ""
     return ParsedFeed(
         title=_plain(str(feed.get("title") or "")),
-        site_link=urljoin(url, str(feed.get("link") or "")) if feed.get("link") else "",
+        site_link=site_link,
         ttl_minutes=_ttl(feed.get("ttl")),
         skip_hours=_skip_hours(body),
         prev_archive=prev_archive,
-        entries=list(entries.values()),
+        entries=entries,
+        dropped_links=sum(e.dropped_link for e in items) + bool(home and not site_link),
+        id_collisions=collisions,
     )

@@ -166,6 +166,8 @@ class SourceRow:
             "next_fetch": iso(s.next_fetch_at),
             "retry_after": iso(s.retry_after),
             "items": self.items,
+            "id_collisions": s.id_collisions,
+            "dropped_links": s.dropped_links,
         }
 
 

@@ -149,6 +149,10 @@ def record_fetch(
     if body_hash is not None:
         values["body_hash"] = body_hash
     if parsed is not None and parsed.error is None:
+        # What the newest document held, not a running total: the same document fetched
+        # again must not make the figures grow.
+        values["id_collisions"] = parsed.id_collisions
+        values["dropped_links"] = parsed.dropped_links
         if parsed.title:
             values["title"] = parsed.title
         if parsed.site_link:

@@ -15,6 +15,11 @@ every one of them is overridden here, on purpose:
   ``dc:creator`` (one per author) instead, and ``author/name`` in Atom;
 * it cannot write RFC 5005 ``fh:archive`` nor RFC 6721 ``at:deleted-entry``: the extension does.
 
+What the archive holds is not trusted here either: every string is stripped of the characters
+XML 1.0 forbids (one stored before that filter existed would otherwise fail every publish),
+every HTML fragment goes through the sanitizer last, « À lire aussi » included, and every link
+we write must pass the URL rule (http/https only), so no ``javascript:`` reaches a reader.
+
 The generator element carries no version number, so upgrading brevefeed does not by itself
 change every archive page.
 """
@@ -23,18 +28,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from brevefeed.authoring.render import sanitize_html
 from brevefeed.publish.store import Entry, PressItem, RelatedRef, Tombstone
+from brevefeed.text.sanitize import sanitize_html
+from brevefeed.text.xmlsafe import xml_safe
+from brevefeed.urls import web_url_or_empty
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
@@ -67,10 +74,69 @@ def document_updated(entries: Sequence[Entry], tombstones: Sequence[Tombstone] =
     return max(times, default=EMPTY_UPDATED)
 
 
+_T = TypeVar("_T")
+
+
+def _scrubbed(value: _T) -> _T:
+    """``value`` (a string, or tuples, dicts and dataclasses of them) with every string
+    XML-safe; the very object when nothing had to change, so clean data costs no copy."""
+    cleaned: Any = value
+    if isinstance(value, str):
+        cleaned = xml_safe(value)
+    elif isinstance(value, tuple):
+        items = tuple(_scrubbed(v) for v in value)
+        if any(a is not b for a, b in zip(items, value, strict=True)):
+            cleaned = items
+    elif isinstance(value, dict):
+        pairs = {k: _scrubbed(v) for k, v in value.items()}
+        if any(pairs[k] is not v for k, v in value.items()):
+            cleaned = pairs
+    elif is_dataclass(value) and not isinstance(value, type):
+        changed = {
+            f.name: new
+            for f in fields(value)
+            if (new := _scrubbed(old := getattr(value, f.name))) is not old
+        }
+        if changed:
+            cleaned = replace(value, **changed)
+    return cast(_T, cleaned)
+
+
+def _web_related(refs: Sequence[RelatedRef]) -> tuple[RelatedRef, ...]:
+    return tuple(ref for ref in refs if web_url_or_empty(ref.link) == ref.link)
+
+
+def _safe_entry(entry: Entry) -> Entry:
+    clean = _scrubbed(entry)
+    related = _web_related(clean.related)
+    return clean if len(related) == len(clean.related) else replace(clean, related=related)
+
+
+def _safe_press(item: PressItem) -> PressItem:
+    """The item with its links checked and its HTML sanitized again (it was at ingest, but
+    an archive restored from an export, or written by an older brevefeed, may hold anything)."""
+    clean = _scrubbed(item)
+    link = web_url_or_empty(clean.link)
+    return replace(
+        clean,
+        link=link,
+        # A title standing in for a missing one is the link: not shown when the link is not.
+        title=clean.title if link or clean.title != clean.link else clean.outlet,
+        html=sanitize_html(clean.html),
+        outlet_link=web_url_or_empty(clean.outlet_link) or clean.outlet_id,
+    )
+
+
+def _press_safe(items: Sequence[PressItem]) -> list[PressItem]:
+    """Items whose outlet has a web URL (its feed's URL is its id and its fallback link; no
+    source is followed without one), made safe to publish."""
+    return [_safe_press(item) for item in items if web_url_or_empty(item.outlet_id)]
+
+
 def absolute_html(entry: Entry, site_link: str) -> str:
-    """The body with every relative URL resolved against the site (and sanitized again),
-    followed by the brève's related coverage."""
-    return _absolute(entry.html, site_link) + read_also(entry.related)
+    """The body followed by the brève's related coverage, with every relative URL resolved
+    against the site, sanitized as one fragment: nothing is appended after the sanitizer."""
+    return _absolute(entry.html + read_also(entry.related), site_link)
 
 
 def read_also(related: Sequence[RelatedRef]) -> str:
@@ -169,6 +235,8 @@ def _head(meta: Meta, fmt: str, *, empty: bool) -> tuple[FeedGenerator, _LinksEx
 def _generator(
     meta: Meta, entries: Sequence[Entry], fmt: str, tombstones: Sequence[Tombstone]
 ) -> FeedGenerator:
+    meta, tombstones = _scrubbed(meta), _scrubbed(tuple(tombstones))
+    entries = [_safe_entry(entry) for entry in entries]
     fg, ext = _head(meta, fmt, empty=not entries and not tombstones)
     ext.archive = meta.archive
     # Tombstones are shown in Atom only, but they date every format: a retraction changed
@@ -229,6 +297,7 @@ def _json_head(meta: Meta) -> dict[str, Any]:
 
 def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
     """JSON Feed 1.1 (no archive or tombstone notion exists in it: subscription feeds only)."""
+    meta = _scrubbed(meta)
     feed = _json_head(meta)
     feed["items"] = [
         {
@@ -242,7 +311,7 @@ def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
             **({"tags": list(entry.tags)} if entry.tags else {}),
             "language": entry.language,
         }
-        for entry in entries
+        for entry in map(_safe_entry, entries)
     ]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -277,6 +346,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
 
 def _press_generator(meta: Meta, items: Sequence[PressItem], fmt: str) -> FeedGenerator:
+    meta, items = _scrubbed(meta), _press_safe(items)
     fg, _ext = _head(meta, fmt, empty=not items)
     fg.updated(max((item.updated for item in items), default=EMPTY_UPDATED))
     for item in items:
@@ -285,7 +355,8 @@ def _press_generator(meta: Meta, items: Sequence[PressItem], fmt: str) -> FeedGe
         fe.id(item.entry_id)
         fe.guid(item.entry_id, permalink=False)
         fe.title(item.title)
-        fe.link(href=item.link, rel="alternate")
+        if item.link:
+            fe.link(href=item.link, rel="alternate")
         fe.published(item.published)
         fe.updated(item.updated)
         for name in item.authors or (item.outlet,):
@@ -313,11 +384,12 @@ def build_press_atom(meta: Meta, items: Sequence[PressItem]) -> bytes:
 
 
 def build_press_json(meta: Meta, items: Sequence[PressItem]) -> bytes:
+    meta = _scrubbed(meta)
     feed = _json_head(meta)
     feed["items"] = [
         {
             "id": item.entry_id,
-            "url": item.link,
+            **({"url": item.link} if item.link else {}),
             "title": item.title,
             **({"content_html": item.html} if item.html else {"content_text": item.title}),
             "date_published": rfc3339(item.published),
@@ -325,6 +397,6 @@ def build_press_json(meta: Meta, items: Sequence[PressItem]) -> bytes:
             "authors": [{"name": n} for n in item.authors or (item.outlet,)],
             "_source": {"title": item.outlet, "url": item.outlet_link, "id": item.outlet_id},
         }
-        for item in items
+        for item in _press_safe(items)
     ]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -25,7 +25,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, select, text
 
 from brevefeed.archive import index, open_archive
-from brevefeed.archive.db import _alembic_config, make_engine
+from brevefeed.archive.db import _alembic_config, make_engine, migrating, upgrade
+from brevefeed.errors import ArchiveError
 from brevefeed.search import SearchRequest, search
 from search_corpus import corpus
 from test_search_engine import CASES
@@ -177,8 +178,8 @@ def engine(archive_url: str) -> Iterator[Engine]:
 
 
 def _migrate(engine: Engine, target: str | None) -> None:
-    """Upgrade or downgrade to ``target`` (None: base), one transaction as brevefeed runs it."""
-    with engine.begin() as conn:
+    """Upgrade or downgrade to ``target`` (None: base), in a transaction as brevefeed runs it."""
+    with migrating(engine) as conn:
         config = _alembic_config(conn)
         current = MigrationContext.configure(conn).get_current_revision()
         if target is None:
@@ -320,7 +321,8 @@ def _projected(
     """``rows`` (dumped from ``dumped``) reduced to the tables and columns of ``kept``."""
     projected = {}
     for name, table in kept.tables.items():
-        positions = [dumped.tables[name].c.keys().index(column) for column in table.c.keys()]
+        columns = dumped.tables[name].c.keys()
+        positions = [columns.index(column.name) for column in table.columns]
         projected[name] = [tuple(row[at] for at in positions) for row in rows[name]]
     return projected
 
@@ -350,7 +352,8 @@ def test_an_archive_made_at_each_revision_upgrades_with_its_data(
     with engine.connect() as conn:
         assert _dump(conn, then) == before
         # 0003 took the sources it found as declared the way they are fetched.
-        assert all(row.declared_url == row.url for row in conn.execute(text("SELECT * FROM sources")))
+        sources = conn.execute(text("SELECT url, declared_url FROM sources")).all()
+        assert all(url == declared for url, declared in sources)
     _check_index(engine)
     _check_search(archive_url, _refs(then))
 
@@ -423,3 +426,20 @@ def test_no_downgrade_is_left_empty() -> None:
         ):
             empty.append(path.name)
     assert empty == []
+
+
+def test_sqlite_migrations_cascade_nothing_but_leave_no_dangling_reference(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'archive.sqlite3'}")
+    try:
+        upgrade(engine)
+        refused = pytest.raises(ArchiveError, match="breve_tags referring to missing breves")
+        with refused, migrating(engine) as conn:
+            conn.execute(text("INSERT INTO breve_tags VALUES (99, 'orphan', 0)"))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM breve_tags")).scalar_one() == 0
+            # The pooled connection serves the next command with its foreign keys on again.
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()

@@ -210,7 +210,7 @@ def _breve_rows(
     )
     for id_, title, standfirst, body_html, authors in rows:
         # body_html, not the Markdown source: link targets and markup are not words.
-        yield id_, (
+        fields = (
             normalize(title),
             normalize(standfirst),
             normalize(_html_to_text(body_html)),
@@ -218,6 +218,7 @@ def _breve_rows(
             normalize(" ; ".join(authors or [])),
             "",
         )
+        yield id_, fields
 
 
 def _item_rows(
@@ -237,7 +238,7 @@ def _item_rows(
         outlets = [name] if name else []
         if source_title and source_title != name:
             outlets.append(source_title)
-        yield id_, (
+        fields = (
             normalize(_html_to_text(title)),
             normalize(_html_to_text(summary)),
             normalize(_html_to_text(content)),
@@ -245,6 +246,7 @@ def _item_rows(
             normalize(" ; ".join(authors or [])),
             normalize(" ; ".join(outlets)),
         )
+        yield id_, fields
 
 
 # ``||`` shifts the right vector's positions past the left's last one; a placeholder lexeme in

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0006_related"
 down_revision = "0005_publish"
 branch_labels = None

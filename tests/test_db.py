@@ -16,7 +16,7 @@ from brevefeed.archive.db import (
     open_archive,
     upgrade,
 )
-from brevefeed.archive.index import TITLE_TABLES, is_index_table
+from brevefeed.archive.index import is_index_table
 from brevefeed.archive.models import Base
 from brevefeed.errors import ArchiveError, ExitCode
 
@@ -74,28 +74,6 @@ def test_sqlite_in_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_driver_is_a_clear_error() -> None:
     with pytest.raises(ArchiveError, match="not usable"):
         open_archive("nosuchdb://localhost/x")
-
-
-def test_an_archive_indexed_before_the_title_tables_gets_them(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    try:
-        with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "0006_related")
-            conn.execute(
-                text(
-                    "INSERT INTO search_items (rowid, title, standfirst, body, tag, author, source)"
-                    " VALUES (7, 'forum ferm', '', 'corp', '', '', '')"
-                )
-            )
-            for table in TITLE_TABLES.values():  # as 0004 made archives before 0007
-                conn.execute(text(f"DROP TABLE {table}"))
-        assert upgrade(engine) == ("0006_related", head_revision())
-        with engine.connect() as conn:
-            match = "SELECT rowid, title FROM search_items_titles WHERE search_items_titles MATCH ?"
-            rows = conn.exec_driver_sql(match, ("forum",))
-            assert rows.all() == [(7, "forum ferm")]
-    finally:
-        engine.dispose()
 
 
 def test_0008_adds_feed_counts_to_an_archive_with_sources_and_back(archive_url: str) -> None:

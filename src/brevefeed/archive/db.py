@@ -117,11 +117,49 @@ def _first_line(exc: BaseException | None) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in the one transaction schema migrations run in.
+
+    On SQLite, foreign keys are off meanwhile (the pragma is a no-op inside a transaction, so
+    it is set on the driver's connection first): a batch migration copies a table, drops the
+    original and renames the copy, and with foreign keys on, that drop would first delete every
+    row referring to the table through ON DELETE CASCADE (all items when ``sources`` is
+    rebuilt). References are checked before commit instead, as SQLite's ALTER TABLE page says.
+    """
+    with _connect(engine, write=True) as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _driver_pragma(connection, "foreign_keys = OFF")
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(select(func.pg_advisory_xact_lock(PG_MIGRATION_LOCK)))
+                yield connection
+                if sqlite:
+                    _check_references(connection)
+        finally:
+            if sqlite:
+                _driver_pragma(connection, "foreign_keys = ON")
+
+
+def _check_references(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise ArchiveError(f"migration left rows of {broken[0]} referring to missing {broken[2]}")
+
+
+def _driver_pragma(connection: Connection, pragma: str) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to the newest migration; returns (before, after) revisions."""
-    with _connect(engine, write=True) as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(select(func.pg_advisory_xact_lock(PG_MIGRATION_LOCK)))
+    with migrating(engine) as connection:
         before = MigrationContext.configure(connection).get_current_revision()
         if before != head_revision():
             command.upgrade(_alembic_config(connection), "head")

@@ -16,6 +16,9 @@ down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}
 depends_on = ${repr(depends_on)}
 
+# Frozen once released (see brevefeed/archive/migrations/__init__.py): no import from brevefeed
+# outside this package, and a downgrade that undoes the upgrade or raises saying why it can't.
+
 
 def upgrade() -> None:
     ${upgrades if upgrades else "pass"}

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from brevefeed.archive.types import JSONList, UTCDateTime
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# Column types as ``brevefeed.archive.types`` rendered them when this revision shipped, frozen
+# here: a migration never reads live code, so later edits to the models cannot rewrite history.
+#: JSON; JSONB on PostgreSQL.
+JSON_LIST = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+#: Timestamp with time zone; on SQLite, naive UTC text.
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -29,13 +35,13 @@ def upgrade() -> None:
         sa.Column("standfirst", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
-        sa.Column("authors", JSONList, nullable=False),
-        sa.Column("sources", JSONList, nullable=False),
+        sa.Column("authors", JSON_LIST, nullable=False),
+        sa.Column("sources", JSON_LIST, nullable=False),
         sa.Column("language", sa.String(35), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("published_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.Column("retracted_at", UTCDateTime(), nullable=True),
+        sa.Column("published_at", UTC_DATETIME, nullable=False),
+        sa.Column("updated_at", UTC_DATETIME, nullable=False),
+        sa.Column("retracted_at", UTC_DATETIME, nullable=True),
         sa.Column("retraction_reason", sa.Text(), nullable=True),
         sa.Column("origin", sa.Text(), nullable=True),
         sa.CheckConstraint(
@@ -63,10 +69,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("breve_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", UTC_DATETIME, nullable=False),
         sa.Column("editor", sa.Text(), nullable=False),
-        sa.Column("changed", JSONList, nullable=False),
-        sa.Column("snapshot", JSONList, nullable=False),
+        sa.Column("changed", JSON_LIST, nullable=False),
+        sa.Column("snapshot", JSON_LIST, nullable=False),
         sa.ForeignKeyConstraint(
             ["breve_id"], ["breves.id"], name="fk_revisions_breve_id_breves", ondelete="CASCADE"
         ),

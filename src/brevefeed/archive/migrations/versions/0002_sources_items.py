@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from brevefeed.archive.types import JSONList, UTCDateTime
+from sqlalchemy.dialects import postgresql
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+# Column types as ``brevefeed.archive.types`` rendered them when this revision shipped, frozen
+# here: a migration never reads live code, so later edits to the models cannot rewrite history.
+#: JSON; JSONB on PostgreSQL.
+JSON_LIST = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+#: Timestamp with time zone; on SQLite, naive UTC text.
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -27,7 +33,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("site_link", sa.Text(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_sources"),
         sa.UniqueConstraint("url", name="uq_sources_url"),
     )
@@ -38,14 +44,14 @@ def upgrade() -> None:
         sa.Column("entry_id", sa.String(2048), nullable=False),
         sa.Column("link", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
-        sa.Column("authors", JSONList, nullable=False),
+        sa.Column("authors", JSON_LIST, nullable=False),
         sa.Column("summary_html", sa.Text(), nullable=False),
         sa.Column("content_html", sa.Text(), nullable=False),
-        sa.Column("categories", JSONList, nullable=False),
-        sa.Column("published_at", UTCDateTime(), nullable=True),
-        sa.Column("updated_at", UTCDateTime(), nullable=True),
+        sa.Column("categories", JSON_LIST, nullable=False),
+        sa.Column("published_at", UTC_DATETIME, nullable=True),
+        sa.Column("updated_at", UTC_DATETIME, nullable=True),
         sa.Column("raw_date", sa.Text(), nullable=True),
-        sa.Column("fetched_at", UTCDateTime(), nullable=False),
+        sa.Column("fetched_at", UTC_DATETIME, nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.ForeignKeyConstraint(
             ["source_id"], ["sources.id"], name="fk_items_source_id_sources", ondelete="CASCADE"

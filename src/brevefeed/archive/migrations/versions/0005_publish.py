@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from brevefeed.archive.types import JSONList
+from sqlalchemy.dialects import postgresql
 
 revision = "0005_publish"
 down_revision = "0004_search"
 branch_labels = None
 depends_on = None
+
+# Column types as ``brevefeed.archive.types`` rendered them when this revision shipped, frozen
+# here: a migration never reads live code, so later edits to the models cannot rewrite history.
+#: JSON; JSONB on PostgreSQL.
+JSON_LIST = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
@@ -28,7 +32,7 @@ def upgrade() -> None:
         "published_breves",
         sa.Column("breve_id", sa.Integer(), nullable=False),
         sa.Column("page", sa.Integer(), nullable=True),
-        sa.Column("feeds", JSONList, nullable=False),
+        sa.Column("feeds", JSON_LIST, nullable=False),
         sa.Column("tombstone", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["breve_id"],
@@ -43,7 +47,7 @@ def upgrade() -> None:
     op.create_table(
         "published_folders",
         sa.Column("folder", sa.String(300), nullable=False),
-        sa.Column("names", JSONList, nullable=False),
+        sa.Column("names", JSON_LIST, nullable=False),
         sa.PrimaryKeyConstraint("folder", name="pk_published_folders"),
     )
     op.create_table(

@@ -10,12 +10,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from brevefeed.archive.types import UTCDateTime
-
 revision = "0006_related"
 down_revision = "0005_publish"
 branch_labels = None
 depends_on = None
+
+# Column types as ``brevefeed.archive.types`` rendered them when this revision shipped, frozen
+# here: a migration never reads live code, so later edits to the models cannot rewrite history.
+#: Timestamp with time zone; on SQLite, naive UTC text.
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -38,7 +41,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("method", sa.String(8), nullable=False),
         sa.Column("state", sa.String(8), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.CheckConstraint("method IN ('auto', 'manual')", name="ck_related_links_method"),
         sa.CheckConstraint("state IN ('linked', 'rejected')", name="ck_related_links_state"),
         sa.ForeignKeyConstraint(

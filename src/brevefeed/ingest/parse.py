@@ -21,7 +21,7 @@ import feedparser.urls
 import nh3
 
 from brevefeed.authoring.render import sanitize_html
-from brevefeed.ingest.dates import parse_date
+from brevefeed.ingest.dates import from_fields, parse_date
 from brevefeed.ingest.guard import neutralise_dtd
 
 #: An entry id longer than the column is replaced by its hash (stable, and still unique).
@@ -100,9 +100,9 @@ def _entry_id(entry: Any, link: str, title: str, raw_date: str) -> str:
 def _date(raw: str | None, parsed: Any, local: ZoneInfo) -> datetime | None:
     when = parse_date(raw, local)
     if when is None and parsed:
-        # feedparser read a spelling we do not know; trust its UTC reading.
-        year, month, day, hour, minute, second = parsed[:6]
-        when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        # feedparser read a spelling we do not know; trust its UTC reading (if it names a
+        # representable moment: its tuples allow a leap second and any year).
+        when = from_fields(tuple(parsed[:6]))
     return when
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brevefeed.errors import ConfigError
+from brevefeed.urls import BadURLError, check_web_url
 
 CONFIG_ENV = "BREVEFEED_CONFIG"
 DATABASE_URL_ENV = "BREVEFEED_DATABASE_URL"
@@ -231,11 +232,12 @@ def _validate_ingest(config: Config, file: str) -> None:
         raise ConfigError(f"{file}: ingest.max_redirects must be 0-20, parse_workers >= 0")
     seen: set[str] = set()
     for i, source in enumerate(config.sources):
-        parts = urlsplit(source.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            check_web_url(source.url)
+        except BadURLError as exc:
             raise ConfigError(
-                f"{file}: sources[{i}].url must be an http(s) URL, got {source.url!r}"
-            )
+                f"{file}: sources[{i}].url must be an http(s) URL, got {source.url!r}: {exc}"
+            ) from None
         if source.url in seen:
             raise ConfigError(f"{file}: sources[{i}].url {source.url!r} is listed twice")
         seen.add(source.url)

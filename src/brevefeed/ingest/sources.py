@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,14 +18,16 @@ from brevefeed.archive.breves import iso
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import SourceConfig
 from brevefeed.errors import InputError, NotFoundError
+from brevefeed.urls import BadURLError, check_web_url
 
 
 def check_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{url!r} is not an http(s) URL")
-    return url
+    """``url`` stripped, or InputError saying why brevefeed will not follow it (the shared
+    rule of :mod:`brevefeed.urls`, so nothing followed can make the fetcher raise)."""
+    try:
+        return check_web_url(url)
+    except BadURLError as exc:
+        raise InputError(f"{url.strip()!r} is not a URL brevefeed follows: {exc}") from None
 
 
 def find_source(session: Session, ref: str) -> Source:

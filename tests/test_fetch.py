@@ -5,9 +5,8 @@ import gzip
 import zlib
 
 import brotli
-import pytest
-
 import httpcore
+import pytest
 
 from brevefeed.ingest.fetch import (
     FetchResult,

@@ -79,6 +79,8 @@ class IngestConfig:
     keep: str = "all"
     #: Processes parsing feeds beside the fetching loop; 0 parses in a thread instead.
     parse_workers: int = 2
+    #: Seconds one feed may take to parse; past it the feed fails and its worker is stopped.
+    parse_timeout: float = 60.0
     #: Seconds a worker holds the sources it claimed before another worker may take them over.
     lease: int = 600
     #: Most archive pages `ingest --backfill` follows along prev-archive links.
@@ -225,7 +227,7 @@ def _validate_ingest(config: Config, file: str) -> None:
     for key in ("concurrency", "per_host", "max_bytes", "interval", "max_interval", "lease"):
         if getattr(ingest, key) < 1:
             raise ConfigError(f"{file}: ingest.{key} must be at least 1")
-    for key in ("timeout", "connect_timeout"):
+    for key in ("timeout", "connect_timeout", "parse_timeout"):
         if getattr(ingest, key) <= 0:
             raise ConfigError(f"{file}: ingest.{key} must be positive")
     if not 0 <= ingest.max_redirects <= 20 or ingest.parse_workers < 0:

@@ -68,7 +68,8 @@ def from_fields(fields: tuple[int, ...]) -> datetime | None:
     ``*_parsed`` tuples, or None when they name no representable moment (a leap second 60,
     year 0, …)."""
     try:
-        return to_utc(datetime(*fields[:6], tzinfo=UTC))
+        year, month, day, hour, minute, second = fields[:6]
+        return to_utc(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
     except (OverflowError, ValueError, TypeError):
         return None
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 

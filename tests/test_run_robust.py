@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+import slowparse
 from brevefeed.archive import Archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig
@@ -188,3 +189,31 @@ def test_backfill_survives_odd_dates_and_a_store_that_raises(
 )
 def test_one_line(message: str, line: str) -> None:
     assert one_line(message) == line
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_parse_past_the_time_limit_fails_that_feed_and_frees_its_worker(
+    archive: Archive,
+    ingest_config: Config,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+) -> None:
+    monkeypatch.setattr(run_module, "parse_feed", slowparse.parse_or_hang)
+    slowparse.RELEASE.clear()
+    # Generous for worker start-up on a loaded machine: the hanging parse never ends anyway.
+    limit = 5.0 if workers else 1.0
+    config = dataclasses.replace(
+        ingest_config,
+        ingest=dataclasses.replace(
+            ingest_config.ingest, parse_workers=workers, parse_timeout=limit
+        ),
+    )
+    try:
+        hang = Reply(body=b"<rss><channel><title>HANG</title></channel></rss>")
+        summary = _run_with(archive, config, feed_server, "/hang", hang)
+    finally:
+        slowparse.RELEASE.set()
+    assert summary.errors == 1
+    error = _source(archive, feed_server, "/hang").last_error or ""
+    assert error == f"parsing took longer than {limit:g} s ([ingest] parse_timeout)"

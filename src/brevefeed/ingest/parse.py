@@ -22,7 +22,7 @@ import nh3
 
 from brevefeed.authoring.render import sanitize_html
 from brevefeed.ingest.dates import from_fields, parse_date
-from brevefeed.ingest.guard import neutralise_dtd
+from brevefeed.ingest.guard import neutralise_dtd, utf8_content_type
 
 #: An entry id longer than the column is replaced by its hash (stable, and still unique).
 MAX_ENTRY_ID = 2048
@@ -253,8 +253,8 @@ def parse_feed(
     local = ZoneInfo(timezone)
     if body.lstrip()[:1] == b"{":
         return _json_feed(body, url, local, now)
-    safe = neutralise_dtd(body)
-    headers = {"content-type": content_type} if content_type else {}
+    safe = neutralise_dtd(body, content_type)
+    headers = {"content-type": utf8_content_type(content_type)} if content_type else {}
     # No base URL is given to feedparser: it would resolve entry ids against it, and an id
     # must not change when the feed moves (after a 301 every item would be new again). Links
     # and HTML are resolved here instead. Our sanitizer (nh3) runs on every HTML field, so

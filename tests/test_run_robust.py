@@ -18,7 +18,7 @@ from brevefeed.config import Config, SourceConfig
 from brevefeed.ingest import run as run_module
 from brevefeed.ingest.run import backfill, ingest, one_line
 from feedserver import FeedServer, Reply
-from test_run import _healthy, _items, _run_with, _source, _with_sources
+from test_run import FEEDS, RSS, _healthy, _items, _make_due, _run_with, _source, _with_sources
 
 _real_store = run_module.store_entries
 _real_record = run_module.record_fetch
@@ -217,3 +217,36 @@ def test_a_parse_past_the_time_limit_fails_that_feed_and_frees_its_worker(
     assert summary.errors == 1
     error = _source(archive, feed_server, "/hang").last_error or ""
     assert error == f"parsing took longer than {limit:g} s ([ingest] parse_timeout)"
+
+
+def test_a_config_source_that_is_a_web_page_follows_the_feed_it_declares(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    page = (FEEDS / "page.html").read_bytes()  # declares /rss.xml, then /feed.json
+    feed_server.routes["/actu/"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    feed_server.routes["/rss.xml"] = Reply(
+        body=RSS, headers={"Content-Type": "application/rss+xml"}
+    )
+    config = _with_sources(ingest_config, feed_server, "/actu/")
+    summary = ingest(archive, config)
+    assert (summary.errors, summary.fetched, summary.new_items) == (0, 1, 3)
+    source = _source(archive, feed_server, "/actu/")
+    assert source.url == feed_server.url("/rss.xml")  # recorded, and what `sources list` shows
+    assert source.declared_url == feed_server.url("/actu/") and source.last_error is None
+    _make_due(archive)
+    again = ingest(archive, config)  # config.toml still names the page: the same source
+    assert again.errors == 0 and again.new_items == 0
+    assert feed_server.hits("/actu/") == 1 and feed_server.hits("/rss.xml") == 2
+    with archive.session() as session:
+        assert len(session.scalars(select(Source)).all()) == 1
+
+
+def test_a_page_declaring_no_usable_feed_stays_an_error(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    page = b'<html><link rel="alternate" type="application/rss+xml" href="http://0177.0.0.1/">'
+    reply = Reply(body=page, headers={"Content-Type": "text/html"})
+    summary = _run_with(archive, ingest_config, feed_server, "/page", reply)
+    assert summary.errors == 1
+    source = _source(archive, feed_server, "/page")
+    assert source.url == feed_server.url("/page") and "HTML page" in (source.last_error or "")

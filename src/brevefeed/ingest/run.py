@@ -36,11 +36,12 @@ from brevefeed.archive import Archive
 from brevefeed.config import Config, IngestConfig
 from brevefeed.errors import InputError
 from brevefeed.ingest import claim as claims
+from brevefeed.ingest.discover import discover_feeds
 from brevefeed.ingest.fetch import FetchResult, FetchSettings, fetch, make_client
 from brevefeed.ingest.filters import KeywordFilter, source_filter
-from brevefeed.ingest.parse import ParsedFeed, parse_feed
+from brevefeed.ingest.parse import ParsedFeed, looks_like_html, parse_feed
 from brevefeed.ingest.schedule import Outcome, SourceState, decide
-from brevefeed.ingest.sources import find_source, sync_config
+from brevefeed.ingest.sources import find_source, follow_feed, sync_config
 from brevefeed.ingest.store import StoreCounts, record_fetch, store_entries
 
 Progress = Callable[[int, int], None]
@@ -217,9 +218,18 @@ class Runner:
         return source_filter(i.keywords, i.exclude, job.keywords, job.exclude, i.keep)
 
     def finish(
-        self, job: claims.Job, result: FetchResult, parsed: ParsedFeed | None, body_hash: str
+        self,
+        job: claims.Job,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        body_hash: str,
+        found_on_page: bool = False,
     ) -> _Finish:
-        """Store one source's outcome in one transaction (runs on the archive thread)."""
+        """Store one source's outcome in one transaction (runs on the archive thread).
+
+        ``found_on_page``: the source's URL answered a web page and ``result`` is the feed that
+        page declares; the source follows that feed from now on (its declared URL, the page,
+        stays what config.toml or `sources add` names)."""
         now = datetime.now(UTC)
         outcome = _outcome(result, parsed)
         decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
@@ -230,6 +240,8 @@ class Runner:
                     counts = store_entries(session, job.id, parsed.entries, now, self._filter(job))
                 stored = body_hash if decision.success else None
                 record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
+                if found_on_page and decision.success:
+                    follow_feed(session, job.id, result.requested_url)
         except Exception as exc:
             # Whatever the database or the driver refuses in a stranger's document (an id
             # clash with a concurrent writer, a character the encoding cannot take, a value
@@ -352,16 +364,31 @@ class Runner:
                 result = await fetch(
                     client, job.url, self.settings, etag=job.etag, last_modified=job.last_modified
                 )
-            parsed, digest, same_body = None, "", False
+            parsed, digest, same_body, on_page = None, "", False, False
             if result.status == 200 and result.error is None:
                 # The same bytes as last time (a server without validators) need no parsing.
                 digest = result.body_hash
                 same_body = digest == job.body_hash
                 if not same_body:
                     parsed = await parse(result)
+            if (
+                parsed is not None
+                and parsed.error
+                and looks_like_html(result.body, result.content_type)
+            ):
+                page = result.body.decode("utf-8", errors="replace")
+                feeds = [url for url in discover_feeds(page, result.url) if url != job.url]
+                if feeds:
+                    # A web page listed as a source (config.toml, `sources add --no-discover`):
+                    # follow the feed it declares, as `sources add` does.
+                    async with host_slots[urlsplit(feeds[0]).hostname or ""], fetch_slots:
+                        found = await fetch(client, feeds[0], self.settings)
+                    if found.status == 200 and found.error is None:
+                        result, parsed, on_page = found, await parse(found), True
+                        digest = found.body_hash
             if parsed is not None and parsed.error is None:
                 finished = await loop.run_in_executor(
-                    archive_thread, self.finish, job, result, parsed, digest
+                    archive_thread, self.finish, job, result, parsed, digest, on_page
                 )
             else:
                 finished = await states.submit((job, result, parsed, same_body))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.breves import iso
@@ -70,6 +70,17 @@ def sync_config(session: Session, declared: Sequence[SourceConfig], now: datetim
         if source.id not in listed:
             source.origin = "dropped"
     session.flush()
+
+
+def follow_feed(session: Session, source_id: int, feed_url: str) -> bool:
+    """Point a source at the feed its page declares (keeping its declared URL, the page, so
+    config.toml still names it). False when another source already follows that feed: two
+    sources never share a URL, so this one keeps reaching the feed through its page."""
+    taken = session.scalar(select(Source.id).where(Source.url == feed_url, Source.id != source_id))
+    if taken is not None:
+        return False
+    session.execute(update(Source).where(Source.id == source_id).values(url=feed_url))
+    return True
 
 
 def add_source(

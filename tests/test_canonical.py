@@ -13,6 +13,10 @@ from brevefeed.related.canonical import canonical_link, is_tracking_parameter
         ("https://example.org:8443/a", "example.org:8443/a"),
         ("ftp://example.org/a", ""),
         ("", ""),
+        # Malformed links from a feed give no key instead of raising.
+        ("http://example.com:99999/a", ""),
+        ("http://example.com:-1/a", ""),
+        ("http://[::1/a", ""),
     ],
 )
 def test_canonical_link(url: str, key: str) -> None:

@@ -84,14 +84,34 @@ def test_add_discovers_and_manages_sources(instance: Path, feed_server: FeedServ
     assert code == 1 and "config.toml" in err
 
 
+@pytest.mark.parametrize("url", ["http://0177.0.0.1/feed", "http://example.com:99999/feed"])
+def test_add_refuses_a_bad_url_in_one_line(instance: Path, url: str) -> None:
+    for extra in ([], ["--no-discover"]):
+        code, out, err = _run(instance, "sources", "add", url, *extra)
+        assert code == 1 and out == "" and err.count("\n") == 1
+        assert "not a URL brevefeed follows" in err and "Traceback" not in err
+
+
+def test_a_discovered_feed_with_a_bad_url_is_not_followed(
+    instance: Path, feed_server: FeedServer
+) -> None:
+    page = b'<link rel="alternate" type="application/rss+xml" href="http://0177.0.0.1/feed">'
+    feed_server.routes["/page/"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    code, _, err = _run(instance, "sources", "add", feed_server.url("/page/"))
+    assert code == 1 and err.count("\n") == 1 and "declares no feed" in err
+
+
 def test_unknown_source_is_exit_3(instance: Path) -> None:
     code, _, err = _run(instance, "ingest", "--source", "Inconnue")
     assert code == 3 and err.startswith("brevefeed: error: no source") and "Traceback" not in err
 
 
 def test_opml_import_and_export(instance: Path, tmp_path: Path) -> None:
-    code, out, _ = _run(instance, "sources", "import", str(FEEDS / "abonnements.opml"))
-    assert code == 0 and "2 sources added, 1 skipped" in out
+    code, out, err = _run(instance, "sources", "import", str(FEEDS / "abonnements.opml"))
+    # The ftp:// outline is refused in one line (exit 1: part of the input was bad), the
+    # others are followed.
+    assert code == 1 and "2 sources added, 0 already followed, 1 refused (bad URL)" in out
+    assert err.count("\n") == 1 and "'ftp://archive.example.com/flux' skipped" in err
     target = tmp_path / "out.opml"
     code, out, _ = _run(instance, "sources", "export", "-o", str(target))
     assert code == 0 and "exported 4 sources" in out

@@ -28,6 +28,18 @@ def test_base_href_and_other_links() -> None:
     assert discover_feeds("<p>rien</p>", "https://x.example/") == []
 
 
+def test_discovered_links_failing_the_url_rule_are_ignored() -> None:
+    page = """<html><head>
+    <link rel="alternate" type="application/atom+xml" href="http://0177.0.0.1/feed">
+    <link rel="alternate" type="application/atom+xml" href="http://[::1/feed">
+    <link rel="alternate" type="application/atom+xml" href="http://x.example:99999/feed">
+    <link rel="alternate" type="application/atom+xml" href="javascript:alert(1)">
+    <link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>"""
+    assert discover_feeds(page, "https://x.example/") == ["https://x.example/rss.xml"]
+    based = '<base href="http://[::1/"><link rel="alternate" type="application/rss+xml" href="r">'
+    assert discover_feeds(based, "https://x.example/a/") == ["https://x.example/a/r"]
+
+
 def test_resolve_follows_a_page_to_its_feed(feed_server: FeedServer) -> None:
     feed_server.routes["/"] = Reply(body=PAGE.encode(), headers={"Content-Type": "text/html"})
     feed_server.routes["/rss.xml"] = Reply(body=b"<rss/>")

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import codecs
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import SupportsIndex
 
-from brevefeed.ingest.guard import neutralise_dtd
+import pytest
+
+from brevefeed.ingest.guard import neutralise_dtd, strip_dtd, utf8_content_type
 from brevefeed.ingest.parse import parse_feed
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -39,36 +43,105 @@ def quadratic_blowup() -> bytes:
     )
 
 
+#: The declaration feedparser's decoding gives every document: what the guard hands on is
+#: UTF-8 and says so.
+DECL = b"<?xml version='1.0' encoding='utf-8'?>"
+
+
 def test_doctype_and_internal_subset_are_removed() -> None:
     cleaned = neutralise_dtd(BILLION_LAUGHS)
     assert b"<!DOCTYPE" not in cleaned and b"<!ENTITY" not in cleaned
-    assert cleaned.startswith(b'<?xml version="1.0"?>') and b"<rss" in cleaned
+    assert cleaned.startswith(DECL) and b"<rss" in cleaned
 
 
 def test_brackets_and_quotes_inside_the_subset_do_not_end_it_early() -> None:
     data = b"""<!DOCTYPE x [<!ENTITY a "]>"><!-- ]> --><!ENTITY b 'x>'>]><rss/>"""
-    assert neutralise_dtd(data) == b"<rss/>"
+    assert neutralise_dtd(data) == DECL + b"\n<rss/>"
 
 
 def test_unclosed_doctype_drops_the_rest() -> None:
-    assert neutralise_dtd(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa') == (
-        b'<?xml version="1.0"?>'
-    )
+    assert neutralise_dtd(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa') == DECL
 
 
 def test_stray_entity_declaration_becomes_text() -> None:
-    assert neutralise_dtd(b'<rss><!ENTITY a "b"></rss>') == b'<rss>&lt;!ENTITY a "b"></rss>'
+    assert neutralise_dtd(b'<rss><!ENTITY a "b"></rss>') == (
+        DECL + b'\n<rss>&lt;!ENTITY a "b"></rss>'
+    )
 
 
 def test_utf16_document_is_cleaned_and_returned_as_utf8() -> None:
     text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "b">]><rss>é</rss>'
     cleaned = neutralise_dtd(text.encode("utf-16"))
-    assert cleaned == '<?xml version="1.0"?><rss>é</rss>'.encode()
+    assert cleaned == DECL + "<rss>é</rss>".encode()
 
 
-def test_a_feed_without_dtd_is_untouched() -> None:
-    data = b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>'
-    assert neutralise_dtd(data) is data
+def test_a_feed_without_dtd_only_gets_the_utf8_declaration() -> None:
+    data = b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0">\xe9t\xe9</rss>'
+    assert neutralise_dtd(data) == DECL + '<rss version="2.0">été</rss>'.encode()
+    # The HTTP charset wins for XML media types, as in feedparser; the result says utf-8.
+    latin = neutralise_dtd(b"<rss>\xe9</rss>", "application/rss+xml; charset=iso-8859-1")
+    assert latin == DECL + "\n<rss>é</rss>".encode()
+    assert utf8_content_type("application/rss+xml; charset=iso-8859-1") == (
+        "application/rss+xml; charset=utf-8"
+    )
+
+
+UTF32 = '<?xml version="1.0" encoding="UTF-32"?>'
+UTF16 = '<?xml version="1.0" encoding="UTF-16"?>'
+CP037 = '<?xml version="1.0" encoding="cp037"?>'
+
+
+def _blowup(declaration: str) -> str:
+    """An entity on a line of its own, which feedparser keeps as "safe" and expands: 2,000
+    characters referenced 1,000 times, a 2 MB title from a few KB (under expat's limits)."""
+    return (
+        f'{declaration}\n<!DOCTYPE rss [\n<!ENTITY a "{"A" * 2000}">\n]>\n'
+        '<rss version="2.0"><channel><title>Quadratique</title>'
+        f"<item><title>{'&a;' * 1000}</title><guid>q-1</guid></item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        # UTF-32 with a BOM (each byte order), which a byte search for "<!" missed.
+        (codecs.BOM_UTF32_LE + _blowup(UTF32).encode("utf-32-le"), ""),
+        (codecs.BOM_UTF32_BE + _blowup(UTF32).encode("utf-32-be"), ""),
+        (codecs.BOM_UTF16_BE + _blowup(UTF16).encode("utf-16-be"), ""),
+        (codecs.BOM_UTF32_LE + _blowup("").encode("utf-32-le"), "application/xml; charset=utf-32"),
+        # EBCDIC, recognised by its "<?xm" in cp037, or named only by the HTTP charset.
+        (_blowup(CP037).encode("cp037"), ""),
+        (_blowup("").encode("cp037"), "application/rss+xml; charset=cp037"),
+    ],
+)
+def test_entities_in_other_encodings_are_not_expanded(data: bytes, content_type: str) -> None:
+    cleaned = neutralise_dtd(data, content_type)
+    assert b"<!DOCTYPE" not in cleaned and b"<!ENTITY" not in cleaned
+    feed = parse_feed(data, content_type, "https://r.example/", NOW)
+    assert feed.error is None and len(feed.entries) == 1
+    assert feed.entries[0].title == "&a;" * 1000  # the reference kept as text, not 2 MB
+
+
+class _CountingStr(str):
+    """A str that counts the characters copied out of it by slicing or indexing."""
+
+    copied = 0
+
+    def __getitem__(self, key: SupportsIndex | slice) -> str:
+        piece = super().__getitem__(key)
+        _CountingStr.copied += len(piece)
+        return piece
+
+
+def test_many_doctypes_are_stripped_in_one_pass() -> None:
+    # 1 MB of repeated DOCTYPEs: each character is copied out of the document at most once
+    # (rebuilding the document after each declaration copied it once per declaration).
+    unit = '<!DOCTYPE r [<!ENTITY a "x">]><p>texte</p>'
+    text = unit * (1_000_000 // len(unit))
+    _CountingStr.copied = 0
+    cleaned = strip_dtd(_CountingStr(text))
+    assert cleaned == "<p>texte</p>" * (1_000_000 // len(unit))
+    assert _CountingStr.copied <= len(text)
 
 
 def test_billion_laughs_parses_without_expansion() -> None:

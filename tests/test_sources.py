@@ -111,3 +111,11 @@ def test_adding_a_dropped_source_revives_it(archive: Archive) -> None:
         revived = add_source(session, "https://a.example/rss", NOW, name="A bis")
         assert (revived.origin, revived.name) == ("cli", "A bis")
         assert len(session.scalars(select(Source)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["http://0177.0.0.1/feed", "http://example.com:99999/a", "http://[::1/a", "http://xn--/"]
+)
+def test_add_refuses_urls_the_fetcher_cannot_take(archive: Archive, url: str) -> None:
+    with archive.session() as session, pytest.raises(InputError, match="not a URL brevefeed"):
+        add_source(session, url, NOW)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brevefeed.errors import ConfigError
+from brevefeed.urls import BadURLError, check_web_url
 
 CONFIG_ENV = "BREVEFEED_CONFIG"
 DATABASE_URL_ENV = "BREVEFEED_DATABASE_URL"
@@ -78,6 +79,8 @@ class IngestConfig:
     keep: str = "all"
     #: Processes parsing feeds beside the fetching loop; 0 parses in a thread instead.
     parse_workers: int = 2
+    #: Seconds one feed may take to parse; past it the feed fails and its worker is stopped.
+    parse_timeout: float = 60.0
     #: Seconds a worker holds the sources it claimed before another worker may take them over.
     lease: int = 600
     #: Most archive pages `ingest --backfill` follows along prev-archive links.
@@ -224,18 +227,19 @@ def _validate_ingest(config: Config, file: str) -> None:
     for key in ("concurrency", "per_host", "max_bytes", "interval", "max_interval", "lease"):
         if getattr(ingest, key) < 1:
             raise ConfigError(f"{file}: ingest.{key} must be at least 1")
-    for key in ("timeout", "connect_timeout"):
+    for key in ("timeout", "connect_timeout", "parse_timeout"):
         if getattr(ingest, key) <= 0:
             raise ConfigError(f"{file}: ingest.{key} must be positive")
     if not 0 <= ingest.max_redirects <= 20 or ingest.parse_workers < 0:
         raise ConfigError(f"{file}: ingest.max_redirects must be 0-20, parse_workers >= 0")
     seen: set[str] = set()
     for i, source in enumerate(config.sources):
-        parts = urlsplit(source.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            check_web_url(source.url)
+        except BadURLError as exc:
             raise ConfigError(
-                f"{file}: sources[{i}].url must be an http(s) URL, got {source.url!r}"
-            )
+                f"{file}: sources[{i}].url must be an http(s) URL, got {source.url!r}: {exc}"
+            ) from None
         if source.url in seen:
             raise ConfigError(f"{file}: sources[{i}].url {source.url!r} is listed twice")
         seen.add(source.url)

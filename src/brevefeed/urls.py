@@ -59,6 +59,16 @@ def _check_host(host: str) -> None:
             raise BadURLError(f"invalid host name {host!r}") from None
         if not _LABEL.match(encoded):
             raise BadURLError(f"invalid host name {host!r}")
+    if not host.isascii():
+        # httpx encodes non-ASCII hosts with IDNA 2008 (the idna package, which it depends
+        # on), stricter than the stdlib's IDNA 2003: a name only the latter takes would make
+        # httpx raise. Imported here so config loading stays stdlib-only until such a host.
+        import idna
+
+        try:
+            idna.encode(name.lower())
+        except (idna.IDNAError, UnicodeError):
+            raise BadURLError(f"invalid host name {host!r}") from None
 
 
 def check_web_url(url: str) -> str:

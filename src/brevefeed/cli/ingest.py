@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from brevefeed.cli.app import App, common_options, write_atomically
-from brevefeed.errors import InputError
+from brevefeed.errors import ExitCode, InputError
 from brevefeed.ingest import sources as registry
 from brevefeed.ingest.discover import resolve_feed_url
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
@@ -224,18 +225,25 @@ def import_(app: App, file: Path) -> None:
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(file)) from None
-    outlines = read_opml(data, str(file))
-    added = skipped = 0
+    listed = read_opml(data, str(file))
+    for line in listed.rejected:
+        app.warn(line)
+    added = followed = 0
     now = datetime.now(UTC)
     with _sources_session(app) as session:
-        for outline in outlines:
+        for outline in listed.outlines:
             try:
                 with session.begin_nested():
                     registry.add_source(session, outline.url, now, name=outline.name)
                 added += 1
             except InputError:
-                skipped += 1
-    app.say(f"{added} sources added, {skipped} skipped (already followed or not http(s))")
+                followed += 1
+    app.say(
+        f"{added} sources added, {followed} already followed,"
+        f" {len(listed.rejected)} refused (bad URL)"
+    )
+    if listed.rejected:
+        sys.exit(ExitCode.PARTIAL)
 
 
 @sources.command(name="export")

@@ -47,10 +47,40 @@ _NUMERIC = re.compile(
 )
 
 
-def _offset(text: str) -> timezone:
+#: The dates kept as read: one day inside what ``datetime`` holds, so converting a stored date
+#: to any time zone (offsets stay under 24 h) cannot overflow later, in publish or search.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def to_utc(when: datetime) -> datetime | None:
+    """``when`` in UTC (naive means UTC), or None when it lies outside [EARLIEST, LATEST]:
+    such a date is treated as unreadable rather than stored and overflowing later."""
+    try:
+        utc = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if EARLIEST <= utc <= LATEST else None
+
+
+def from_fields(fields: tuple[int, ...]) -> datetime | None:
+    """A UTC datetime from (year, month, day, hour, minute, second) such as feedparser's
+    ``*_parsed`` tuples, or None when they name no representable moment (a leap second 60,
+    year 0, …)."""
+    try:
+        year, month, day, hour, minute, second = fields[:6]
+        return to_utc(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _offset(text: str) -> timezone | None:
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    except ValueError:  # +9999: not an offset (they stay under 24 h)
+        return None
 
 
 def _from_match(match: re.Match[str], month: int, local: ZoneInfo) -> datetime | None:
@@ -66,7 +96,9 @@ def _from_match(match: re.Match[str], month: int, local: ZoneInfo) -> datetime |
     except ValueError:
         return None
     zone = _offset(match["zone"]) if match["zone"] else local
-    return naive.replace(tzinfo=zone).astimezone(UTC)
+    if zone is None:
+        return None
+    return to_utc(naive.replace(tzinfo=zone))
 
 
 def parse_french(raw: str, local: ZoneInfo) -> datetime | None:
@@ -98,11 +130,11 @@ def parse_date(raw: str | None, local: ZoneInfo) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         parsed = None
     if parsed is not None:
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        return to_utc(parsed)
     try:
         iso = datetime.fromisoformat(raw)
     except ValueError:
         iso = None
     if iso is not None:
-        return (iso if iso.tzinfo else iso.replace(tzinfo=local)).astimezone(UTC)
+        return to_utc(iso if iso.tzinfo else iso.replace(tzinfo=local))
     return parse_french(raw, local)

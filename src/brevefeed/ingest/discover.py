@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 from brevefeed.errors import InputError
 from brevefeed.ingest.fetch import FetchSettings, fetch, make_client
 from brevefeed.ingest.parse import looks_like_html
+from brevefeed.urls import web_url_or_empty
 
 #: In order of preference: the formats feedparser reads best first.
 FEED_TYPES = (
@@ -37,14 +38,25 @@ class _LinkCollector(HTMLParser):
             self.links.append((kind, values["href"].strip()))
 
 
+def _absolute(base: str, href: str) -> str:
+    """``href`` against ``base`` if the result passes the shared URL rule, else "" (a page
+    is a stranger's input: its links must not plant a URL the fetcher would choke on)."""
+    try:
+        return web_url_or_empty(urljoin(base, href))
+    except ValueError:  # urljoin: a malformed [IPv6] host
+        return ""
+
+
 def discover_feeds(page: str, url: str) -> list[str]:
-    """Absolute feed URLs a page declares, best format first, without duplicates."""
+    """Absolute feed URLs a page declares, best format first, without duplicates; links that
+    fail the shared URL rule are ignored."""
     collector = _LinkCollector()
     collector.feed(page)
     collector.close()
-    base = urljoin(url, collector.base) if collector.base else url
+    base = (_absolute(url, collector.base) or url) if collector.base else url
     ranked = sorted(enumerate(collector.links), key=lambda p: (FEED_TYPES.index(p[1][0]), p[0]))
-    return list(dict.fromkeys(urljoin(base, href) for _, (_, href) in ranked))
+    found = (_absolute(base, href) for _, (_, href) in ranked)
+    return list(dict.fromkeys(link for link in found if link))
 
 
 async def _resolve(url: str, settings: FetchSettings) -> tuple[str, str | None]:

@@ -4,8 +4,9 @@ Limits hold whatever the server does: a total deadline per fetch (a server trick
 second cannot hold a worker), a connect timeout, at most ``max_redirects`` hops, and a body cut
 at ``max_bytes`` counted *after* decompression. Decompression is done here rather than by httpx
 so every step is bounded: a 10 KB gzip or brotli bomb never inflates past the cap in memory.
-Addresses are checked after DNS resolution, on every hop, so a public name pointing at
-127.0.0.1 or 169.254.169.254 is refused like the literal address would be.
+Addresses are checked after DNS resolution, on every connection (so on every redirect hop), and
+the connection goes to the very address checked: a public name pointing at 127.0.0.1 or
+169.254.169.254, or answering differently a moment later, is refused like the literal address.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import hashlib
 import ipaddress
 import socket
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import brotli
+import httpcore
 import httpx
 
 from brevefeed.ingest.schedule import PERMANENT_REDIRECTS
+from brevefeed.urls import BadURLError, check_web_url
 
 #: Feed types first; a server that ignores Accept still gets served.
 ACCEPT = (
@@ -70,78 +73,184 @@ class FetchResult:
         return hashlib.sha256(self.body).hexdigest()
 
 
-def is_forbidden_address(address: str) -> bool:
-    """Loopback, private, link-local, multicast, reserved or unspecified (IPv4-mapped too)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+#: NAT64's well-known prefix (RFC 6052): 64:ff9b::7f00:1 reaches 127.0.0.1 through a gateway.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _translated(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped or NAT64 address *is* (judged alone: the IPv6 blocks
+    themselves are not global, yet ::ffff:93.184.216.34 is that public host)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _tunnelled(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a 6to4 or Teredo address reaches (judged besides the IPv6 one)."""
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # is_global alone misses multicast, site-local (fec0::/10) and the reserved blocks in
+    # Python 3.11, so those are named too.
+    site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
     return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
+        not ip.is_global
         or ip.is_multicast
         or ip.is_reserved
+        or ip.is_loopback
+        or ip.is_link_local
         or ip.is_unspecified
+        or site_local
     )
 
 
-async def check_host(host: str, port: int) -> None:
-    """Raise RefusedAddressError if ``host`` is or resolves to any forbidden address.
-
-    Every address the name resolves to is checked, not just the first, since the connection
-    may use any of them.
-    """
+def is_forbidden_address(address: str) -> bool:
+    """Anything but a global unicast address. An IPv6 form of an IPv4 address (IPv4-mapped,
+    NAT64) is judged as that address; a tunnel form (6to4, Teredo) by both."""
     try:
-        ipaddress.ip_address(host)
-        addresses = [host]
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except socket.gaierror as exc:
-            raise httpx.ConnectError(f"cannot resolve {host}: {exc.strerror}") from None
-        addresses = [str(info[4][0]) for info in infos]
-    for address in addresses:
-        if is_forbidden_address(address):
-            raise RefusedAddressError(
-                f"refused: {host} resolves to the non-public address {address}"
-                " (set [ingest] allow_private = true to allow it)"
-            )
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        translated = _translated(ip)
+        if translated is not None:
+            return _not_public(translated)
+        if any(_not_public(v4) for v4 in _tunnelled(ip)):
+            return True
+    return _not_public(ip)
 
 
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that checks each request's host before connecting.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-    httpx follows redirects through the transport, so every hop is checked. The connection
-    pool resolves the name again when it connects; a DNS answer changing between the two
-    lookups (rebinding) is the residual risk, narrowed by the resolver cache of the host.
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for ``host``, in its order."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        # UnicodeError: a label too long for IDNA; OverflowError: a port above 65535.
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise httpx.ConnectError(f"cannot resolve {host}: {reason}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves each connection's host once, checks every address, and connects to a checked
+    one: the address that was checked is the address connected to, so a DNS answer changing
+    between check and connect (rebinding) cannot reach a private address.
+
+    The connection keeps the name everywhere else: httpcore sends TLS SNI and verifies the
+    certificate for the origin's host, and httpx writes the Host header from the URL.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, allow_private: bool):
-        self.inner = inner
+    def __init__(
+        self,
+        allow_private: bool,
+        resolver: Resolver = system_resolver,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ):
         self.allow_private = allow_private
+        self.resolver = resolver
+        self.inner = inner or httpcore.AnyIOBackend()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def addresses(self, host: str, port: int) -> list[str]:
+        """The addresses a connection to ``host`` may use, or RefusedAddressError."""
+        if not 0 < port < 65536:
+            # httpx lets a redirect name port 99999; the socket layer would raise outside
+            # every error httpx maps.
+            raise httpx.ConnectError(f"invalid port {port}")
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+            addresses = [host]
+        except ValueError:
+            addresses = await self.resolver(host, port)
+        if not addresses:
+            raise httpx.ConnectError(f"cannot resolve {host}: no address")
         if not self.allow_private:
-            url = request.url
-            await check_host(url.host, url.port or (443 if url.scheme == "https" else 80))
-        return await self.inner.handle_async_request(request)
+            # Every address is checked, not just the first: one private answer among public
+            # ones is how a rebinding name hides.
+            for address in addresses:
+                if is_forbidden_address(address):
+                    raise RefusedAddressError(
+                        f"refused: {host} resolves to the non-public address {address}"
+                        " (set [ingest] allow_private = true to allow it)"
+                    )
+        return addresses
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        failure: Exception | None = None
+        for address in await self.addresses(host, port):
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # addresses() never returns an empty list
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpx.ConnectError("unix sockets are never used for feeds")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
 
 
-def make_client(settings: FetchSettings, max_connections: int) -> httpx.AsyncClient:
-    """One client per run: pooled keep-alive connections, limits from config."""
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a connection pool whose every connection goes through
+    :class:`GuardedBackend`; httpx follows redirects through the transport, so every hop's
+    connection is checked.
+
+    httpx takes no network backend, so its pool is replaced by an identical one that has ours
+    (the only private attribute used; ``test_rebinding_*`` fail if httpx stops using it).
+    """
+
+    def __init__(self, limits: httpx.Limits, backend: GuardedBackend):
+        super().__init__(limits=limits, retries=0)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            retries=0,
+            network_backend=backend,
+        )
+
+
+def make_client(
+    settings: FetchSettings,
+    max_connections: int,
+    *,
+    resolver: Resolver = system_resolver,
+    network: httpcore.AsyncNetworkBackend | None = None,
+) -> httpx.AsyncClient:
+    """One client per run: pooled keep-alive connections, limits from config. ``resolver``
+    and ``network`` are the seams tests use to play a rebinding DNS server."""
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections
     )
-    transport = GuardedTransport(
-        httpx.AsyncHTTPTransport(limits=limits, retries=0), settings.allow_private
-    )
+    backend = GuardedBackend(settings.allow_private, resolver, network)
     return httpx.AsyncClient(
-        transport=transport,
+        transport=GuardedTransport(limits, backend),
         follow_redirects=True,
         max_redirects=settings.max_redirects,
         timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
@@ -224,7 +333,12 @@ async def fetch(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> FetchResult:
-    """GET ``url`` conditionally; never raises for anything the server or network does."""
+    """GET ``url`` conditionally; never raises for anything the URL, the server or the
+    network does."""
+    try:
+        check_web_url(url)
+    except BadURLError as exc:
+        return FetchResult(requested_url=url, url=url, status=None, error=f"bad URL: {exc}")
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -249,6 +363,10 @@ async def fetch(
                 )
     except TimeoutError:
         error = f"timed out after {settings.timeout:g} s"
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        # A redirect's Location can name what the entrance rule refused (an ambiguous
+        # numeric host, an IDNA label no codec accepts): httpx raises these outside HTTPError.
+        error = f"bad URL: {exc}"
     except httpx.TooManyRedirects:
         error = f"more than {settings.max_redirects} redirects (or a redirect loop)"
     except RefusedAddressError as exc:

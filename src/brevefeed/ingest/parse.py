@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
@@ -21,8 +21,8 @@ import feedparser
 import feedparser.urls
 import nh3
 
-from brevefeed.ingest.dates import parse_date
-from brevefeed.ingest.guard import neutralise_dtd
+from brevefeed.ingest.dates import from_fields, parse_date
+from brevefeed.ingest.guard import neutralise_dtd, utf8_content_type
 from brevefeed.text.sanitize import sanitize_html
 from brevefeed.text.xmlsafe import xml_safe
 from brevefeed.urls import web_url_or_empty
@@ -135,9 +135,9 @@ def _entry_id(entry: Any, link: str, title: str, raw_date: str) -> str:
 def _date(raw: str | None, parsed: Any, local: ZoneInfo) -> datetime | None:
     when = parse_date(raw, local)
     if when is None and parsed:
-        # feedparser read a spelling we do not know; trust its UTC reading.
-        year, month, day, hour, minute, second = parsed[:6]
-        when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        # feedparser read a spelling we do not know; trust its UTC reading (if it names a
+        # representable moment: its tuples allow a leap second and any year).
+        when = from_fields(tuple(parsed[:6]))
     return when
 
 
@@ -323,8 +323,8 @@ def parse_feed(
     local = ZoneInfo(timezone)
     if body.lstrip()[:1] == b"{":
         return _json_feed(body, url, local, now)
-    safe = neutralise_dtd(body)
-    headers = {"content-type": content_type} if content_type else {}
+    safe = neutralise_dtd(body, content_type)
+    headers = {"content-type": utf8_content_type(content_type)} if content_type else {}
     # No base URL is given to feedparser: it would resolve entry ids against it, and an id
     # must not change when the feed moves (after a 301 every item would be new again). Links
     # and HTML are resolved here instead. Our sanitizer (nh3) runs on every HTML field, so

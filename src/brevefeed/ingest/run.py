@@ -19,6 +19,7 @@ import asyncio
 import multiprocessing
 import os
 import random
+import re
 import socket
 import uuid
 from collections import defaultdict
@@ -28,18 +29,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
 from brevefeed import __version__
 from brevefeed.archive import Archive
 from brevefeed.config import Config, IngestConfig
 from brevefeed.errors import InputError
 from brevefeed.ingest import claim as claims
+from brevefeed.ingest.discover import discover_feeds
 from brevefeed.ingest.fetch import FetchResult, FetchSettings, fetch, make_client
 from brevefeed.ingest.filters import KeywordFilter, source_filter
-from brevefeed.ingest.parse import ParsedFeed, parse_feed
+from brevefeed.ingest.parse import ParsedFeed, looks_like_html, parse_feed
 from brevefeed.ingest.schedule import Outcome, SourceState, decide
-from brevefeed.ingest.sources import find_source, sync_config
+from brevefeed.ingest.sources import find_source, follow_feed, sync_config
 from brevefeed.ingest.store import StoreCounts, record_fetch, store_entries
 
 Progress = Callable[[int, int], None]
@@ -89,13 +91,44 @@ def _parser_pool(workers: int) -> Executor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
+def _abandon(pool: Executor) -> None:
+    """Stop a pool whose worker is stuck in a parse. Processes are killed (a stuck parse would
+    hold a CPU until the run ends); a thread cannot be, so it is left to finish on its own and
+    the run goes on with a fresh pool."""
+    if isinstance(pool, ProcessPoolExecutor):
+        # No public way to stop one busy worker before Python 3.14's terminate_workers().
+        for process in list(pool._processes.values()):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def worker_id() -> str:
     """Names this run in leases: host, process, and a nonce (pids are reused)."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MAX_ERROR = 500
+
+
+def one_line(message: str) -> str:
+    """``message`` as a source's last error: its first line, without the characters a
+    database or a terminal refuses (an error may quote the document), at most MAX_ERROR."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return _UNSTORABLE.sub("\ufffd", first)[:MAX_ERROR]
+
+
+def _failure(action: str, exc: BaseException) -> str:
+    """One line naming the exception type, e.g. ``cannot store: UnicodeEncodeError: …``."""
+    orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
+    detail = str(orig if orig is not None else exc)
+    kind = type(orig if orig is not None else exc).__name__
+    return one_line(f"{action}: {kind}: {detail}" if detail else f"{action}: {kind}")
+
+
 def _outcome(result: FetchResult, parsed: ParsedFeed | None) -> Outcome:
     error = result.error or (parsed.error if parsed else None)
+    error = one_line(error) if error else None
     return Outcome(
         status=result.status,
         error=error,
@@ -185,9 +218,18 @@ class Runner:
         return source_filter(i.keywords, i.exclude, job.keywords, job.exclude, i.keep)
 
     def finish(
-        self, job: claims.Job, result: FetchResult, parsed: ParsedFeed | None, body_hash: str
+        self,
+        job: claims.Job,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        body_hash: str,
+        found_on_page: bool = False,
     ) -> _Finish:
-        """Store one source's outcome in one transaction (runs on the archive thread)."""
+        """Store one source's outcome in one transaction (runs on the archive thread).
+
+        ``found_on_page``: the source's URL answered a web page and ``result`` is the feed that
+        page declares; the source follows that feed from now on (its declared URL, the page,
+        stays what config.toml or `sources add` names)."""
         now = datetime.now(UTC)
         outcome = _outcome(result, parsed)
         decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
@@ -198,16 +240,26 @@ class Runner:
                     counts = store_entries(session, job.id, parsed.entries, now, self._filter(job))
                 stored = body_hash if decision.success else None
                 record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
-        except (IntegrityError, DataError) as exc:
-            # A document the database refuses (e.g. an id clash with a concurrent writer):
-            # this source fails this time, the run goes on.
-            message = f"cannot store: {str(exc.orig).splitlines()[0] if exc.orig else exc}"
-            failed = Outcome(status=result.status, error=message)
-            decision = decide(self._state(job), failed, now, self.random.uniform(-1, 1))
-            with self.archive.session() as session:
-                record_fetch(session, job.id, job.url, decision, result, None, now)
-            return _Finish(StoreCounts(), False, message)
+                if found_on_page and decision.success:
+                    follow_feed(session, job.id, result.requested_url)
+        except Exception as exc:
+            # Whatever the database or the driver refuses in a stranger's document (an id
+            # clash with a concurrent writer, a character the encoding cannot take, a value
+            # out of range): the transaction is rolled back, this source fails this time with
+            # its error recorded (and its next fetch scheduled), the run goes on.
+            return self.record_failure(job, result, _failure("cannot store", exc), now)
         return _Finish(counts, decision.success, decision.error)
+
+    def record_failure(
+        self, job: claims.Job, result: FetchResult, message: str, now: datetime
+    ) -> _Finish:
+        """Record ``message`` as the source's error, with nothing from the document (which is
+        what failed). If even that fails the archive itself is failing: that is raised."""
+        failed = Outcome(status=result.status, error=message)
+        decision = decide(self._state(job), failed, now, self.random.uniform(-1, 1))
+        with self.archive.session() as session:
+            record_fetch(session, job.id, job.url, decision, result, None, now)
+        return _Finish(StoreCounts(), False, message)
 
     def finish_states(self, batch: Sequence[_Pending]) -> list[_Finish]:
         """Record fetches that bring no items (304, errors) together, in one transaction.
@@ -217,15 +269,24 @@ class Runner:
         turns hundreds of transactions into a handful.
         """
         now = datetime.now(UTC)
-        finished = []
-        with self.archive.session() as session:
-            for job, result, parsed, same_body in batch:
-                outcome = _outcome(result, parsed)
-                decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
-                record_fetch(session, job.id, job.url, decision, result, parsed, now)
-                unchanged = decision.success and (same_body or result.status == 304)
-                finished.append(_Finish(StoreCounts(), decision.success, decision.error, unchanged))
-        return finished
+        try:
+            with self.archive.session() as session:
+                return [self._record_state(session, pending, now) for pending in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                job, result, _, _ = batch[0]
+                return [self.record_failure(job, result, _failure("cannot record", exc), now)]
+        # One outcome the database refused rolled back its neighbours: each is recorded in
+        # its own transaction, so only the one at fault fails.
+        return [finished for pending in batch for finished in self.finish_states([pending])]
+
+    def _record_state(self, session: Session, pending: _Pending, now: datetime) -> _Finish:
+        job, result, parsed, same_body = pending
+        outcome = _outcome(result, parsed)
+        decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
+        record_fetch(session, job.id, job.url, decision, result, parsed, now)
+        unchanged = decision.success and (same_body or result.status == 304)
+        return _Finish(StoreCounts(), decision.success, decision.error, unchanged)
 
     async def run(
         self, *, force: bool, only: Sequence[int] | None, progress: Progress | None
@@ -244,6 +305,8 @@ class Runner:
         tz = self.config.site.timezone
         claimed: set[int] = set()
         states = _Batcher(loop, archive_thread, self.finish_states)
+        parse_slots = asyncio.Semaphore(max(1, self.ingest.parse_workers))
+        abandoned: set[Executor] = set()
 
         def claim_batch() -> list[claims.Job]:
             with self.archive.session() as session:
@@ -260,21 +323,40 @@ class Runner:
 
         async def parse(result: FetchResult) -> ParsedFeed:
             nonlocal parser
-            pool = parser
-            try:
-                return await loop.run_in_executor(
-                    pool, parse_feed, result.body, result.content_type, result.url,
-                    datetime.now(UTC), tz,
-                )  # fmt: skip
-            except BrokenExecutor:
-                # A parser process died (killed, out of memory): this feed fails, and the
-                # feeds after it get a fresh pool.
-                if parser is pool:
-                    parser = _parser_pool(self.ingest.parse_workers)
-                    pool.shutdown(wait=False, cancel_futures=True)
-                return ParsedFeed(error="the parser process died on this document")
-            except Exception as exc:  # a parser bug must cost one feed, not the run
-                return ParsedFeed(error=f"parser failed: {type(exc).__name__}: {exc}")
+            for attempt in range(2):
+                pool = parser
+                # Only as many parses as workers are submitted, so the time limit counts
+                # parsing, not waiting in the pool's queue.
+                async with parse_slots:
+                    work = loop.run_in_executor(
+                        pool, parse_feed, result.body, result.content_type, result.url,
+                        datetime.now(UTC), tz,
+                    )  # fmt: skip
+                    try:
+                        return await asyncio.wait_for(work, self.ingest.parse_timeout)
+                    except TimeoutError:
+                        # A document that keeps a parser busy this long fails; its worker is
+                        # stopped and the feeds after it get a fresh pool.
+                        if parser is pool:
+                            parser = _parser_pool(self.ingest.parse_workers)
+                            abandoned.add(pool)
+                            _abandon(pool)
+                        return ParsedFeed(
+                            error=f"parsing took longer than {self.ingest.parse_timeout:g} s"
+                            " ([ingest] parse_timeout)"
+                        )
+                    except BrokenExecutor:
+                        if pool in abandoned and attempt == 0:
+                            continue  # stopped for another feed's timeout: parse it again
+                        # A parser process died (killed, out of memory): this feed fails,
+                        # and the feeds after it get a fresh pool.
+                        if parser is pool:
+                            parser = _parser_pool(self.ingest.parse_workers)
+                            pool.shutdown(wait=False, cancel_futures=True)
+                        return ParsedFeed(error="the parser process died on this document")
+                    except Exception as exc:  # a parser bug must cost one feed, not the run
+                        return ParsedFeed(error=_failure("parser failed", exc))
+            return ParsedFeed(error="the parser process died on this document")
 
         async def process(job: claims.Job) -> tuple[claims.Job, FetchResult, _Finish]:
             host = urlsplit(job.url).hostname or ""
@@ -282,16 +364,31 @@ class Runner:
                 result = await fetch(
                     client, job.url, self.settings, etag=job.etag, last_modified=job.last_modified
                 )
-            parsed, digest, same_body = None, "", False
+            parsed, digest, same_body, on_page = None, "", False, False
             if result.status == 200 and result.error is None:
                 # The same bytes as last time (a server without validators) need no parsing.
                 digest = result.body_hash
                 same_body = digest == job.body_hash
                 if not same_body:
                     parsed = await parse(result)
+            if (
+                parsed is not None
+                and parsed.error
+                and looks_like_html(result.body, result.content_type)
+            ):
+                page = result.body.decode("utf-8", errors="replace")
+                feeds = [url for url in discover_feeds(page, result.url) if url != job.url]
+                if feeds:
+                    # A web page listed as a source (config.toml, `sources add --no-discover`):
+                    # follow the feed it declares, as `sources add` does.
+                    async with host_slots[urlsplit(feeds[0]).hostname or ""], fetch_slots:
+                        found = await fetch(client, feeds[0], self.settings)
+                    if found.status == 200 and found.error is None:
+                        result, parsed, on_page = found, await parse(found), True
+                        digest = found.body_hash
             if parsed is not None and parsed.error is None:
                 finished = await loop.run_in_executor(
-                    archive_thread, self.finish, job, result, parsed, digest
+                    archive_thread, self.finish, job, result, parsed, digest, on_page
                 )
             else:
                 finished = await states.submit((job, result, parsed, same_body))
@@ -390,17 +487,30 @@ async def _backfill(
             result = await fetch(client, next_url, settings)
             parsed = None
             if result.status == 200 and result.error is None:
-                parsed = await loop.run_in_executor(
+                work = loop.run_in_executor(
                     None, parse_feed, result.body, result.content_type, result.url,
                     datetime.now(UTC), config.site.timezone,
                 )  # fmt: skip
+                try:
+                    parsed = await asyncio.wait_for(work, config.ingest.parse_timeout)
+                except TimeoutError:
+                    parsed = ParsedFeed(error="parsing took longer than parse_timeout")
+                except Exception as exc:  # a parser bug stops the backfill, not the command
+                    parsed = ParsedFeed(error=_failure("parser failed", exc))
             if parsed is None or parsed.error:
                 summary.errors += 1
                 reason = result.error or (parsed.error if parsed else f"HTTP {result.status}")
-                summary.failures.append(f"{next_url}: {reason}")
+                summary.failures.append(f"{next_url}: {one_line(reason or 'failed')}")
                 break
-            with archive.session() as session:
-                counts = store_entries(session, source_id, parsed.entries, datetime.now(UTC))
+            try:
+                with archive.session() as session:
+                    counts = store_entries(session, source_id, parsed.entries, datetime.now(UTC))
+            except Exception as exc:
+                # The page is rolled back; the pages already stored stay (one transaction
+                # each), and a later backfill resumes from the feed.
+                summary.errors += 1
+                summary.failures.append(f"{next_url}: {_failure('cannot store', exc)}")
+                break
             summary.fetched += 1
             summary.new_items += counts.new
             summary.updated_items += counts.updated

@@ -11,23 +11,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.breves import iso
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import SourceConfig
 from brevefeed.errors import InputError, NotFoundError
+from brevefeed.urls import BadURLError, check_web_url
 
 
 def check_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{url!r} is not an http(s) URL")
-    return url
+    """``url`` stripped, or InputError saying why brevefeed will not follow it (the shared
+    rule of :mod:`brevefeed.urls`, so nothing followed can make the fetcher raise)."""
+    try:
+        return check_web_url(url)
+    except BadURLError as exc:
+        raise InputError(f"{url.strip()!r} is not a URL brevefeed follows: {exc}") from None
 
 
 def find_source(session: Session, ref: str) -> Source:
@@ -69,6 +70,17 @@ def sync_config(session: Session, declared: Sequence[SourceConfig], now: datetim
         if source.id not in listed:
             source.origin = "dropped"
     session.flush()
+
+
+def follow_feed(session: Session, source_id: int, feed_url: str) -> bool:
+    """Point a source at the feed its page declares (keeping its declared URL, the page, so
+    config.toml still names it). False when another source already follows that feed: two
+    sources never share a URL, so this one keeps reaching the feed through its page."""
+    taken = session.scalar(select(Source.id).where(Source.url == feed_url, Source.id != source_id))
+    if taken is not None:
+        return False
+    session.execute(update(Source).where(Source.id == source_id).values(url=feed_url))
+    return True
 
 
 def add_source(

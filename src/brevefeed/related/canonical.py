@@ -30,14 +30,20 @@ def canonical_link(url: str) -> str:
     """``https://www.Example.org/a/?utm_source=x&id=2#top`` → ``example.org/a?id=2``.
 
     The scheme is dropped (http and https name the same article); what is left is a key, not a
-    URL to fetch. An empty or non-http(s) URL gives an empty key.
+    URL to fetch. An empty, malformed or non-http(s) URL gives an empty key: links come from
+    strangers' feeds, and one bad link must not stop the related pass.
     """
-    parts = urlsplit(url.strip())
+    try:
+        # .port raises for a port out of range, urlsplit for a malformed [IPv6] host.
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return ""
     host = parts.hostname.lower().removeprefix("www.").removeprefix("m.").removeprefix("amp.")
-    if parts.port and parts.port != _DEFAULT_PORTS[parts.scheme.lower()]:
-        host = f"{host}:{parts.port}"
+    if port and port != _DEFAULT_PORTS[parts.scheme.lower()]:
+        host = f"{host}:{port}"
     path = parts.path.rstrip("/")
     for suffix in ("/amp", "/index.html", "/index.php"):
         path = path.removesuffix(suffix)

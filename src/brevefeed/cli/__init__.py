@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves, ingest, related, search
+from brevefeed.cli import admin, breves, display, ingest, related, search
 from brevefeed.cli import publish as publish_cmd
 from brevefeed.errors import BrevefeedError, ExitCode
 
@@ -21,13 +21,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BrevefeedError as exc:
-            click.echo(f"brevefeed: error: {exc}", err=True)
+            # The message may quote a feed's or a file's text: shown, never obeyed.
+            click.echo(f"brevefeed: error: {display.line(exc)}", err=True)
             sys.exit(exc.exit_code)
         except OperationalError as exc:
             # The archive failed under us (locked past the busy timeout, disk full, file made
             # read-only): the transaction was rolled back; say so in one line.
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            click.echo(f"brevefeed: error: archive: {reason} (nothing was written)", err=True)
+            message = f"archive: {reason} (nothing was written)"
+            click.echo(f"brevefeed: error: {display.line(message)}", err=True)
             sys.exit(ExitCode.USAGE)
         except KeyboardInterrupt:
             click.echo("brevefeed: interrupted", err=True)

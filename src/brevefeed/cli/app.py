@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from brevefeed.archive import Archive, open_archive
+from brevefeed.cli import display
 from brevefeed.config import Config, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,15 +50,14 @@ class App:
     def say(self, message: str) -> None:
         """A message for the person at the terminal; silent under --quiet."""
         if not self.quiet:
-            click.echo(message)
+            click.echo(display.line(message))
 
     def warn(self, message: str) -> None:
-        click.echo(f"brevefeed: {message}", err=True)
+        click.echo(f"brevefeed: {display.line(message)}", err=True)
 
     @property
     def console(self) -> Console:
-        # Off a terminal, tables should not be squeezed to 80 columns.
-        return Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
+        return display.console()
 
     @contextmanager
     def progress(self, label: str) -> Iterator[Callable[[int, int], None]]:
@@ -66,12 +66,12 @@ class App:
             yield lambda done, total: None
             return
         columns = (
-            TextColumn(label),
+            TextColumn(label, markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        with Progress(*columns, console=display.console(stderr=True), transient=True) as bar:
             task = bar.add_task(label, total=None)
 
             def update(done: int, total: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from brevefeed.archive.exchange import breve_record, export_lines
 from brevefeed.archive.models import STATUSES, Breve
 from brevefeed.archive.queries import BreveFilter, list_breves
 from brevefeed.authoring.dates import period_bound, to_aware
+from brevefeed.cli import display
 from brevefeed.cli.app import App, common_options, editor_option, write_atomically
 from brevefeed.errors import ExitCode, InputError
 from brevefeed.importing import (
@@ -171,29 +171,30 @@ def list_(
         breves = list_breves(session, where, limit=limit)
         records = [_summary_record(b) for b in breves]
     if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(display.json_text(records, indent=2))
     elif fmt == "jsonl":
         for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(display.json_text(record))
     elif records:
         rows = [
             (
                 f"{datetime.fromisoformat(r['published']).astimezone(tz):%Y-%m-%d %H:%M}",
-                r["slug"],
-                r["title"],
-                ", ".join(r["authors"]),
-                ", ".join(r["tags"]),
+                display.line(r["slug"]),
+                display.line(r["title"]),
+                display.line(", ".join(r["authors"])),
+                display.line(", ".join(r["tags"])),
                 r["status"],
             )
             for r in records
         ]
-        if sys.stdout.isatty():
+        if display.is_terminal():
             table = Table("date", "slug", "title", "authors", "tags", "status", box=None)
             for row in rows:
-                table.add_row(*row)
+                table.add_row(*(display.plain(cell) for cell in row))
             app.console.print(table)
         else:
-            # Piped: one tab-separated line per brève, nothing cut, for grep and cut.
+            # Piped: one tab-separated line per brève, nothing cut, for grep and cut (a tab
+            # or newline inside a field is a space, so each line keeps its columns).
             for row in rows:
                 click.echo("\t".join(row))
     else:
@@ -224,33 +225,42 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
     if not revisions:
         record.pop("revisions")
     if fmt == "json":
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        click.echo(display.json_text(record, indent=2))
         return
-    echo = click.echo
+
+    def echo(text: str) -> None:
+        click.echo(display.block(text))
+
+    def field(label: str, value: object) -> None:
+        click.echo(f"{label + ':':<12}{display.line(value)}")
+
     for key in ("id", "slug", "title", "section", "language", "status"):
-        echo(f"{key + ':':<12}{record[key]}")
-    echo(f"{'authors:':<12}{', '.join(record['authors'])}")
-    echo(f"{'tags:':<12}{', '.join(record['tags'])}")
+        field(key, record[key])
+    field("authors", ", ".join(record["authors"]))
+    field("tags", ", ".join(record["tags"]))
     for key in ("published", "updated", "retracted"):
         if record[key]:
             local = datetime.fromisoformat(record[key]).astimezone(tz)
-            echo(f"{key + ':':<12}{local:%Y-%m-%d %H:%M %Z}")
+            field(key, f"{local:%Y-%m-%d %H:%M %Z}")
     if record["retraction_reason"]:
-        echo(f"{'reason:':<12}{record['retraction_reason']}")
+        field("reason", record["retraction_reason"])
     for url in record["sources"]:
-        echo(f"{'source:':<12}{url}")
+        field("source", url)
     echo(f"\n{record['standfirst']}\n" if record["standfirst"] else "")
     if raw:
         echo(record["body"])
     elif html:
         echo(record["body_html"])
     else:
-        app.console.print(Markdown(record["body"]))
+        # Links shown as "text (url)", not as terminal hyperlinks a file could aim anywhere.
+        app.console.print(Markdown(display.block(record["body"]), hyperlinks=False))
     for rev in record.get("revisions", []):
         when = datetime.fromisoformat(rev["recorded"]).astimezone(tz)
-        echo(
-            f"revision {rev['number']}: {when:%Y-%m-%d %H:%M} by {rev['editor']},"
-            f" changed {', '.join(rev['changed'])}"
+        click.echo(
+            display.line(
+                f"revision {rev['number']}: {when:%Y-%m-%d %H:%M} by {rev['editor']},"
+                f" changed {', '.join(rev['changed'])}"
+            )
         )
 
 

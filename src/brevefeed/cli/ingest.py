@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ import click
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from brevefeed.cli import display
 from brevefeed.cli.app import App, common_options, write_atomically
 from brevefeed.errors import ExitCode, InputError
 from brevefeed.ingest import sources as registry
@@ -35,7 +35,7 @@ def _report(app: App, summary: RunSummary) -> None:
     if app.quiet:
         return
     for failure in summary.failures:
-        click.echo(f"  {failure}", err=True)
+        click.echo(f"  {display.line(failure)}", err=True)
     click.echo(str(summary))
 
 
@@ -134,7 +134,7 @@ def list_(app: App, fmt: str) -> None:
     with _sources_session(app) as session:
         records = [row.record() for row in registry.list_sources(session)]
     if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(display.json_text(records, indent=2))
         return
     if not records:
         app.say("no source followed (add one with `brevefeed sources add URL`)")
@@ -148,8 +148,8 @@ def list_(app: App, fmt: str) -> None:
                   "id clashes", "links dropped", "last error", box=None)  # fmt: skip
     for r in records:
         table.add_row(
-            r["name"] or r["title"],
-            r["url"],
+            display.plain(r["name"] or r["title"]),
+            display.plain(r["url"]),
             r["status"],
             local(r["last_fetch"]),
             str(r["last_status"] or "-"),
@@ -158,7 +158,7 @@ def list_(app: App, fmt: str) -> None:
             str(r["items"]),
             str(r["id_collisions"]),
             str(r["dropped_links"]),
-            r["last_error"] or "",
+            display.plain(r["last_error"] or ""),
         )
     app.console.print(table)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -10,6 +9,7 @@ import click
 from rich.table import Table
 
 from brevefeed.archive.breves import get_breve, iso
+from brevefeed.cli import display
 from brevefeed.cli.app import App, common_options
 from brevefeed.related.links import decide, find_item, related_items
 from brevefeed.related.run import rebuild as rebuild_links
@@ -56,7 +56,7 @@ def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str) 
         rows = related_items(session, get_breve(session, ref), include_rejected=rejected)
     if fmt == "json":
         records = [asdict(r) | {"published": iso(r.published)} for r in rows]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(display.json_text(records, indent=2))
         return
     if not rows:
         app.say("no related item")
@@ -65,7 +65,15 @@ def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str) 
     tz = app.config.site.tz
     for r in rows:
         when = f"{r.published.astimezone(tz):%Y-%m-%d}" if r.published else ""
-        table.add_row(str(r.item_id), f"{r.score:.2f}", r.method, r.outlet, when, r.title, r.link)
+        table.add_row(
+            str(r.item_id),
+            f"{r.score:.2f}",
+            r.method,
+            display.plain(r.outlet),
+            when,
+            display.plain(r.title),
+            display.plain(r.link),
+        )
     app.console.print(table)
 
 
@@ -128,7 +136,7 @@ def stories(app: App, limit: int, min_outlets: int, fmt: str) -> None:
         found = recent_stories(session, limit=limit, min_outlets=min_outlets)
     if fmt == "json":
         records = [asdict(s) | {"latest": iso(s.latest)} for s in found]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(display.json_text(records, indent=2))
         return
     if not found:
         app.say("no story")
@@ -137,5 +145,11 @@ def stories(app: App, limit: int, min_outlets: int, fmt: str) -> None:
     tz = app.config.site.tz
     for s in found:
         when = f"{s.latest.astimezone(tz):%Y-%m-%d %H:%M}" if s.latest else ""
-        table.add_row(str(s.story_id), when, str(s.items), ", ".join(s.outlets), s.title)
+        table.add_row(
+            str(s.story_id),
+            when,
+            str(s.items),
+            display.plain(", ".join(s.outlets)),
+            display.plain(s.title),
+        )
     app.console.print(table)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from datetime import tzinfo
 from typing import Any
 
 import click
 from rich.table import Table
-from rich.text import Text
 
 from brevefeed.archive.breves import iso
 from brevefeed.archive.index import rebuild
 from brevefeed.authoring.dates import period_bound
+from brevefeed.cli import display
 from brevefeed.cli.app import App, common_options
 from brevefeed.errors import ExitCode, InputError
 from brevefeed.search import Hit, SearchPage, SearchRequest, search
@@ -55,24 +54,22 @@ def _bound(value: str | None, tz: tzinfo, *, end: bool, option: str) -> Any:
 
 
 def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
-    terminal = sys.stdout.isatty()
+    terminal = display.is_terminal()
     table = Table("date", "kind", "source / author", "title", "passage", box=None)
     for hit in page.hits:
         # Bold needs a terminal; anywhere else the matched words keep their [markers].
         if terminal:
-            passage = Text()
-            for part, marked in hit.snippet:
-                passage.append(part, style="bold" if marked else None)
+            passage = display.marked(hit.snippet)
         else:
-            passage = Text(with_markers(hit.snippet))
+            passage = display.plain(with_markers(hit.snippet))
         kind = "brève" if hit.kind == "breve" else "item"
         if hit.retracted:
             kind += " (retracted)"
         table.add_row(
             f"{hit.date.astimezone(tz):%Y-%m-%d}" if hit.date else "",
             kind,
-            ", ".join(hit.outlets) or hit.source or ", ".join(hit.authors),
-            hit.title,
+            display.plain(", ".join(hit.outlets) or hit.source or ", ".join(hit.authors)),
+            display.plain(hit.title),
             passage,
         )
     app.console.print(table)
@@ -86,10 +83,10 @@ def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> Non
     records = [hit_record(hit) for hit in page.hits]
     if fmt == "json":
         document = {"total": page.total, "total_exact": page.exact, "hits": records}
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(display.json_text(document, indent=2))
     elif fmt == "jsonl":
         for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(display.json_text(record))
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
@@ -98,7 +95,9 @@ def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> Non
             record["authors"] = "; ".join(record["authors"])
             record["tags"] = "; ".join(record["tags"])
             record["outlets"] = "; ".join(record["outlets"])
-            writer.writerow(record)
+            writer.writerow(
+                {k: display.block(v) if isinstance(v, str) else v for k, v in record.items()}
+            )
         click.echo(out.getvalue(), nl=False)
     elif page.hits:
         _table(app, page, tz, offset)

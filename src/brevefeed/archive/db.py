@@ -147,6 +147,21 @@ class Archive:
             session.connection(execution_options={WRITE_OPTION: write})
             yield session
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction that sees one consistent state of the archive throughout,
+        and keeps no writer waiting however long it lasts.
+
+        SQLite in WAL mode gives a deferred read transaction its snapshot at its first read;
+        PostgreSQL needs REPEATABLE READ (READ COMMITTED would see each statement's own state).
+        """
+        options: dict[str, Any] = {WRITE_OPTION: False}
+        if self.engine.dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with self.sessions.begin() as session:
+            session.connection(execution_options=options)
+            yield session
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -579,3 +579,38 @@ def test_a_writer_is_not_kept_waiting_while_publish_builds(
     assert failures == []
     publish(archive, config, now=NOW)
     assert "Bibliothèque" in (out / "atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_run_killed_while_recording_is_completed_by_the_next(
+    archive: Archive, tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placements are recorded in several short transactions after the files are written; a
+    run stopped between two of them leaves the next run a consistent start."""
+    from brevefeed.publish import run as run_module
+    from brevefeed.publish import store
+
+    config = make_config(tmp_path, items=2)
+    load(archive, BREVES)
+    real = store.save_placements
+    calls: list[int] = []
+
+    def dies_on_the_second(session: Session, placed: Any) -> None:
+        calls.append(len(placed))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(session, placed)
+
+    monkeypatch.setattr(run_module, "RECORD_CHUNK", 1)
+    monkeypatch.setattr(store, "save_placements", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        publish(archive, config, now=NOW)
+    monkeypatch.setattr(store, "save_placements", real)
+    published = snapshot(out)
+    again = publish(archive, config, now=NOW)
+    # The same plan, carried on: nothing the first run wrote changes.
+    assert again.written == []
+    assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in published.items()}
+    pages = walk(out)
+    assert [len(p) for p in pages] == [2, 2]
+    assert len({uid for page in pages for uid in page}) == 4
+    assert publish(archive, config, now=NOW).written == []

@@ -41,7 +41,7 @@ def test_tag_feeds_gather_every_spelling_newest_first(archive: Archive) -> None:
             assert [e.section for e in societe] == ["Société"]
             assert store.latest_entries(session, view, "tags/inconnu", 10) == []
             if view is pending:
-                store.save(session, pending, 1, "abc")
+                store.save_state(session, pending, 1, "abc")
         # Names recorded are not proposed again.
         assert store.new_names(session, facts) == {}
 
@@ -57,10 +57,12 @@ def test_pages_cursor_and_saved_placements(archive: Archive) -> None:
             ids[1]: Placement(1, ("",)),
             ids[2]: Placement(2, ("",)),
         }
-        pending = store.Pending.of(Plan(placements=placed), {})
+        pending = store.Pending.of(Plan(placements=placed), {}, {})
         assert len(store.page_entries(session, pending, 1)) == 2
         assert store.page_entries(session, store.Pending(), 1) == []
-        store.save(session, pending, 9, "abc")
+        assert pending.moved() == list(placed.items())
+        store.save_placements(session, pending.moved())
+        store.save_state(session, pending, 9, "abc")
         assert store.placements(session, ids) == placed
         cursor = store.page_cursor(session)
         assert (cursor.last, cursor.count) == (2, 1)
@@ -68,7 +70,7 @@ def test_pages_cursor_and_saved_placements(archive: Archive) -> None:
         assert state is not None and (state.last_seq, state.settings) == (9, "abc")
         assert len(store.page_entries(session, store.Pending(), 1)) == 2
         # A brève the run adds to a page already recorded joins it.
-        more = store.Pending.of(Plan(placements={ids[3]: Placement(2, ("",))}), {})
+        more = store.Pending.of(Plan(placements={ids[3]: Placement(2, ("",))}), {}, {})
         assert len(store.page_entries(session, more, 2)) == 2
 
 
@@ -85,7 +87,8 @@ def test_expired_tombstones_come_back_as_changes(archive: Archive) -> None:
         stone = store.Pending({breve.id: Placement(1, ("", "tags/sport"), tombstone=True)})
         assert [t.reason for t in store.tombstones(session, stone)["tags/sport"]] == ["Erreur"]
         assert store.tombstones(session, store.Pending()) == {}
-        store.save(session, stone, 99, "x")
+        store.save_placements(session, stone.moved())
+        store.save_state(session, stone, 99, "x")
         # The run lifting it: no tombstone left, though the recorded row still says so.
         lifted = store.Pending({breve.id: Placement(1, ())})
         assert store.tombstones(session, lifted) == {}

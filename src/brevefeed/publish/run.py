@@ -55,6 +55,8 @@ FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 #: The press review: the latest outside coverage linked to this folder's brèves.
 PRESS_FILES = {"rss": "related.xml", "atom": "related-atom.xml", "json": "related.json"}
 ARCHIVE_FOLDER = "archives"
+#: Placements recorded per write transaction at the end of a run (see ``_record``).
+RECORD_CHUNK = 2000
 
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
@@ -205,7 +207,7 @@ def _plan(
     names = store.new_names(session, (fact for fact in changed if fact.status == "published"))
     if full:
         plan.feeds.add(MAIN)
-    return plan, store.Pending.of(plan, names), top, fingerprint
+    return plan, store.Pending.of(plan, names, before), top, fingerprint
 
 
 def publish(
@@ -235,12 +237,28 @@ def publish(
             _write_documents(session, builder, out, state, plan, report, progress)
         if dry_run:
             return report
-        with archive.session() as session:
-            store.save(session, pending, top, fingerprint)
+        _record(archive, pending, top, fingerprint)
     hub = config.publish.websub_hub
     if hub and report.changed_urls:
         report.warnings.extend(notify(hub, report.changed_urls))
     return report
+
+
+def _record(archive: Archive, pending: store.Pending, top: int, fingerprint: str) -> None:
+    """Record the run once every file is written: placements that moved, then the mark.
+
+    Placements go in transactions of ``RECORD_CHUNK`` rows, so that a writer never waits
+    long behind a first run of a large archive (100,000 rows in one transaction kept it
+    waiting about 2 s). They are recorded in the order the plan handed out new pages: a run
+    killed in between leaves the first of its assignments recorded and the mark unmoved, and
+    the next run carries on from there, as it would from a run killed while writing files.
+    """
+    moved = pending.moved()
+    for start in range(0, len(moved), RECORD_CHUNK):
+        with archive.session() as session:
+            store.save_placements(session, moved[start : start + RECORD_CHUNK])
+    with archive.session() as session:
+        store.save_state(session, pending, top, fingerprint)
 
 
 def _write_documents(

@@ -182,27 +182,38 @@ class Pending:
     names: dict[str, list[str]] = field(default_factory=dict)
     #: Archive page -> the brèves this run places on it (their rows do not say so yet).
     pages: dict[int, list[int]] = field(default_factory=dict)
+    #: The placements recorded before the run, of the brèves it places.
+    before: dict[int, Placement] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, plan: Plan, names: dict[str, list[str]]) -> Pending:
+    def of(cls, plan: Plan, names: dict[str, list[str]], before: dict[int, Placement]) -> Pending:
         pages: dict[int, list[int]] = {}
         for breve_id, placement in plan.placements.items():
             if placement.page is not None:
                 pages.setdefault(placement.page, []).append(breve_id)
-        return cls(plan.placements, names, pages)
+        return cls(plan.placements, names, pages, before)
+
+    def moved(self) -> list[tuple[int, Placement]]:
+        """The placements that differ from those recorded, in the order the plan made them
+        (the order it handed out new pages in)."""
+        return [(i, p) for i, p in self.placements.items() if self.before.get(i) != p]
 
 
-def save(session: Session, pending: Pending, last_seq: int, settings: str) -> None:
-    """Record the run: new placements and folder names, the mark reached, the settings used."""
-    ids = list(pending.placements)
+def save_placements(session: Session, placed: Sequence[tuple[int, Placement]]) -> None:
+    ids = [breve_id for breve_id, _placement in placed]
     for chunk in _chunks(ids):
         session.execute(delete(PublishedBreve).where(PublishedBreve.breve_id.in_(chunk)))
     rows = [
         {"breve_id": i, "page": p.page, "feeds": list(p.feeds), "tombstone": p.tombstone}
-        for i, p in pending.placements.items()
+        for i, p in placed
     ]
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(PublishedBreve), rows[start : start + CHUNK])
+    session.flush()
+
+
+def save_state(session: Session, pending: Pending, last_seq: int, settings: str) -> None:
+    """Record the end of a run: new folder names, the mark reached, the settings used."""
     for folder, names in pending.names.items():
         row = session.get(PublishedFolder, folder)
         if row is None:

@@ -601,6 +601,7 @@ def test_a_run_killed_while_recording_is_completed_by_the_next(
         real(session, placed)
 
     monkeypatch.setattr(run_module, "RECORD_CHUNK", 1)
+    monkeypatch.setattr(run_module, "RECORD_PAUSE", 0)
     monkeypatch.setattr(store, "save_placements", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):
         publish(archive, config, now=NOW)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -55,8 +56,13 @@ FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 #: The press review: the latest outside coverage linked to this folder's brèves.
 PRESS_FILES = {"rss": "related.xml", "atom": "related-atom.xml", "json": "related.json"}
 ARCHIVE_FOLDER = "archives"
-#: Placements recorded per write transaction at the end of a run (see ``_record``).
-RECORD_CHUNK = 2000
+#: Placements recorded per write transaction at the end of a run (see ``_record``): about
+#: 0.2 s of holding the write lock on SQLite.
+RECORD_CHUNK = 10_000
+#: Seconds between two of those transactions, so a waiting writer gets its turn: SQLite's busy
+#: handler retries a waiting writer every 100 ms at most, and would keep missing a lock that
+#: is taken again at once.
+RECORD_PAUSE = 0.15
 
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
@@ -247,14 +253,16 @@ def publish(
 def _record(archive: Archive, pending: store.Pending, top: int, fingerprint: str) -> None:
     """Record the run once every file is written: placements that moved, then the mark.
 
-    Placements go in transactions of ``RECORD_CHUNK`` rows, so that a writer never waits
-    long behind a first run of a large archive (100,000 rows in one transaction kept it
-    waiting about 2 s). They are recorded in the order the plan handed out new pages: a run
+    Placements go in transactions of ``RECORD_CHUNK`` rows with a pause between them, so
+    that a writer never waits long behind a first run of a large archive (100,000 rows take
+    about 2 s to record). They are recorded in the order the plan handed out new pages: a run
     killed in between leaves the first of its assignments recorded and the mark unmoved, and
     the next run carries on from there, as it would from a run killed while writing files.
     """
     moved = pending.moved()
     for start in range(0, len(moved), RECORD_CHUNK):
+        if start:
+            time.sleep(RECORD_PAUSE)
         with archive.session() as session:
             store.save_placements(session, moved[start : start + RECORD_CHUNK])
     with archive.session() as session:

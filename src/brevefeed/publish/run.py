@@ -5,8 +5,8 @@ REPEATABLE READ on PostgreSQL): the run sees one consistent state throughout, an
 lock that would keep ``ingest``, ``import`` or an editor waiting while it builds and fsyncs
 every file — a full publish of a large archive takes about a minute. The run is then recorded
 in short write transactions (see ``_record``): placements, folder names, and as its mark the
-highest change stamp *of the snapshot*. A brève changed while the run was building gets a stamp above that
-mark (stamps only grow, see ``archive.changes``), so the next run picks it up.
+highest change stamp *of the snapshot*. A brève changed while the run was building gets a
+stamp above that mark (stamps only grow, see ``archive.changes``), so the next run picks it up.
 
 The order matters for crash safety. Files are written *before* the archive records the run:
 a run killed halfway leaves the mark where it was, so the next run redoes the plan (with

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -170,6 +172,36 @@ def test_init_creates_and_refuses_to_overwrite(
     assert run("list").stdout == "no brève matches\n"
     again = run("init", str(target))
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_init_keeps_the_config_and_archive_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the umask lets through: the config may hold a database password and the
+    archive holds drafts."""
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    previous = os.umask(0o002)
+    try:
+        target = tmp_path / "redaction"
+        assert run("init", "-q", str(target)).exit_code == 0
+        monkeypatch.chdir(target)
+        # A command that writes, so SQLite creates its -wal and -shm files.
+        assert run("import", "-q", str(REPO / "examples")).exit_code == 0
+        database = target / "archive" / "brevefeed.sqlite3"
+        # While a connection has the archive open in WAL mode, its -wal and -shm files exist.
+        reader = sqlite3.connect(database)
+        try:
+            assert reader.execute("SELECT count(*) FROM breves").fetchone() == (4,)
+            files = [database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))]
+            modes = [stat.S_IMODE(os.stat(path).st_mode) for path in files]
+        finally:
+            reader.close()
+    finally:
+        os.umask(previous)
+    assert modes == [0o600, 0o600, 0o600]
+    assert stat.S_IMODE(os.stat(target / "config.toml").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(target / "archive").st_mode) == 0o700
 
 
 @pytest.mark.parametrize(

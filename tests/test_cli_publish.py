@@ -64,7 +64,7 @@ def test_missing_base_url_is_one_line_and_exit_2(instance: Path) -> None:
 def test_bad_publish_key_is_refused(instance: Path) -> None:
     instance.write_text(instance.read_text(encoding="utf-8") + "items = 0\n")
     code, _, err = run(instance)
-    assert code == ExitCode.USAGE and "publish.items must be at least 1" in err
+    assert code == ExitCode.USAGE and "[publish] items must be between 1 and 10000, got 0" in err
 
 
 def test_locked_is_exit_4(instance: Path) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -8,12 +10,14 @@ import pytest
 from brevefeed.config import (
     CONFIG_ENV,
     DATABASE_URL_ENV,
+    Config,
     IngestConfig,
     PublishConfig,
     SourceConfig,
     find_config_path,
     load_config,
     parse_config,
+    range_of,
 )
 from brevefeed.errors import ConfigError, ExitCode
 
@@ -148,8 +152,11 @@ url = "https://b.example/rss"
         ("[ingest]\nconcurency = 3", "unknown key ingest.concurency"),
         ("[ingest]\nmax_bytes = '10M'", "ingest.max_bytes must be an integer"),
         ("[ingest]\nkeep = 'some'", "ingest.keep"),
-        ("[ingest]\nconcurrency = 0", "ingest.concurrency must be at least 1"),
-        ("[ingest]\ntimeout = 0", "ingest.timeout must be positive"),
+        ("[ingest]\nconcurrency = 0", "[ingest] concurrency must be between 1 and 1000, got 0"),
+        (
+            "[ingest]\ntimeout = 0",
+            "[ingest] timeout must be greater than 0 and at most 3600, got 0",
+        ),
         ("[[sources]]\nname = 'x'", "missing key sources[0].url"),
         ("[[sources]]\nurl = 'ftp://x'", "sources[0].url must be an http(s) URL"),
         ("[[sources]]\nurl = 'https://a/'\ncolour = 1", "unknown key sources[0].colour"),
@@ -183,9 +190,12 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("items = 0", "publish.items must be at least 1"),
-        ("archive_page_size = -3", "publish.archive_page_size must be at least 1"),
-        ("tombstone_days = -1", "publish.tombstone_days must not be negative"),
+        ("items = 0", "[publish] items must be between 1 and 10000, got 0"),
+        (
+            "archive_page_size = -3",
+            "[publish] archive_page_size must be between 1 and 100000, got -3",
+        ),
+        ("tombstone_days = -1", "[publish] tombstone_days must be between 0 and 3650, got -1"),
         ('base_url = "flux/"', "publish.base_url must be an http(s) URL"),
         ('websub_hub = "ftp://hub.example.net/"', "publish.websub_hub must be an http(s) URL"),
         ('items = "50"', "publish.items must be an integer"),
@@ -205,3 +215,101 @@ def test_shipped_configs_document_every_publish_key(path: str) -> None:
     parse_config(text, REPO / path)
     for key in PublishConfig.__dataclass_fields__:
         assert f"\n{key} = " in text, key
+
+
+def _keys(kind: type) -> list[tuple[str, str]]:
+    """(table, key) of every key of config.toml whose type is ``kind`` (or ``kind | None``),
+    read from the dataclasses: a key added later is covered without touching this file."""
+    found = []
+    for section in dataclasses.fields(Config):
+        if section.name == "path":
+            continue
+        cls = typing.get_type_hints(Config)[section.name]
+        if typing.get_origin(cls) is tuple:  # [[sources]]
+            cls = typing.get_args(cls)[0]
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            tp = hints[f.name]
+            if tp is kind or kind in typing.get_args(tp):
+                found.append((section.name, f.name))
+    return found
+
+
+def _table(table: str, key: str, value: str) -> str:
+    if table == "sources":
+        return f'[[sources]]\nurl = "https://a.example/rss"\n{key} = {value}\n'
+    return f"[{table}]\n{key} = {value}\n"
+
+
+def _field(table: str, key: str) -> dataclasses.Field[object]:
+    cls = typing.get_type_hints(Config)[table]
+    if typing.get_origin(cls) is tuple:
+        cls = typing.get_args(cls)[0]
+    return next(f for f in dataclasses.fields(cls) if f.name == key)
+
+
+NUMERIC_KEYS = _keys(int) + _keys(float)
+
+
+def test_the_numeric_keys_are_found() -> None:
+    assert {("related", "threshold"), ("related", "max_per_breve"), ("sources", "interval")} <= set(
+        NUMERIC_KEYS
+    )
+    assert len(NUMERIC_KEYS) >= 22
+
+
+@pytest.mark.parametrize(("table", "key"), NUMERIC_KEYS)
+def test_every_numeric_key_has_a_range_and_refuses_values_outside(table: str, key: str) -> None:
+    allowed = range_of(_field(table, key))
+    assert allowed is not None, f"[{table}] {key} needs a range: ranged(default, low, high)"
+    is_float = (table, key) in _keys(float)
+    step = 0.5 if is_float else 1
+    below = allowed.low if allowed.low_open else allowed.low - step
+    outside = [below, allowed.high + step]
+    for value in outside:
+        text = repr(float(value)) if is_float else str(int(value))
+        with pytest.raises(ConfigError) as caught:
+            parse_config(_table(table, key, text), Path("c.toml"))
+        shown = float(value) if is_float else int(value)
+        assert str(caught.value) == (
+            f"c.toml: [{'sources[0]' if table == 'sources' else table}] {key}"
+            f" must be {allowed}, got {shown!r}"
+        )
+    inside = [allowed.high] if allowed.low_open else [allowed.low, allowed.high]
+    for value in inside:
+        text = repr(float(value)) if is_float else str(int(value))
+        parse_config(_table(table, key, text), Path("c.toml"))
+    # Every default is allowed.
+    default = _field(table, key).default
+    assert default is None or default in allowed
+
+
+@pytest.mark.parametrize(("table", "key"), _keys(float))
+def test_nan_is_outside_every_range(table: str, key: str) -> None:
+    with pytest.raises(ConfigError, match="got nan"):
+        parse_config(_table(table, key, "nan"), Path("c.toml"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        (bool, "1", "must be true or false"),
+        (int, "true", "must be an integer"),
+        (float, "false", "must be a number"),
+    ],
+)
+def test_booleans_and_numbers_are_not_mixed(kind: type, value: str, message: str) -> None:
+    keys = _keys(kind)
+    assert keys
+    for table, key in keys:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            parse_config(_table(table, key, value), Path("c.toml"))
+
+
+def test_the_issue_examples_are_one_line_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "[related]\nthreshold = -5.0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: [related] threshold must be between 0 and 1, got -5.0"
+    with pytest.raises(ConfigError, match=r"\[related\] max_per_breve must be between 0 and 100"):
+        parse_config("[related]\nmax_per_breve = -1\n", Path("c.toml"))

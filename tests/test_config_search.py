@@ -21,7 +21,7 @@ def test_defaults_and_documented_files_agree() -> None:
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[search]\nlimit = 0\n", "search.limit must be at least 1"),
+        ("[search]\nlimit = 0\n", r"\[search\] limit must be between 1 and 10000, got 0"),
         ('[search]\nrank_window = "many"\n', "search.rank_window must be an integer"),
         ("[search]\nwindow = 5\n", "unknown key search.window"),
     ],

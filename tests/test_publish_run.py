@@ -6,23 +6,29 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
 from lxml import etree
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import retract
+from brevefeed.archive.db import make_engine
 from brevefeed.archive.models import Breve
 from brevefeed.config import Config, PublishConfig, SiteConfig
 from brevefeed.errors import ConfigError, ExitCode, LockedError
 from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import publish
 from brevefeed.publish import write as write_module
-from brevefeed.publish.write import PublishWriteError, exclusive
+from brevefeed.publish.write import LOCK_NAME, PublishWriteError, exclusive, state_folder
 from conftest import FIXTURES
 from feedcheck import NS, jing_validate, rss_rule_failures, schematron_failures
 
@@ -276,11 +282,26 @@ def test_a_failed_write_keeps_old_files_and_is_retried(
     assert caught.value.exit_code == ExitCode.PARTIAL
     assert "\n" not in str(caught.value) and "feed.json" not in str(caught.value)
     assert snapshot(out) == before
-    assert not [p for p in out.rglob(".*.tmp")]
+    assert not [p for p in out.rglob(".*")]
+    assert [p.name for p in state_folder(out).iterdir()] == [LOCK_NAME]
     monkeypatch.setattr(write_module.os, "replace", real_replace)
     report = publish(archive, config, now=NOW)
     assert "atom.xml" in report.written
     assert len(ids((out / "atom.xml").read_bytes())) == 4
+
+
+def test_the_output_folder_holds_only_documents(
+    archive: Archive, config: Config, out: Path, tmp_path: Path
+) -> None:
+    load(archive, BREVES)
+    state = state_folder(out)
+    state.mkdir(parents=True)
+    (state / ".atom.xml.99.0badc0ffee00.tmp").write_text("<fe")  # a killed run's leftover
+    publish(archive, config, now=NOW)
+    assert (out / "atom.xml").exists()
+    assert not [p for p in out.rglob(".*")]
+    assert state == tmp_path / ".brevefeed" / "public"
+    assert [p.name for p in state.iterdir()] == [LOCK_NAME]
 
 
 def test_dry_run_writes_and_records_nothing(archive: Archive, config: Config, out: Path) -> None:
@@ -453,3 +474,144 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
             session.scalar(select(Breve.updated_at).where(Breve.slug == "forum-rencontres-ferme"))
             == before
         )
+
+
+@contextmanager
+def impatient_writer(url: str) -> Iterator[Session]:
+    """A write transaction on a connection of its own that gives up after waiting 200 ms for
+    a lock: it fails at once, instead of waiting, wherever publish would keep writers out."""
+    engine = make_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+
+    @event.listens_for(engine, "connect")
+    def _impatient(dbapi_connection: Any, _record: Any) -> None:
+        if sqlite:
+            dbapi_connection.execute("PRAGMA busy_timeout = 200")
+        else:
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute("SET lock_timeout = '200ms'")
+            dbapi_connection.autocommit = False
+
+    try:
+        with sessionmaker(engine).begin() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def new_breve(slug: str, when: datetime) -> Breve:
+    return Breve(
+        uid=f"tag:journal.example.org,2024:breves/{slug}",
+        slug=slug,
+        title="Bibliothèque : ouverture le dimanche",
+        section="Culture",
+        standfirst="",
+        body="x",
+        body_html="<p>Dès juin.</p>",
+        authors=[],
+        sources=[],
+        language="fr",
+        status="published",
+        published_at=when,
+        updated_at=when,
+    )
+
+
+def every_file(out: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+
+
+def test_a_change_made_while_publish_builds_is_in_the_next_run(
+    archive: Archive, archive_url: str, config: Config, out: Path
+) -> None:
+    load(archive, BREVES)
+    piste = "piste-cyclable-du-quai-les-travaux-reportes-a-l-automne"
+
+    def meanwhile(done: int, _total: int) -> None:
+        # After the first documents are written, before the others are built.
+        if done == 1:
+            with impatient_writer(archive_url) as session:
+                edited = session.scalars(select(Breve).where(Breve.slug == piste)).one()
+                edited.title = "Piste cyclable : travaux avancés au printemps"
+                session.add(new_breve("bibliotheque", NOW - timedelta(hours=1)))
+
+    first = publish(archive, config, now=NOW, progress=meanwhile)
+    assert first.written
+    # The run wrote the archive as it was when it began: no document has the change.
+    text = every_file(out)
+    assert "Bibliothèque" not in text and "avancés au printemps" not in text
+    second = publish(archive, config, now=NOW)
+    assert "atom.xml" in second.written
+    titles = [e.title for e in feedparser.parse((out / "atom.xml").read_bytes()).entries]
+    assert titles[0] == "Bibliothèque : ouverture le dimanche"
+    assert "Piste cyclable : travaux avancés au printemps" in titles
+    assert publish(archive, config, now=NOW).written == []
+
+
+def test_a_writer_is_not_kept_waiting_while_publish_builds(
+    archive: Archive, archive_url: str, config: Config, out: Path
+) -> None:
+    load(archive, BREVES)
+    building, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def pause(done: int, _total: int) -> None:
+        if done == 1:
+            building.set()
+            release.wait()
+
+    def run() -> None:
+        try:
+            publish(archive, config, now=NOW, progress=pause)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert building.wait(timeout=60)
+        # An ingest-like write while the run is paused in the middle of its build.
+        with impatient_writer(archive_url) as session:
+            session.add(new_breve("bibliotheque", NOW - timedelta(hours=1)))
+    finally:
+        release.set()
+        thread.join()
+    assert failures == []
+    publish(archive, config, now=NOW)
+    assert "Bibliothèque" in (out / "atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_run_killed_while_recording_is_completed_by_the_next(
+    archive: Archive, tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placements are recorded in several short transactions after the files are written; a
+    run stopped between two of them leaves the next run a consistent start."""
+    from brevefeed.publish import run as run_module
+    from brevefeed.publish import store
+
+    config = make_config(tmp_path, items=2)
+    load(archive, BREVES)
+    real = store.save_placements
+    calls: list[int] = []
+
+    def dies_on_the_second(session: Session, placed: Any) -> None:
+        calls.append(len(placed))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(session, placed)
+
+    monkeypatch.setattr(run_module, "RECORD_CHUNK", 1)
+    monkeypatch.setattr(run_module, "RECORD_PAUSE", 0)
+    monkeypatch.setattr(store, "save_placements", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        publish(archive, config, now=NOW)
+    monkeypatch.setattr(store, "save_placements", real)
+    published = snapshot(out)
+    again = publish(archive, config, now=NOW)
+    # The same plan, carried on: nothing the first run wrote changes.
+    assert again.written == []
+    assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in published.items()}
+    pages = walk(out)
+    assert [len(p) for p in pages] == [2, 2]
+    assert len({uid for page in pages for uid in page}) == 4
+    assert publish(archive, config, now=NOW).written == []

@@ -9,7 +9,7 @@ from brevefeed.archive.breves import retract
 from brevefeed.config import SiteConfig
 from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import store
-from brevefeed.publish.plan import Placement
+from brevefeed.publish.plan import Placement, Plan
 from conftest import FIXTURES
 
 NOW = datetime(2024, 5, 10, tzinfo=UTC)
@@ -26,19 +26,24 @@ def test_tag_feeds_gather_every_spelling_newest_first(archive: Archive) -> None:
     with archive.session() as session:
         facts = store.changed_facts(session, -1, store.max_seq(session), NOW)
         assert len(facts) == 4
-        store.remember_names(session, facts)
-        assert store.folder_names(session, "tags/sante") == ["Santé", "santé"]
-        assert store.folder_title(session, "sections/societe") == "Société"
-        titles = [e.title for e in store.latest_entries(session, "tags/sante", 10)]
-        assert titles == [
-            "Le marché du samedi déménage place de l’Église",
-            "Cantines : la commune passe au bio à 60 %",
-        ]
-        assert len(store.latest_entries(session, "", 3)) == 3
-        assert [e.section for e in store.latest_entries(session, "sections/societe", 1)] == [
-            "Société"
-        ]
-        assert store.latest_entries(session, "tags/inconnu", 10) == []
+        # Read before they are recorded (a run builds before it records), and after.
+        pending = store.Pending(names=store.new_names(session, facts))
+        for view in (pending, store.Pending()):
+            assert store.folder_names(session, view, "tags/sante") == ["Santé", "santé"]
+            assert store.folder_title(session, view, "sections/societe") == "Société"
+            titles = [e.title for e in store.latest_entries(session, view, "tags/sante", 10)]
+            assert titles == [
+                "Le marché du samedi déménage place de l’Église",
+                "Cantines : la commune passe au bio à 60 %",
+            ]
+            assert len(store.latest_entries(session, view, "", 3)) == 3
+            societe = store.latest_entries(session, view, "sections/societe", 1)
+            assert [e.section for e in societe] == ["Société"]
+            assert store.latest_entries(session, view, "tags/inconnu", 10) == []
+            if view is pending:
+                store.save_state(session, pending, 1, "abc")
+        # Names recorded are not proposed again.
+        assert store.new_names(session, facts) == {}
 
 
 def test_pages_cursor_and_saved_placements(archive: Archive) -> None:
@@ -52,13 +57,21 @@ def test_pages_cursor_and_saved_placements(archive: Archive) -> None:
             ids[1]: Placement(1, ("",)),
             ids[2]: Placement(2, ("",)),
         }
-        store.save(session, placed, 9, "abc")
+        pending = store.Pending.of(Plan(placements=placed), {}, {})
+        assert len(store.page_entries(session, pending, 1)) == 2
+        assert store.page_entries(session, store.Pending(), 1) == []
+        assert pending.moved() == list(placed.items())
+        store.save_placements(session, pending.moved())
+        store.save_state(session, pending, 9, "abc")
         assert store.placements(session, ids) == placed
         cursor = store.page_cursor(session)
         assert (cursor.last, cursor.count) == (2, 1)
         state = store.read_state(session)
         assert state is not None and (state.last_seq, state.settings) == (9, "abc")
-        assert len(store.page_entries(session, 1)) == 2
+        assert len(store.page_entries(session, store.Pending(), 1)) == 2
+        # A brève the run adds to a page already recorded joins it.
+        more = store.Pending.of(Plan(placements={ids[3]: Placement(2, ("",))}), {}, {})
+        assert len(store.page_entries(session, more, 2)) == 2
 
 
 def test_expired_tombstones_come_back_as_changes(archive: Archive) -> None:
@@ -71,10 +84,17 @@ def test_expired_tombstones_come_back_as_changes(archive: Archive) -> None:
             editor="test",
             now=NOW,
         )
-        store.save(session, {breve.id: Placement(1, ("", "tags/sport"), tombstone=True)}, 99, "x")
+        stone = store.Pending({breve.id: Placement(1, ("", "tags/sport"), tombstone=True)})
+        assert [t.reason for t in store.tombstones(session, stone)["tags/sport"]] == ["Erreur"]
+        assert store.tombstones(session, store.Pending()) == {}
+        store.save_placements(session, stone.moved())
+        store.save_state(session, stone, 99, "x")
+        # The run lifting it: no tombstone left, though the recorded row still says so.
+        lifted = store.Pending({breve.id: Placement(1, ())})
+        assert store.tombstones(session, lifted) == {}
         top = store.max_seq(session)
         assert store.changed_facts(session, top, top, NOW - timedelta(days=1)) == []
         (expired,) = store.changed_facts(session, top, top, NOW + timedelta(seconds=1))
         assert expired.id == breve.id and expired.status == "retracted"
-        stones = store.tombstones(session)
+        stones = store.tombstones(session, store.Pending())
         assert [t.reason for t in stones["tags/sport"]] == ["Erreur"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from brevefeed import files as files_module
 from brevefeed.archive import open_archive
 from brevefeed.archive.models import Breve
 from brevefeed.config import Config, PublishConfig, SiteConfig
@@ -29,18 +30,53 @@ from brevefeed.publish.write import (
     PublishWriteError,
     exclusive,
     remove_stale_temporaries,
+    state_folder,
     unchanged,
     write_atomic,
 )
 
 
-def test_write_atomic_replaces_and_creates_folders(tmp_path: Path) -> None:
+@pytest.fixture
+def temps(tmp_path: Path) -> Path:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    return folder
+
+
+def test_write_atomic_replaces_and_creates_folders(tmp_path: Path, temps: Path) -> None:
     target = tmp_path / "tags" / "sante" / "atom.xml"
-    write_atomic(target, b"<feed/>")
+    write_atomic(target, b"<feed/>", temp_folder=temps)
     assert target.read_bytes() == b"<feed/>"
-    write_atomic(target, "<feed>é</feed>".encode())
+    write_atomic(target, "<feed>é</feed>".encode(), temp_folder=temps)
     assert target.read_text(encoding="utf-8") == "<feed>é</feed>"
     assert [p.name for p in target.parent.iterdir()] == ["atom.xml"]
+    assert list(temps.iterdir()) == []
+
+
+def test_new_folders_are_synced_in_their_parent(
+    tmp_path: Path, temps: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+    monkeypatch.setattr(files_module, "fsync_folder", synced.append)
+    write_atomic(tmp_path / "tags" / "sante" / "atom.xml", b"<feed/>", temp_folder=temps)
+    # Each new folder is an entry of its parent; the last one holds the renamed file.
+    assert synced == [tmp_path, tmp_path / "tags", tmp_path / "tags" / "sante"]
+
+
+def test_a_symlink_planted_at_a_temporary_name_is_not_followed(
+    tmp_path: Path, temps: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    names = iter(["planted", "fresh"])
+    monkeypatch.setattr(files_module.secrets, "token_hex", lambda _n: next(names))
+    planted = temps / f".atom.xml.{os.getpid()}.planted.tmp"
+    planted.symlink_to(victim)
+    target = tmp_path / "public" / "atom.xml"
+    write_atomic(target, b"<feed/>", temp_folder=temps)
+    assert target.read_bytes() == b"<feed/>" and not target.is_symlink()
+    assert victim.read_text() == "precious"
+    assert planted.is_symlink() and sorted(p.name for p in temps.iterdir()) == [planted.name]
 
 
 def test_unchanged_compares_bytes(tmp_path: Path) -> None:
@@ -51,7 +87,9 @@ def test_unchanged_compares_bytes(tmp_path: Path) -> None:
     assert not unchanged(target, b"[]") and not unchanged(target, b"{} ")
 
 
-def test_full_disk_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_keeps_the_old_file(
+    tmp_path: Path, temps: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "atom.xml"
     target.write_bytes(b"old")
 
@@ -60,31 +98,53 @@ def test_full_disk_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(write_module.os, "fsync", no_space)
     with pytest.raises(PublishWriteError, match="no space left on device") as caught:
-        write_atomic(target, b"new")
+        write_atomic(target, b"new", temp_folder=temps)
     assert caught.value.exit_code == ExitCode.PARTIAL
     assert target.read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["atom.xml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["atom.xml", "state"]
+    assert list(temps.iterdir()) == []
 
 
-def test_unwritable_folder_is_one_clear_line(tmp_path: Path) -> None:
+def test_unwritable_folder_is_one_clear_line(tmp_path: Path, temps: Path) -> None:
     blocker = tmp_path / "public"
     blocker.write_text("a file where the output folder should be")
     with pytest.raises(PublishWriteError) as caught:
-        write_atomic(blocker / "atom.xml", b"x")
+        write_atomic(blocker / "atom.xml", b"x", temp_folder=temps)
     assert "cannot write" in str(caught.value) and "\n" not in str(caught.value)
     with pytest.raises(PublishWriteError, match="cannot use output folder"), exclusive(blocker, 0):
         pass
 
 
 def test_lock_excludes_then_releases(tmp_path: Path) -> None:
-    with exclusive(tmp_path, 0):
-        assert (tmp_path / LOCK_NAME).exists()
-        with pytest.raises(LockedError, match="--wait"), exclusive(tmp_path, 0):
+    out = tmp_path / "public"
+    with exclusive(out, 0) as state:
+        assert state == tmp_path / ".brevefeed" / "public" == state_folder(out)
+        assert (state / LOCK_NAME).exists() and list(out.iterdir()) == []
+        assert os.stat(state).st_mode & 0o777 == 0o700
+        with pytest.raises(LockedError, match="--wait"), exclusive(out, 0):
             pass
-        with pytest.raises(LockedError, match=r"waited 0\.2 s"), exclusive(tmp_path, 0.2):
+        with pytest.raises(LockedError, match=r"waited 0\.2 s"), exclusive(out, 0.2):
             pass
-    with exclusive(tmp_path, 0):
+    with exclusive(out, 0):
         pass
+
+
+def test_a_state_folder_on_another_file_system_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fstat = os.fstat
+
+    def elsewhere(fd: int) -> os.stat_result:
+        found = real_fstat(fd)
+        return os.stat_result((*found[:2], found.st_dev + 1, *found[3:]))
+
+    monkeypatch.setattr(write_module.os, "fstat", elsewhere)
+    with (
+        pytest.raises(PublishWriteError, match="not on the file system") as caught,
+        exclusive(tmp_path / "public", 0),
+    ):
+        pass
+    assert "\n" not in str(caught.value)
 
 
 def test_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
@@ -94,26 +154,26 @@ def test_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
         "with exclusive(Path(sys.argv[1]), 0):\n"
         "    print('locked', flush=True); time.sleep(60)\n"
     )
+    out = tmp_path / "public"
     child = subprocess.Popen(
-        [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "locked"
-        with pytest.raises(LockedError), exclusive(tmp_path, 0):
+        with pytest.raises(LockedError), exclusive(out, 0):
             pass
     finally:
         child.kill()
         child.wait()
-    with exclusive(tmp_path, 0):
+    with exclusive(out, 0):
         pass
 
 
-def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
-    (tmp_path / "tags").mkdir()
-    (tmp_path / "tags" / ".atom.xml.123.tmp").write_text("<fe")
-    (tmp_path / "atom.xml").write_text("<feed/>")
-    assert remove_stale_temporaries(tmp_path) == 1
-    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["atom.xml"]
+def test_stale_temporaries_are_removed(temps: Path) -> None:
+    (temps / ".atom.xml.123.abcdef.tmp").write_text("<fe")
+    (temps / LOCK_NAME).write_text("")
+    assert remove_stale_temporaries(temps) == 1
+    assert [p.name for p in temps.iterdir()] == [LOCK_NAME]
 
 
 def _publish(url: str, folder: Path, title: str) -> None:

@@ -1,8 +1,8 @@
 """Read and validate config.toml into frozen dataclasses.
 
-Each TOML table maps to one dataclass below; its fields (names, types, defaults) are the whole
-schema, so adding a key means adding a field. Every problem is a ``ConfigError`` whose single line
-names the file, the key and what is wrong.
+Each TOML table maps to one dataclass below; its fields (names, types, defaults, and for every
+number its allowed range) are the whole schema, so adding a key means adding a field. Every
+problem is a ``ConfigError`` whose single line names the file, the key and what is wrong.
 """
 
 from __future__ import annotations
@@ -25,6 +25,41 @@ CONFIG_ENV = "BREVEFEED_CONFIG"
 DATABASE_URL_ENV = "BREVEFEED_DATABASE_URL"
 DEFAULT_CONFIG_NAME = "config.toml"
 DEFAULT_ARCHIVE_URL = "sqlite:///archive/brevefeed.sqlite3"
+#: Upper bound of every interval in minutes: a year. Far beyond any use, and well inside what
+#: datetime arithmetic accepts (a huge value would crash the scheduler, not be refused here).
+A_YEAR_IN_MINUTES = 525_600
+
+_N = TypeVar("_N", int, float, int | None)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric key accepts: ``low`` (excluded when ``low_open``) up to ``high``."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        # Written so that NaN (which TOML allows) is outside every range.
+        return above and value <= self.high
+
+    def __str__(self) -> str:
+        if self.low_open:
+            return f"greater than {self.low:g} and at most {self.high:g}"
+        return f"between {self.low:g} and {self.high:g}"
+
+
+def ranged(default: _N, low: float, high: float, *, low_open: bool = False) -> _N:
+    """A dataclass field holding a number checked against ``Range(low, high, low_open)``."""
+    metadata = {"range": Range(low, high, low_open)}
+    return field(default=default, metadata=metadata)
+
+
+def range_of(f: dataclasses.Field[Any]) -> Range | None:
+    found = f.metadata.get("range")
+    return found if isinstance(found, Range) else None
 
 
 @dataclass(frozen=True)
@@ -57,34 +92,34 @@ class IngestConfig:
     """How `brevefeed ingest` fetches other outlets' feeds (see README, "Ingesting feeds")."""
 
     #: Feeds fetched at the same time, and at most this many connections to one host.
-    concurrency: int = 16
-    per_host: int = 2
+    concurrency: int = ranged(16, 1, 1000)
+    per_host: int = ranged(2, 1, 100)
     #: Seconds: a whole fetch (connect, headers, body) and the connection alone.
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
+    timeout: float = ranged(30.0, 0, 3600, low_open=True)
+    connect_timeout: float = ranged(10.0, 0, 3600, low_open=True)
     #: A body is cut (and the fetch fails) past this many bytes, counted after decompression.
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
+    max_bytes: int = ranged(10_000_000, 1, 1_000_000_000)
+    max_redirects: int = ranged(5, 0, 20)
     #: Fetch loopback, private, link-local and multicast addresses (tests, intranets only).
     allow_private: bool = False
     #: Sent as User-Agent; empty means "brevefeed/VERSION (+site.link)".
     user_agent: str = ""
     #: Minutes between two fetches of a source, and the ceiling of the error backoff.
-    interval: int = 60
-    max_interval: int = 1440
+    interval: int = ranged(60, 1, A_YEAR_IN_MINUTES)
+    max_interval: int = ranged(1440, 1, A_YEAR_IN_MINUTES)
     #: Kept items must mention one of ``keywords`` (when keep = "matching") and none of
     #: ``exclude``; matched on French word forms, accents ignored.
     keywords: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     keep: str = "all"
     #: Processes parsing feeds beside the fetching loop; 0 parses in a thread instead.
-    parse_workers: int = 2
+    parse_workers: int = ranged(2, 0, 64)
     #: Seconds one feed may take to parse; past it the feed fails and its worker is stopped.
-    parse_timeout: float = 60.0
+    parse_timeout: float = ranged(60.0, 0, 3600, low_open=True)
     #: Seconds a worker holds the sources it claimed before another worker may take them over.
-    lease: int = 600
+    lease: int = ranged(600, 1, 86_400)
     #: Most archive pages `ingest --backfill` follows along prev-archive links.
-    backfill_pages: int = 200
+    backfill_pages: int = ranged(200, 1, 100_000)
 
 
 @dataclass(frozen=True)
@@ -96,19 +131,19 @@ class SourceConfig:
     keywords: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     #: Minutes; default [ingest] interval.
-    interval: int | None = None
+    interval: int | None = ranged(None, 1, A_YEAR_IN_MINUTES)
 
 
 @dataclass(frozen=True)
 class SearchConfig:
     #: Hits per page when --limit is not given.
-    limit: int = 20
+    limit: int = ranged(20, 1, 10_000)
     #: Up to this many matches relevance scores each one; beyond, it ranks by tiers.
-    rank_window: int = 10_000
+    rank_window: int = ranged(10_000, 1, 10_000_000)
     #: Matches are counted up to this many; beyond, the count shown is a lower bound.
-    count_limit: int = 10_000
+    count_limit: int = ranged(10_000, 1, 10_000_000)
     #: Length of a hit's snippet, in characters.
-    snippet_length: int = 200
+    snippet_length: int = ranged(200, 1, 10_000)
 
 
 @dataclass(frozen=True)
@@ -118,11 +153,11 @@ class PublishConfig:
     #: Public URL of that folder; required to publish (feeds must name their own URL).
     base_url: str = ""
     #: Brèves in each subscription feed (newest first).
-    items: int = 50
+    items: int = ranged(50, 1, 10_000)
     #: Brèves per RFC 5005 archive page.
-    archive_page_size: int = 100
+    archive_page_size: int = ranged(100, 1, 100_000)
     #: Days a retracted brève's RFC 6721 tombstone stays in the Atom feeds.
-    tombstone_days: int = 30
+    tombstone_days: int = ranged(30, 0, 3650)
     #: WebSub hub to notify after a run that changed a feed ("" for none).
     websub_hub: str = ""
     #: Also write one set of feeds per tag / per section.
@@ -133,12 +168,12 @@ class PublishConfig:
 @dataclass(frozen=True)
 class RelatedConfig:
     #: Minimum relatedness score (0–1) for an automatic link.
-    threshold: float = 0.2
-    #: At most this many related items per brève (manual links count too).
-    max_per_breve: int = 10
+    threshold: float = ranged(0.2, 0, 1)
+    #: At most this many related items per brève (manual links count too; 0: none automatic).
+    max_per_breve: int = ranged(10, 0, 100)
     #: How many candidate brèves the search index proposes per new item (a brève being linked
     #: sees at least ``2 * max_per_breve`` items).
-    candidates: int = 10
+    candidates: int = ranged(10, 1, 1000)
     #: Whether a new related item moves its brève's `updated` time (a new link is not an edit).
     bump_updated: bool = False
 
@@ -167,6 +202,9 @@ def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is list:
         return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+    if origin in (types.UnionType, typing.Union):
+        # ``X | None`` is a key one may leave out: the value given must be an X.
+        return " or ".join(_type_name(arg) for arg in typing.get_args(tp) if arg is not type(None))
     return {str: "a string", int: "an integer", bool: "true or false", float: "a number"}.get(
         tp, str(tp)
     )
@@ -202,6 +240,11 @@ def build_section(cls: type[_T], table: Any, where: str, file: str) -> _T:
                 f"{file}: {where}.{key} must be {_type_name(hints[key])}, got {value!r}"
             )
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        allowed = range_of(f)
+        value = table.get(f.name)
+        if allowed is not None and value is not None and value not in allowed:
+            raise ConfigError(f"{file}: [{where}] {f.name} must be {allowed}, got {value!r}")
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if f.init and required and f.name not in table:
             raise ConfigError(f"{file}: missing key {where}.{f.name}")
@@ -224,14 +267,6 @@ def _validate_ingest(config: Config, file: str) -> None:
     ingest = config.ingest
     if ingest.keep not in ("all", "matching"):
         raise ConfigError(f'{file}: ingest.keep must be "all" or "matching", got {ingest.keep!r}')
-    for key in ("concurrency", "per_host", "max_bytes", "interval", "max_interval", "lease"):
-        if getattr(ingest, key) < 1:
-            raise ConfigError(f"{file}: ingest.{key} must be at least 1")
-    for key in ("timeout", "connect_timeout", "parse_timeout"):
-        if getattr(ingest, key) <= 0:
-            raise ConfigError(f"{file}: ingest.{key} must be positive")
-    if not 0 <= ingest.max_redirects <= 20 or ingest.parse_workers < 0:
-        raise ConfigError(f"{file}: ingest.max_redirects must be 0-20, parse_workers >= 0")
     seen: set[str] = set()
     for i, source in enumerate(config.sources):
         try:
@@ -243,16 +278,9 @@ def _validate_ingest(config: Config, file: str) -> None:
         if source.url in seen:
             raise ConfigError(f"{file}: sources[{i}].url {source.url!r} is listed twice")
         seen.add(source.url)
-        if source.interval is not None and source.interval < 1:
-            raise ConfigError(f"{file}: sources[{i}].interval must be at least 1 (minutes)")
 
 
 def _validate_publish(publish: PublishConfig, file: str) -> None:
-    for key in ("items", "archive_page_size"):
-        if getattr(publish, key) < 1:
-            raise ConfigError(f"{file}: publish.{key} must be at least 1")
-    if publish.tombstone_days < 0:
-        raise ConfigError(f"{file}: publish.tombstone_days must not be negative")
     for key in ("base_url", "websub_hub"):
         value = getattr(publish, key)
         parts = urlsplit(value)
@@ -298,9 +326,6 @@ def parse_config(text: str, path: Path) -> Config:
     config = Config(**built, path=path.resolve())
     _validate_site(config.site, file)
     _validate_ingest(config, file)
-    for key, value in dataclasses.asdict(config.search).items():
-        if value < 1:
-            raise ConfigError(f"{file}: search.{key} must be at least 1, got {value}")
     _validate_publish(config.publish, file)
     url = os.environ.get(DATABASE_URL_ENV) or config.archive.url
     archive = dataclasses.replace(

@@ -6,12 +6,13 @@ one ``before_flush`` listener on all sessions gives every new or modified brève
 retraction and related items included — ``max(change_seq) + 1``. The max walks
 ``ix_breves_change_seq``, so the cost is one index lookup per flush.
 
-The publisher records the highest stamp it has read and later reads only stamps above it, so a
-stamp must never become visible *below* that mark. On SQLite that holds by construction: every
-transaction is ``BEGIN IMMEDIATE``, so writers and the publisher never overlap. On PostgreSQL a
-writer takes ``SHARE ROW EXCLUSIVE`` on ``breves`` before reading the max: writers queue behind
-one another (two can no longer compute the same stamp), and the publisher's ``SHARE`` lock
-waits for a writer in flight to commit and holds new ones off until it is done.
+The publisher records the highest stamp of the snapshot it read and later reads only stamps
+above it, so a stamp must never become visible *below* that mark. Writers are serialized (on
+SQLite every writing transaction is ``BEGIN IMMEDIATE``; on PostgreSQL a writer takes ``SHARE
+ROW EXCLUSIVE`` on ``breves`` before reading the max, so two can no longer compute the same
+stamp), hence stamps become visible in increasing order: a snapshot holds every stamp up to its
+highest, and a writer still in flight when it was taken commits a higher one. Brèves are never
+deleted, so the max never goes down.
 """
 
 from __future__ import annotations

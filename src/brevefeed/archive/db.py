@@ -7,6 +7,7 @@ halfway; PostgreSQL migrations hold an advisory lock for the same reason.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,17 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
 
 
+def _create_private(database: Path, url: str) -> None:
+    """Create a missing SQLite file readable by its owner alone: it holds drafts and
+    retracted brèves. SQLite gives its -wal and -shm files the database file's mode."""
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ArchiveError(f"cannot create archive {describe_url(url)}: {exc.strerror}") from None
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -80,6 +92,7 @@ def make_engine(url: str) -> Engine:
                 raise ArchiveError(
                     f"cannot open archive {describe_url(url)}: folder {folder} does not exist"
                 )
+            _create_private(Path(database), url)
         _prepare_sqlite(engine)
     return engine
 
@@ -183,6 +196,21 @@ class Archive:
         """
         with self.sessions.begin() as session:
             session.connection(execution_options={WRITE_OPTION: write})
+            yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction that sees one consistent state of the archive throughout,
+        and keeps no writer waiting however long it lasts.
+
+        SQLite in WAL mode gives a deferred read transaction its snapshot at its first read;
+        PostgreSQL needs REPEATABLE READ (READ COMMITTED would see each statement's own state).
+        """
+        options: dict[str, Any] = {WRITE_OPTION: False}
+        if self.engine.dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with self.sessions.begin() as session:
+            session.connection(execution_options=options)
             yield session
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -82,11 +83,14 @@ def init(directory: Path, quiet: bool) -> None:
         if existing.exists():
             raise InstanceExistsError(f"{existing}: already exists, not overwriting it")
     templates = files("brevefeed") / "templates"
-    archive_dir.mkdir(parents=True, exist_ok=True)
+    # The archive holds drafts and the config may hold a database password: owner only.
+    archive_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     (archive_dir / "README.md").write_text(
         (templates / "archive-README.md").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    config_path.write_text((templates / "config.toml").read_text(encoding="utf-8"), "utf-8")
+    template = (templates / "config.toml").read_text(encoding="utf-8")
+    with os.fdopen(os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(template.encode("utf-8"))
     open_archive(load_config(config_path).archive.url).close()
     if not quiet:
         click.echo(f"created {config_path} and {archive_dir}/; edit [site] in config.toml")

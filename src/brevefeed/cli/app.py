@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from brevefeed.archive import Archive, open_archive
 from brevefeed.cli import display
 from brevefeed.config import Config, load_config
+from brevefeed.files import replace_atomically
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,18 +117,14 @@ def editor_option(func: F) -> F:
 
 
 def write_atomically(path: Path, lines: Iterator[str]) -> int:
-    """Write lines to ``path`` via a temporary file and a rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write lines to ``path`` atomically (``brevefeed.files``): never a half-written file."""
     count = 0
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            for line in lines:
-                out.write(line + "\n")
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    def encoded() -> Iterator[bytes]:
+        nonlocal count
+        for line in lines:
+            count += 1
+            yield (line + "\n").encode("utf-8")
+
+    replace_atomically(path, encoded())
     return count

@@ -1,15 +1,24 @@
 """One publish run: lock, read what changed, plan, build, write, record, notify.
 
-The order matters for crash safety. Files are written *before* the archive records the run
-(placements and the change mark are committed last): a run killed halfway leaves the mark where
-it was, so the next run redoes the same plan — the same inputs give the same pages and the same
-bytes, and files already written are found unchanged and left alone.
+The archive is read in one read-only snapshot (a read transaction on SQLite in WAL mode,
+REPEATABLE READ on PostgreSQL): the run sees one consistent state throughout, and holds no
+lock that would keep ``ingest``, ``import`` or an editor waiting while it builds and fsyncs
+every file — a full publish of a large archive takes about a minute. The run is then recorded
+in short write transactions (see ``_record``): placements, folder names, and as its mark the
+highest change stamp *of the snapshot*. A brève changed while the run was building gets a
+stamp above that mark (stamps only grow, see ``archive.changes``), so the next run picks it up.
+
+The order matters for crash safety. Files are written *before* the archive records the run:
+a run killed halfway leaves the mark where it was, so the next run redoes the plan (with
+whatever changed meanwhile) — the same inputs give the same bytes, and files already written
+are found unchanged and left alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -35,8 +44,8 @@ from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
 from brevefeed.publish.write import (
     exclusive,
-    fsync_folder,
     remove_stale_temporaries,
+    sync_folder,
     unchanged,
     write_atomic,
 )
@@ -47,6 +56,13 @@ FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 #: The press review: the latest outside coverage linked to this folder's brèves.
 PRESS_FILES = {"rss": "related.xml", "atom": "related-atom.xml", "json": "related.json"}
 ARCHIVE_FOLDER = "archives"
+#: Placements recorded per write transaction at the end of a run (see ``_record``): about
+#: 0.2 s of holding the write lock on SQLite.
+RECORD_CHUNK = 10_000
+#: Seconds between two of those transactions, so a waiting writer gets its turn: SQLite's busy
+#: handler retries a waiting writer every 100 ms at most, and would keep missing a lock that
+#: is taken again at once.
+RECORD_PAUSE = 0.15
 
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
@@ -65,10 +81,6 @@ class PublishReport:
     def __str__(self) -> str:
         verb = "would be written" if self.dry_run else "written"
         return f"publish: {len(self.written)} {verb}, {self.unchanged} unchanged"
-
-
-class _DryRun(Exception):
-    """Raised inside the session to roll back everything a dry run recorded."""
 
 
 def base_url(config: Config) -> str:
@@ -109,6 +121,7 @@ class _Builder:
     config: Config
     base: str
     last_page: int
+    pending: store.Pending
 
     def _meta(self, title: str, urls: dict[str, str], **extra: object) -> Meta:
         site = self.config.site
@@ -129,7 +142,7 @@ class _Builder:
         site = self.config.site
         title = site.title
         if folder != MAIN:
-            title = f"{site.title} — {store.folder_title(session, folder)}"
+            title = f"{site.title} — {store.folder_title(session, self.pending, folder)}"
         urls = {fmt: self.base + feed_path(folder, fmt) for fmt in FEED_FILES}
         history: dict[str, dict[str, str]] = {}
         if folder == MAIN and self.last_page:
@@ -138,7 +151,7 @@ class _Builder:
                 for fmt in ("rss", "atom")
             }
         meta = self._meta(title, urls, history=history)
-        entries = store.latest_entries(session, folder, self.config.publish.items)
+        entries = store.latest_entries(session, self.pending, folder, self.config.publish.items)
         yield feed_path(folder, "rss"), build_rss(meta, entries, stones)
         yield feed_path(folder, "atom"), build_atom(meta, entries, stones)
         yield feed_path(folder, "json"), build_json(meta, entries)
@@ -151,7 +164,7 @@ class _Builder:
         """Rebuilt with the folder's feeds: a new link stamps its brève, which rebuilds them."""
         urls = {fmt: self.base + feed_path(folder, fmt, PRESS_FILES) for fmt in PRESS_FILES}
         meta = self._meta(f"{title} — revue de presse", urls)
-        items = store.press_items(session, folder, self.config.publish.items)
+        items = store.press_items(session, self.pending, folder, self.config.publish.items)
         yield feed_path(folder, "rss", PRESS_FILES), build_press_rss(meta, items)
         yield feed_path(folder, "atom", PRESS_FILES), build_press_atom(meta, items)
         yield feed_path(folder, "json", PRESS_FILES), build_press_json(meta, items)
@@ -169,14 +182,14 @@ class _Builder:
             history[fmt] = links
         title = f"{self.config.site.title} — archives, page {page}"
         meta = self._meta(title, urls, history=history, archive=True)
-        entries = store.page_entries(session, page)
+        entries = store.page_entries(session, self.pending, page)
         yield page_path(page, "rss"), build_rss(meta, entries)
         yield page_path(page, "atom"), build_atom(meta, entries, ())
 
 
 def _plan(
     session: Session, config: Config, now: datetime, out: Path
-) -> tuple[Plan, int, str, bool]:
+) -> tuple[Plan, store.Pending, int, str]:
     settings = Settings(
         page_size=config.publish.archive_page_size,
         per_tag=config.publish.per_tag,
@@ -197,10 +210,10 @@ def _plan(
     changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
     before = store.placements(session, [fact.id for fact in changed])
     plan = plan_changes(changed, before, store.page_cursor(session), settings)
-    store.remember_names(session, (fact for fact in changed if fact.status == "published"))
+    names = store.new_names(session, (fact for fact in changed if fact.status == "published"))
     if full:
         plan.feeds.add(MAIN)
-    return plan, top, fingerprint, full
+    return plan, store.Pending.of(plan, names, before), top, fingerprint
 
 
 def publish(
@@ -213,42 +226,59 @@ def publish(
     notify: Notifier = ping_hub,
     progress: Progress | None = None,
 ) -> PublishReport:
-    """Bring the output folder up to date with the archive; see the module docstring."""
+    """Bring the output folder up to date with the archive; see the module docstring.
+
+    ``progress`` is called after each feed folder or archive page is written, while the run
+    still reads its snapshot.
+    """
     base = base_url(config)
     out = output_folder(config)
     report = PublishReport(dry_run=dry_run)
-    with exclusive(out, wait):
-        try:
-            with archive.session() as session:
-                store.hold_writers(session)
-                plan, top, fingerprint, full = _plan(session, config, now, out)
-                if full and not dry_run:
-                    remove_stale_temporaries(out)
-                # Recorded first (flushed, not committed) so the pages and tombstones read
-                # below reflect this run's placements.
-                store.save(session, plan.placements, top, fingerprint)
-                _write_documents(session, config, base, out, plan, report, progress)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
+    with exclusive(out, wait) as state:
+        if not dry_run:
+            remove_stale_temporaries(state)
+        with archive.snapshot() as session:
+            plan, pending, top, fingerprint = _plan(session, config, now, out)
+            builder = _Builder(config, base, plan.cursor.last, pending)
+            _write_documents(session, builder, out, state, plan, report, progress)
+        if dry_run:
             return report
+        _record(archive, pending, top, fingerprint)
     hub = config.publish.websub_hub
     if hub and report.changed_urls:
         report.warnings.extend(notify(hub, report.changed_urls))
     return report
 
 
+def _record(archive: Archive, pending: store.Pending, top: int, fingerprint: str) -> None:
+    """Record the run once every file is written: placements that moved, then the mark.
+
+    Placements go in transactions of ``RECORD_CHUNK`` rows with a pause between them, so
+    that a writer never waits long behind a first run of a large archive (100,000 rows take
+    about 2 s to record). They are recorded in the order the plan handed out new pages: a run
+    killed in between leaves the first of its assignments recorded and the mark unmoved, and
+    the next run carries on from there, as it would from a run killed while writing files.
+    """
+    moved = pending.moved()
+    for start in range(0, len(moved), RECORD_CHUNK):
+        if start:
+            time.sleep(RECORD_PAUSE)
+        with archive.session() as session:
+            store.save_placements(session, moved[start : start + RECORD_CHUNK])
+    with archive.session() as session:
+        store.save_state(session, pending, top, fingerprint)
+
+
 def _write_documents(
     session: Session,
-    config: Config,
-    base: str,
+    builder: _Builder,
     out: Path,
+    temp_folder: Path,
     plan: Plan,
     report: PublishReport,
     progress: Progress | None,
 ) -> None:
-    builder = _Builder(config, base, plan.cursor.last)
-    stones = store.tombstones(session)
+    stones = store.tombstones(session, builder.pending)
     total = len(plan.feeds) + len(plan.pages)
     folders: set[Path] = set()
     done = 0
@@ -265,12 +295,12 @@ def _write_documents(
                 continue
             report.written.append(relative)
             if is_feed:
-                report.changed_urls.append(base + relative)
+                report.changed_urls.append(builder.base + relative)
             if not report.dry_run:
-                write_atomic(path, data, sync_folder=False)
+                write_atomic(path, data, temp_folder=temp_folder, sync=False)
                 folders.add(path.parent)
         done += 1
         if progress:
             progress(done, total)
     for folder in sorted(folders):
-        fsync_folder(folder)
+        sync_folder(folder)

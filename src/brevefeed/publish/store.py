@@ -1,6 +1,10 @@
 """The publisher's reads and writes in the archive: what changed, where brèves were placed,
 what each document contains, and the mark recorded at the end of a run.
 
+A run reads one read-only snapshot and records its results only at its end, in a short write
+transaction: so the documents are built from the snapshot *plus* what the run will record
+(``Pending``: new placements, new feed-folder names), read as if it were recorded already.
+
 Every read here follows an index (``change_seq``, ``published_at``, ``published_breves.page``,
 ``breve_tags.tag``), so a run that changes little reads little.
 """
@@ -8,11 +12,11 @@ Every read here follows an index (``change_seq``, ``published_at``, ``published_
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import (
@@ -25,7 +29,14 @@ from brevefeed.archive.models import (
     RelatedLink,
     Source,
 )
-from brevefeed.publish.plan import BreveFacts, PageCursor, Placement, section_folder, tag_folder
+from brevefeed.publish.plan import (
+    BreveFacts,
+    PageCursor,
+    Placement,
+    Plan,
+    section_folder,
+    tag_folder,
+)
 
 _T = TypeVar("_T")
 
@@ -85,16 +96,6 @@ class Tombstone:
 def _chunks(ids: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
-
-
-def hold_writers(session: Session) -> None:
-    """On PostgreSQL, wait for writers in flight and keep new ones out while we read.
-
-    See ``archive.changes``: this is what makes "every stamp above the mark" complete. SQLite
-    needs nothing: the session's ``BEGIN IMMEDIATE`` already excludes every other writer.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE breves IN SHARE MODE"))
 
 
 def read_state(session: Session) -> PublishState | None:
@@ -172,17 +173,54 @@ def page_cursor(session: Session) -> PageCursor:
     return PageCursor(int(last), int(count))
 
 
-def save(session: Session, placed: dict[int, Placement], last_seq: int, settings: str) -> None:
-    """Record the run: new placements, the mark reached, the settings used."""
-    ids = list(placed)
+@dataclass
+class Pending:
+    """What a run records at its end, for the documents it builds before then."""
+
+    placements: dict[int, Placement] = field(default_factory=dict)
+    #: Feed folders whose names this run extends, with their full new list of names.
+    names: dict[str, list[str]] = field(default_factory=dict)
+    #: Archive page -> the brèves this run places on it (their rows do not say so yet).
+    pages: dict[int, list[int]] = field(default_factory=dict)
+    #: The placements recorded before the run, of the brèves it places.
+    before: dict[int, Placement] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, plan: Plan, names: dict[str, list[str]], before: dict[int, Placement]) -> Pending:
+        pages: dict[int, list[int]] = {}
+        for breve_id, placement in plan.placements.items():
+            if placement.page is not None:
+                pages.setdefault(placement.page, []).append(breve_id)
+        return cls(plan.placements, names, pages, before)
+
+    def moved(self) -> list[tuple[int, Placement]]:
+        """The placements that differ from those recorded, in the order the plan made them
+        (the order it handed out new pages in)."""
+        return [(i, p) for i, p in self.placements.items() if self.before.get(i) != p]
+
+
+def save_placements(session: Session, placed: Sequence[tuple[int, Placement]]) -> None:
+    ids = [breve_id for breve_id, _placement in placed]
     for chunk in _chunks(ids):
         session.execute(delete(PublishedBreve).where(PublishedBreve.breve_id.in_(chunk)))
     rows = [
         {"breve_id": i, "page": p.page, "feeds": list(p.feeds), "tombstone": p.tombstone}
-        for i, p in placed.items()
+        for i, p in placed
     ]
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(PublishedBreve), rows[start : start + CHUNK])
+    session.flush()
+
+
+def save_state(session: Session, pending: Pending, last_seq: int, settings: str) -> None:
+    """Record the end of a run: new folder names, the mark reached, the settings used."""
+    for folder, names in pending.names.items():
+        row = session.get(PublishedFolder, folder)
+        if row is None:
+            session.add(PublishedFolder(folder=folder, names=names))
+        else:
+            # Only ever added to (see new_names): another spelling saved meanwhile stays.
+            row.names = sorted(set(row.names) | set(names))
     state = session.get(PublishState, 1)
     if state is None:
         session.add(PublishState(id=1, last_seq=last_seq, settings=settings))
@@ -229,8 +267,9 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
     ]
 
 
-def remember_names(session: Session, facts: Iterable[BreveFacts]) -> None:
-    """Add the tag and section spellings of these brèves to their feed folders' names.
+def new_names(session: Session, facts: Iterable[BreveFacts]) -> dict[str, list[str]]:
+    """The feed folders whose names the tag and section spellings of these brèves extend, each
+    with its full new list (recorded by ``save``).
 
     Names are only ever added: a spelling no brève uses any more costs one string and
     matches nothing.
@@ -243,31 +282,31 @@ def remember_names(session: Session, facts: Iterable[BreveFacts]) -> None:
             wanted.setdefault(section_folder(fact.section), set()).add(fact.section)
     folders = sorted(wanted)
     known = {
-        row.folder: row
+        row.folder: set(row.names)
         for chunk in _chunks(folders)
         for row in session.scalars(select(PublishedFolder).where(PublishedFolder.folder.in_(chunk)))
     }
-    for folder in folders:
-        row = known.get(folder)
-        if row is None:
-            session.add(PublishedFolder(folder=folder, names=sorted(wanted[folder])))
-        elif not wanted[folder] <= set(row.names):
-            row.names = sorted(wanted[folder] | set(row.names))
-    session.flush()
+    return {
+        folder: sorted(wanted[folder] | known.get(folder, set()))
+        for folder in folders
+        if not wanted[folder] <= known.get(folder, set())
+    }
 
 
-def folder_names(session: Session, folder: str) -> list[str]:
+def folder_names(session: Session, pending: Pending, folder: str) -> list[str]:
+    if folder in pending.names:
+        return pending.names[folder]
     row = session.get(PublishedFolder, folder)
     return list(row.names) if row else []
 
 
-def folder_title(session: Session, folder: str) -> str:
+def folder_title(session: Session, pending: Pending, folder: str) -> str:
     """The tag or section name as written (first spelling), for the feed's title."""
-    names = folder_names(session, folder)
+    names = folder_names(session, pending, folder)
     return names[0] if names else folder.partition("/")[2]
 
 
-def latest_entries(session: Session, folder: str, limit: int) -> list[Entry]:
+def latest_entries(session: Session, pending: Pending, folder: str, limit: int) -> list[Entry]:
     """The newest published brèves of a feed folder ("" = all).
 
     Each query walks an index newest first and stops after ``limit`` matches: tags through a
@@ -277,7 +316,7 @@ def latest_entries(session: Session, folder: str, limit: int) -> list[Entry]:
     newest = (Breve.published_at.desc(), Breve.id.desc())
     published = select(Breve).where(Breve.status == "published")
     kind, _, _slug = folder.partition("/")
-    names = folder_names(session, folder) if kind else []
+    names = folder_names(session, pending, folder) if kind else []
     if kind == "sections":
         found: list[Breve] = []
         for name in names:
@@ -295,34 +334,45 @@ def latest_entries(session: Session, folder: str, limit: int) -> list[Entry]:
     return _entries(session, list(session.scalars(query.order_by(*newest).limit(limit))))
 
 
-def page_entries(session: Session, page: int) -> list[Entry]:
+def page_entries(session: Session, pending: Pending, page: int) -> list[Entry]:
     """The published brèves of one archive page, oldest first."""
-    query = (
-        select(Breve)
-        .join(PublishedBreve, PublishedBreve.breve_id == Breve.id)
-        .where(PublishedBreve.page == page, Breve.status == "published")
-        .order_by(Breve.published_at, Breve.id)
-    )
-    return _entries(session, list(session.scalars(query)))
+    recorded = session.scalars(select(PublishedBreve.breve_id).where(PublishedBreve.page == page))
+    ids = {
+        breve_id
+        for breve_id in recorded
+        if breve_id not in pending.placements or pending.placements[breve_id].page == page
+    }
+    ids.update(pending.pages.get(page, ()))
+    found: list[Breve] = []
+    for chunk in _chunks(sorted(ids)):
+        query = select(Breve).where(Breve.id.in_(chunk), Breve.status == "published")
+        found.extend(session.scalars(query))
+    found.sort(key=lambda b: (b.published_at, b.id))
+    return _entries(session, found)
 
 
-def tombstones(session: Session) -> dict[str, list[Tombstone]]:
+def tombstones(session: Session, pending: Pending) -> dict[str, list[Tombstone]]:
     """Current tombstones by feed folder, newest retraction first."""
-    query = (
-        select(Breve.uid, Breve.retracted_at, Breve.retraction_reason, PublishedBreve.feeds)
+    columns = (Breve.id, Breve.uid, Breve.retracted_at, Breve.retraction_reason)
+    recorded = (
+        select(*columns, PublishedBreve.feeds)
         .join(PublishedBreve, PublishedBreve.breve_id == Breve.id)
         .where(PublishedBreve.tombstone.is_(True))
-        .order_by(Breve.retracted_at.desc(), Breve.id.desc())
     )
+    rows = [row for row in session.execute(recorded) if row.id not in pending.placements]
+    laid = [i for i, placement in pending.placements.items() if placement.tombstone]
+    for chunk in _chunks(laid):
+        for row in session.execute(select(*columns).where(Breve.id.in_(chunk))):
+            rows.append((*row, pending.placements[row.id].feeds))  # type: ignore[arg-type]
     found: dict[str, list[Tombstone]] = {}
-    for uid, when, reason, feeds in session.execute(query):
+    for _id, uid, when, reason, feeds in sorted(rows, key=lambda r: (r[2], r[0]), reverse=True):
         assert when is not None  # a retracted brève always has its retraction time
         for folder in feeds:
             found.setdefault(folder, []).append(Tombstone(uid, when, reason or ""))
     return found
 
 
-def press_items(session: Session, folder: str, limit: int) -> list[PressItem]:
+def press_items(session: Session, pending: Pending, folder: str, limit: int) -> list[PressItem]:
     """The newest items linked to a published brève of this feed folder ("" = all, tags/…).
 
     Newest by the item's own date (its fetch time when the feed gave none), each once.
@@ -334,7 +384,7 @@ def press_items(session: Session, folder: str, limit: int) -> list[PressItem]:
         .where(RelatedLink.state == "linked", Breve.status == "published")
     )
     if kind == "tags":
-        names = folder_names(session, folder)
+        names = folder_names(session, pending, folder)
         linked = linked.where(
             select(BreveTag.breve_id)
             .where(BreveTag.breve_id == Breve.id, BreveTag.tag.in_(names))

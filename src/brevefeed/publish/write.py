@@ -1,10 +1,12 @@
 """Files on disk: atomic replacement, and the lock that keeps two runs apart.
 
-A document is written to a temporary file in its own folder, flushed and fsynced, then renamed
-over the old one (``os.replace`` is atomic on POSIX within one file system), and the folder is
-fsynced so the rename itself survives a power cut. Killed at any instant, a run leaves each file
-either its old or its new version. A file whose bytes would not change is not touched at all,
-so its mtime — hence the web server's ETag and Last-Modified — stays the same.
+Each document is replaced atomically (``brevefeed.files``): killed at any instant, a run leaves
+each file either its old or its new version. A file whose bytes would not change is not touched
+at all, so its mtime — hence the web server's ETag and Last-Modified — stays the same.
+
+The lock file and the temporaries live in a state folder *beside* the output folder,
+``.brevefeed/<output name>/``: nothing in the served folder but the documents themselves, and
+the temporaries stay on the output's file system, which the atomic rename needs.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from brevefeed.errors import BrevefeedError, ExitCode, LockedError
+from brevefeed.files import TEMP_SUFFIX, fsync_folder, make_folders, replace_atomically
 
-LOCK_NAME = ".brevefeed-publish.lock"
+STATE_FOLDER = ".brevefeed"
+LOCK_NAME = "publish.lock"
 #: How often a waiting run retries the lock.
 LOCK_POLL_SECONDS = 0.1
 
@@ -36,15 +40,16 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def fsync_folder(folder: Path) -> None:
+def state_folder(out: Path) -> Path:
+    """Where the runs publishing into ``out`` keep their lock and temporaries."""
+    return out.parent / STATE_FOLDER / out.name
+
+
+def sync_folder(folder: Path) -> None:
     """Make the renames done in ``folder`` durable (not needed for old-or-new, only for a
     power cut not to bring back the old version)."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_folder(folder)
     except OSError as exc:
         raise PublishWriteError(f"cannot sync folder {folder}: {_describe(exc)}") from None
 
@@ -59,54 +64,61 @@ def unchanged(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
+def write_atomic(path: Path, data: bytes, *, temp_folder: Path, sync: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically; raise PublishWriteError (old file intact).
 
-    ``sync_folder=False`` leaves the folder's fsync to the caller, who may batch one per
-    folder for many files.
+    ``sync=False`` leaves the folder's fsync to the caller, who may batch one per folder for
+    many files.
     """
-    # A fixed name is safe under the lock, and a run killed mid-write leaves at most one
-    # stale temporary per document, overwritten by the next write of that document.
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        make_folders(path.parent)
+        replace_atomically(path, (data,), temp_folder=temp_folder, sync_folder=sync)
     except OSError as exc:
-        with suppress(OSError):
-            tmp.unlink(missing_ok=True)
         raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
-    if sync_folder:
-        fsync_folder(path.parent)
 
 
-def remove_stale_temporaries(folder: Path) -> int:
-    """Delete temporary files a killed run left behind (call only while holding the lock).
-
-    It walks the whole output tree, so runs call it only when they rebuild everything anyway.
-    """
+def remove_stale_temporaries(state: Path) -> int:
+    """Delete the temporaries killed runs left in ``state`` (call only while holding the lock:
+    then no run is writing one)."""
     removed = 0
-    for tmp in folder.rglob(".*.tmp"):
+    for tmp in state.glob(f".*{TEMP_SUFFIX}"):
         tmp.unlink(missing_ok=True)
         removed += 1
     return removed
 
 
+def _open_lock(out: Path) -> tuple[Path, int]:
+    try:
+        make_folders(out)
+    except OSError as exc:
+        raise PublishWriteError(f"cannot use output folder {out}: {_describe(exc)}") from None
+    state = state_folder(out)
+    try:
+        # Only brevefeed reads it: the documents get their own mode when renamed out of it.
+        make_folders(state, 0o700)
+        fd = os.open(
+            state / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
+    except OSError as exc:
+        raise PublishWriteError(f"cannot use state folder {state}: {_describe(exc)}") from None
+    if os.fstat(fd).st_dev != out.stat().st_dev:
+        os.close(fd)
+        raise PublishWriteError(
+            f"state folder {state} is not on the file system of output folder {out}"
+            " (files are renamed from one to the other): make the output a plain folder"
+        )
+    return state, fd
+
+
 @contextmanager
-def exclusive(folder: Path, wait: float) -> Iterator[None]:
-    """Hold ``folder/.brevefeed-publish.lock`` (flock) for the block; wait up to ``wait`` s.
+def exclusive(out: Path, wait: float) -> Iterator[Path]:
+    """Hold the publish lock of output folder ``out`` for the block, waiting up to ``wait`` s;
+    yields the state folder, where temporaries go.
 
     ``flock`` is released by the kernel when the process dies, so a run killed with -9 never
     leaves a stale lock behind.
     """
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise PublishWriteError(f"cannot use output folder {folder}: {_describe(exc)}") from None
+    state, fd = _open_lock(out)
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -116,10 +128,10 @@ def exclusive(folder: Path, wait: float) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockedError(
-                        f"another publish holds {folder / LOCK_NAME}"
+                        f"another publish holds {state / LOCK_NAME}"
                         + (f" (waited {wait:g} s)" if wait else " (use --wait SECONDS to wait)")
                     ) from None
                 time.sleep(LOCK_POLL_SECONDS)
-        yield
+        yield state
     finally:
         os.close(fd)

@@ -176,3 +176,23 @@ def test_external_entity_content_never_appears(tmp_path: Path) -> None:
     feed = parse_feed(data, "application/rss+xml", "https://x.example/", NOW)
     dumped = repr(feed)
     assert "MOT-DE-PASSE-SECRET" not in dumped
+
+
+@pytest.mark.parametrize(
+    "reference", ["&#55296;", "&#xD800;", "&#11;", "&#11", "&#1114112;", "&#x110000;", "&#65535;",
+                  "&#00000000000000000000000000055296;", "&#" + "9" * 5000 + ";"],
+)  # fmt: skip
+def test_references_to_forbidden_characters_are_cut(reference: str) -> None:
+    feed = f"<rss><channel><title>A{reference}B &#233;&#x2019;&#10;</title></channel></rss>"
+    cleaned = neutralise_dtd(feed.encode()).decode()
+    assert "AB &#233;&#x2019;&#10;" in cleaned
+
+
+def test_a_surrogate_reference_costs_no_entry() -> None:
+    feed = (
+        b"<rss version='2.0'><channel><title>T</title><item><title>Forum &#55296;ferm\xc3\xa9"
+        b"</title><link>https://gazette.example/a</link></item></channel></rss>"
+    )
+    parsed = parse_feed(feed, "application/rss+xml", "https://gazette.example/rss", NOW)
+    assert parsed.error is None
+    assert [e.title for e in parsed.entries] == ["Forum fermé"]

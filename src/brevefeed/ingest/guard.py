@@ -12,6 +12,10 @@ feedparser would decode it (its own detection: BOMs of every UTF form, the ``<?x
 UTF-16/32 and EBCDIC, the XML declaration, the HTTP charset), and handed on as UTF-8. A byte
 search for ``<!DOCTYPE`` misses it in UTF-32 with a BOM or in cp037, where feedparser would
 still find and expand it.
+
+Character references to characters XML forbids (``&#55296;``, ``&#11;``, ``&#x110000;``) are
+cut out here too: feedparser's lenient parser turns them into characters and fails on a
+surrogate (an exception, the whole feed lost), and its strict one gives up on the document.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from feedparser.encodings import convert_to_utf8, parse_content_type
 
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
+#: A numeric character reference, as lenient parsers read it (the semicolon may be missing).
+_CHARREF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+#: Longest run of digits a reference to a real character needs (U+10FFFF is 1114111).
+_MAX_DIGITS = 7
 #: What can end, open or hide the end of a DOCTYPE: quotes, subset brackets, ``>``, comments.
 _SIGNIFICANT = re.compile(r"""["'\[\]>]|<!--""")
 
@@ -78,6 +86,28 @@ def strip_dtd(text: str) -> str:
     return _ENTITY.sub("&lt;!ENTITY", "".join(kept))
 
 
+def _forbidden_code_point(hexa: str | None, decimal: str | None) -> bool:
+    digits = (hexa or decimal or "").lstrip("0")
+    if len(digits) > _MAX_DIGITS:
+        return True
+    code = int(digits or "0", 16 if hexa else 10)
+    return (
+        code > 0x10FFFF
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF)
+        or (code < 0x20 and code not in (0x9, 0xA, 0xD))
+    )
+
+
+def strip_forbidden_references(text: str) -> str:
+    """``text`` without references to characters XML forbids (the others left as written)."""
+    if "&#" not in text:
+        return text
+    return _CHARREF.sub(
+        lambda m: "" if _forbidden_code_point(m.group(1), m.group(2)) else m.group(0), text
+    )
+
+
 def utf8_content_type(content_type: str) -> str:
     """``content_type`` with its charset replaced by utf-8: what a document returned by
     :func:`neutralise_dtd` must be described as, so nothing decodes it a second way."""
@@ -94,6 +124,6 @@ def neutralise_dtd(data: bytes, content_type: str = "") -> bytes:
     # (and falls back to encodings that decode anything, so the result is always UTF-8).
     utf8: bytes = convert_to_utf8(headers, data, {})
     text = utf8.decode("utf-8", errors="replace")
-    if "<!" not in text:
+    if "<!" not in text and "&#" not in text:
         return utf8
-    return strip_dtd(text).encode("utf-8")
+    return strip_forbidden_references(strip_dtd(text)).encode("utf-8")

@@ -3,6 +3,7 @@ is one source among healthy ones, and each test ends with the healthy ones inges
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import os
@@ -10,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -335,14 +335,22 @@ def test_a_killed_run_loses_nothing_and_a_rerun_completes_without_duplicates(
     archive_url: str, tmp_path: Path, feed_server: FeedServer
 ) -> None:
     count = 20
+    midway, resume = threading.Event(), threading.Event()
+
+    def hold_from_the_fifth(path: str, headers: dict[str, str]) -> Reply:
+        # The killed run is frozen on its fifth fetch: mid-run, known rather than waited for.
+        if len(feed_server.requests) >= 5:
+            midway.set()
+            resume.wait(60)
+        return Reply(body=RSS.replace(b"gazette-", path[1:].encode() + b"-"))
+
     for n in range(count):
-        feed_server.routes[f"/k{n}"] = Reply(body=RSS.replace(b"gazette-", f"k{n}-".encode()),
-                                             delay=0.1)  # fmt: skip
+        feed_server.routes[f"/k{n}"] = hold_from_the_fifth
     sources = "".join(f'[[sources]]\nurl = "{feed_server.url(f"/k{n}")}"\n' for n in range(count))
     config_path = tmp_path / "config.toml"
     config_path.write_text(
         f'[archive]\nurl = "{archive_url}"\n[ingest]\nallow_private = true\nconcurrency = 1\n'
-        f"parse_workers = 0\nlease = 1\n{sources}",
+        f"parse_workers = 0\n{sources}",
         encoding="utf-8",
     )
     run = subprocess.Popen(
@@ -351,17 +359,21 @@ def test_a_killed_run_loses_nothing_and_a_rerun_completes_without_duplicates(
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(300):  # wait for a few sources to be fetched (at most 30 s)
-            if len(feed_server.requests) >= 5:
-                break
-            time.sleep(0.1)
+        assert midway.wait(60), "the run never reached its fifth source"
     finally:
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
+        resume.set()
     assert len(feed_server.requests) < count  # killed mid-run
-    time.sleep(1.1)  # let the killed run's lease (1 s) expire
     reopened = open_archive(archive_url)
     try:
+        # The killed run's leases run out (what waiting for them would do, without the wait).
+        with reopened.session() as session:
+            session.execute(
+                update(Source)
+                .where(Source.lease_owner.is_not(None))
+                .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
         ingest(reopened, load_config(config_path))
         with reopened.session() as session:
             per_source = session.execute(
@@ -467,19 +479,23 @@ def test_at_most_two_connections_per_host(
 ) -> None:
     lock = threading.Lock()
     state = {"now": 0, "max": 0}
+    # Each request waits for a second one to be open beside it: the two connections a host
+    # allows always overlap (one allowed, the barrier breaks and the maximum stays 1).
+    pair = threading.Barrier(2, timeout=30)
 
-    def slow(path: str, headers: dict[str, str]) -> Reply:
+    def paired(path: str, headers: dict[str, str]) -> Reply:
         with lock:
             state["now"] += 1
             state["max"] = max(state["max"], state["now"])
-        time.sleep(0.1)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            pair.wait()
         with lock:
             state["now"] -= 1
         return Reply(body=RSS)
 
     paths = [f"/h{n}" for n in range(6)]
     for path in paths:
-        feed_server.routes[path] = slow
+        feed_server.routes[path] = paired
     summary = ingest(archive, _with_sources(ingest_config, feed_server, *paths))
     assert summary.fetched == 6 and state["max"] == 2
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import retract, save_draft
+from brevefeed.archive.breves import retract
 from brevefeed.archive.exchange import breve_record, restore_breve
 from brevefeed.archive.models import Breve
 from brevefeed.authoring import BreveDraft
@@ -29,16 +30,7 @@ def draft(**fields: object) -> BreveDraft:
 
 def save(archive: Archive, value: BreveDraft) -> None:
     with archive.session() as session:
-        save_draft(
-            session,
-            value,
-            host="journal.example.org",
-            tz=UTC,
-            default_language="fr",
-            default_date=NOW,
-            editor="test",
-            now=NOW,
-        )
+        drafts.save(session, value, now=NOW, host="journal.example.org")
 
 
 def seqs(archive: Archive) -> dict[str, int]:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
+import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import get_breve, retract, save_draft
+from brevefeed.archive.breves import get_breve, retract
 from brevefeed.archive.index import (
     TITLE_TABLES,
     breve_document,
@@ -62,10 +63,7 @@ def test_breve_edit_retract_delete(archive: Archive) -> None:
         published=datetime(2021, 6, 1, 8, 0, tzinfo=UTC),
     )
     with archive.session() as session:
-        result = save_draft(
-            session, draft, host="breves.example.org", tz=UTC, default_language="fr",
-            default_date=NOW, editor="test", now=NOW,
-        )  # fmt: skip
+        result = drafts.save(session, draft, now=NOW, host="breves.example.org")
     assert result.change == "updated" and result.uid == ids["b-forum"]
     assert ids["b-forum"] in _found(archive, "rouvert")
     assert ids["b-forum"] not in _found(archive, "hébergeur")  # the old body left the index

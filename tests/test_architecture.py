@@ -33,22 +33,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "publish": frozenset({"errors", "text", "urls", "files", "config", "archive"}),
     "importing": frozenset({"errors", "text", "urls", "config", "authoring", "archive"}),
     "related": frozenset({"errors", "text", "urls", "config", "archive", "search"}),
+    # Everything above: the command line is the top.
     "cli": frozenset(
-        {
-            "errors",
-            "text",
-            "urls",
-            "files",
-            "config",
-            "authoring",
-            "archive",
-            "search",
-            "ingest",
-            "publish",
-            "importing",
-            "related",
-        }
-    ),  # fmt: skip
+        "errors text urls files config authoring archive search ingest publish importing related".split()
+    ),
     "__main__": frozenset({"cli"}),
 }
 

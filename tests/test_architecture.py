@@ -35,7 +35,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "related": frozenset({"errors", "text", "urls", "config", "archive", "search"}),
     # Everything above: the command line is the top.
     "cli": frozenset(
-        "errors text urls files config authoring archive search ingest publish importing related".split()
+        "errors text urls files config authoring archive "
+        "search ingest publish importing related".split()
     ),
     "__main__": frozenset({"cli"}),
 }

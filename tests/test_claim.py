@@ -13,8 +13,8 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig
 from brevefeed.ingest import claim as claims
-from brevefeed.ingest.schedule import Standing, skip_reason
 from brevefeed.ingest.run import RunSummary, ingest, prepare
+from brevefeed.ingest.schedule import Standing, skip_reason
 from feedserver import FeedServer, Reply
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

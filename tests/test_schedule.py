@@ -9,10 +9,10 @@ from brevefeed.ingest.schedule import (
     MAX_RETRY_AFTER,
     Outcome,
     SourceState,
+    Standing,
     backoff,
     decide,
     parse_retry_after,
-    Standing,
     skip_reason,
     skip_to_allowed_hour,
 )

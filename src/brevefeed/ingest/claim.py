@@ -53,6 +53,13 @@ def _job(source: Source) -> Job:
     )
 
 
+def _standing(source: Source) -> Standing:
+    return Standing(
+        source.enabled, source.gone, source.origin, source.retry_after, source.next_fetch_at,
+        source.lease_owner, source.lease_expires_at, source.last_fetch_at,
+    )  # fmt: skip
+
+
 def claimable(
     now: datetime, *, force: bool, run_started: datetime, only: Sequence[int] | None
 ) -> ColumnElement[bool]:
@@ -79,18 +86,14 @@ def skipped(
     only: Sequence[int] | None = None,
 ) -> list[tuple[str, str]]:
     """(url, why) for each source that will not be claimed now, for the run's log."""
-    rows = session.execute(
-        select(
-            Source.url, Source.enabled, Source.gone, Source.origin, Source.retry_after,
-            Source.next_fetch_at, Source.lease_owner, Source.lease_expires_at,
-            Source.last_fetch_at,
-        )
+    rows = session.scalars(
+        select(Source)
         .where(~claimable(now, force=force, run_started=run_started, only=None))
         .where(Source.id.in_(only) if only is not None else true())
         .order_by(Source.id)
-    )  # fmt: skip
-    found = ((url, skip_reason(Standing(*state), now, force=force, run_started=run_started))
-             for url, *state in rows)  # fmt: skip
+    )
+    found = ((row.url, skip_reason(_standing(row), now, force=force, run_started=run_started))
+             for row in rows)  # fmt: skip
     return [(url, why) for url, why in found if why is not None]
 
 

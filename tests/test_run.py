@@ -21,8 +21,9 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig, load_config
 from brevefeed.errors import NotFoundError
-from brevefeed.ingest import run as run_module
-from brevefeed.ingest.run import RunSummary, backfill, ingest
+from brevefeed.ingest import parsers as parsers_module
+from brevefeed.ingest.backfill import backfill
+from brevefeed.ingest.run import RunSummary, ingest
 from feedserver import FeedServer, Reply
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -378,14 +379,14 @@ def test_a_parser_crash_costs_one_feed_not_the_run(
     feed_server: FeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = run_module.parse_feed
+    real = parsers_module.parse_feed
 
     def flaky(body: bytes, *args: object) -> object:
         if b"CRASH" in body:
             raise RecursionError("maximum recursion depth exceeded")
         return real(body, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(run_module, "parse_feed", flaky)
+    monkeypatch.setattr(parsers_module, "parse_feed", flaky)
     summary = _run_with(archive, ingest_config, feed_server, "/crash", Reply(body=b"<rss>CRASH"))
     assert summary.errors == 1
     assert "parser failed: RecursionError" in (
@@ -504,13 +505,13 @@ def test_the_same_body_again_is_not_parsed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parsed: list[bytes] = []
-    real = run_module.parse_feed
+    real = parsers_module.parse_feed
 
     def counting(body: bytes, *args: object) -> object:
         parsed.append(body)
         return real(body, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(run_module, "parse_feed", counting)
+    monkeypatch.setattr(parsers_module, "parse_feed", counting)
     feed_server.routes["/plain"] = Reply(body=ATOM)  # no ETag, no Last-Modified
     config = _with_sources(ingest_config, feed_server, "/plain")
     ingest(archive, config)

@@ -332,6 +332,31 @@ def test_backfill_is_bounded(
     assert summary.fetched == 4 and "stopped after 4 pages" in summary.failures[-1]
 
 
+def test_backfill_applies_the_keyword_filters(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    """README: excluded items are never stored, backfilled ones included."""
+
+    def page(prev: str | None, *titles: str) -> bytes:
+        link = f'<link rel="prev-archive" href="{prev}"/>' if prev else ""
+        entries = "".join(f"<entry><id>tag:f.example,2023:{t}</id><title>{t}</title></entry>"
+                          for t in titles)  # fmt: skip
+        return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>{link}{entries}</feed>'.encode()
+
+    feed_server.routes["/f"] = Reply(body=page("/f/1", "Procès en appel", "Horoscope du jour"))
+    feed_server.routes["/f/1"] = Reply(body=page(None, "Bulletin météo", "Audience reportée"))
+    config = dataclasses.replace(
+        ingest_config,
+        ingest=dataclasses.replace(ingest_config.ingest, exclude=["météo"]),
+        sources=(SourceConfig(url=feed_server.url("/f"), name="/f", exclude=["horoscope"]),),
+    )
+    summary = backfill(archive, config, "/f")
+    assert (summary.fetched, summary.new_items, summary.filtered) == (2, 2, 2)
+    with archive.session() as session:
+        titles = set(session.scalars(select(Item.title)))
+    assert titles == {"Procès en appel", "Audience reportée"}
+
+
 def test_a_killed_run_loses_nothing_and_a_rerun_completes_without_duplicates(
     archive_url: str, tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from brevefeed.errors import NotFoundError
 from brevefeed.ingest import parsers as parsers_module
 from brevefeed.ingest.backfill import backfill
 from brevefeed.ingest.run import RunSummary, ingest
+from brevefeed.pipeline import ingest_and_link
 from feedserver import FeedServer, Reply
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -545,3 +548,21 @@ def test_the_same_body_again_is_not_parsed(
     feed_server.routes["/plain"] = Reply(body=ATOM.replace(b"mardi", b"mercredi"))
     changed = ingest(archive, config, all_sources=True)
     assert (changed.fetched, changed.updated_items) == (1, 1) and len(parsed) == 2
+
+
+def test_ingest_and_link_is_one_call_with_one_summary(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    config = _with_sources(ingest_config, feed_server, *_healthy(feed_server))
+    stages: list[str] = []
+
+    @contextmanager
+    def stage(label: str) -> Iterator[Callable[[int, int], None]]:
+        stages.append(label)
+        yield lambda done, total: None
+
+    report = ingest_and_link(archive, config, stages=stage)
+    assert (report.ingest.fetched, report.ingest.new_items) == (2, 4)
+    assert report.linked.items == 4 and stages == ["Fetching", "Linking"]
+    with archive.session() as session:  # every item came out of the pass grouped
+        assert session.scalar(select(func.count()).where(Item.story_id.is_(None))) == 0

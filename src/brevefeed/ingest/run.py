@@ -319,6 +319,7 @@ class _Pass:
                     if not exhausted and len(pending) < self.batch:
                         jobs = await self.on_archive(self.claim_batch)
                         exhausted = not jobs
+                        self.claimed.update(job.id for job in jobs)
                         pending.update(asyncio.create_task(self.process(client, j)) for j in jobs)
                         total = max(total, done_count + len(pending))
                     if not pending:
@@ -356,7 +357,6 @@ class _Pass:
                 lease=timedelta(seconds=self.runner.ingest.lease), limit=self.batch,
                 force=self.force, run_started=self.started, only=self.only,
             )  # fmt: skip
-        self.claimed.update(job.id for job in jobs)
         log.debug("claimed %d sources", len(jobs))
         return jobs
 

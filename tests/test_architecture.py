@@ -33,10 +33,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "publish": frozenset({"errors", "text", "urls", "files", "config", "archive"}),
     "importing": frozenset({"errors", "text", "urls", "config", "authoring", "archive"}),
     "related": frozenset({"errors", "text", "urls", "config", "archive", "search"}),
+    # The passes that span capabilities (ingest, then link what it brought).
+    "pipeline": frozenset({"errors", "text", "urls", "config", "archive", "ingest", "related"}),
     # Everything above: the command line is the top.
     "cli": frozenset(
         "errors text urls files config authoring archive "
-        "search ingest publish importing related".split()
+        "search ingest publish importing related pipeline".split()
     ),
     "__main__": frozenset({"cli"}),
 }

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,11 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig, load_config
 from brevefeed.errors import NotFoundError
+from brevefeed.ingest import parsers as parsers_module
 from brevefeed.ingest import run as run_module
-from brevefeed.ingest.run import RunSummary, backfill, ingest
+from brevefeed.ingest.backfill import backfill
+from brevefeed.ingest.run import RunSummary, ingest
+from brevefeed.pipeline import ingest_and_link
 from feedserver import FeedServer, Reply
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -333,6 +338,31 @@ def test_backfill_is_bounded(
     assert summary.fetched == 4 and "stopped after 4 pages" in summary.failures[-1]
 
 
+def test_backfill_applies_the_keyword_filters(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    """README: excluded items are never stored, backfilled ones included."""
+
+    def page(prev: str | None, *titles: str) -> bytes:
+        link = f'<link rel="prev-archive" href="{prev}"/>' if prev else ""
+        entries = "".join(f"<entry><id>tag:f.example,2023:{t}</id><title>{t}</title></entry>"
+                          for t in titles)  # fmt: skip
+        return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>{link}{entries}</feed>'.encode()
+
+    feed_server.routes["/f"] = Reply(body=page("/f/1", "Procès en appel", "Horoscope du jour"))
+    feed_server.routes["/f/1"] = Reply(body=page(None, "Bulletin météo", "Audience reportée"))
+    config = dataclasses.replace(
+        ingest_config,
+        ingest=dataclasses.replace(ingest_config.ingest, exclude=["météo"]),
+        sources=(SourceConfig(url=feed_server.url("/f"), name="/f", exclude=["horoscope"]),),
+    )
+    summary = backfill(archive, config, "/f")
+    assert (summary.fetched, summary.new_items, summary.filtered) == (2, 2, 2)
+    with archive.session() as session:
+        titles = set(session.scalars(select(Item.title)))
+    assert titles == {"Procès en appel", "Audience reportée"}
+
+
 def test_a_killed_run_loses_nothing_and_a_rerun_completes_without_duplicates(
     archive_url: str, tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -392,14 +422,14 @@ def test_a_parser_crash_costs_one_feed_not_the_run(
     feed_server: FeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = run_module.parse_feed
+    real = parsers_module.parse_feed
 
     def flaky(body: bytes, *args: object) -> object:
         if b"CRASH" in body:
             raise RecursionError("maximum recursion depth exceeded")
         return real(body, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(run_module, "parse_feed", flaky)
+    monkeypatch.setattr(parsers_module, "parse_feed", flaky)
     summary = _run_with(archive, ingest_config, feed_server, "/crash", Reply(body=b"<rss>CRASH"))
     assert summary.errors == 1
     assert "parser failed: RecursionError" in (
@@ -529,13 +559,13 @@ def test_the_same_body_again_is_not_parsed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parsed: list[bytes] = []
-    real = run_module.parse_feed
+    real = parsers_module.parse_feed
 
     def counting(body: bytes, *args: object) -> object:
         parsed.append(body)
         return real(body, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(run_module, "parse_feed", counting)
+    monkeypatch.setattr(parsers_module, "parse_feed", counting)
     feed_server.routes["/plain"] = Reply(body=ATOM)  # no ETag, no Last-Modified
     config = _with_sources(ingest_config, feed_server, "/plain")
     ingest(archive, config)
@@ -544,3 +574,21 @@ def test_the_same_body_again_is_not_parsed(
     feed_server.routes["/plain"] = Reply(body=ATOM.replace(b"mardi", b"mercredi"))
     changed = ingest(archive, config, all_sources=True)
     assert (changed.fetched, changed.updated_items) == (1, 1) and len(parsed) == 2
+
+
+def test_ingest_and_link_is_one_call_with_one_summary(
+    archive: Archive, ingest_config: Config, feed_server: FeedServer
+) -> None:
+    config = _with_sources(ingest_config, feed_server, *_healthy(feed_server))
+    stages: list[str] = []
+
+    @contextmanager
+    def stage(label: str) -> Iterator[Callable[[int, int], None]]:
+        stages.append(label)
+        yield lambda done, total: None
+
+    report = ingest_and_link(archive, config, stages=stage)
+    assert (report.ingest.fetched, report.ingest.new_items) == (2, 4)
+    assert report.linked.items == 4 and stages == ["Fetching", "Linking"]
+    with archive.session() as session:  # every item came out of the pass grouped
+        assert session.scalar(select(func.count()).where(Item.story_id.is_(None))) == 0

@@ -18,9 +18,8 @@ from brevefeed.errors import ExitCode, InputError
 from brevefeed.ingest import sources as registry
 from brevefeed.ingest.discover import resolve_feed_url
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
-from brevefeed.ingest.run import RunSummary, backfill, fetch_settings
-from brevefeed.ingest.run import ingest as run_ingest
-from brevefeed.related.run import link_pending_items
+from brevefeed.ingest.run import RunSummary, fetch_settings
+from brevefeed.pipeline import ingest_and_link
 
 
 @contextmanager
@@ -64,18 +63,12 @@ def ingest(app: App, all_sources: bool, source: str | None, backfill_ref: str | 
     """
     if backfill_ref is not None and (all_sources or source):
         raise click.UsageError("--backfill cannot be combined with --all or --source")
-    if backfill_ref is not None:
-        summary = backfill(app.archive, app.config, backfill_ref)
-    else:
-        with app.progress("Fetching") as progress:
-            summary = run_ingest(
-                app.archive, app.config, all_sources=all_sources, source=source, progress=progress
-            )
-    _report(app, summary)
-    with app.progress("Linking") as progress:
-        linked = link_pending_items(
-            app.archive, app.config.related, now=datetime.now(UTC), progress=progress
-        )
+    report = ingest_and_link(
+        app.archive, app.config, all_sources=all_sources, source=source,
+        backfill_ref=backfill_ref, stages=app.progress,
+    )  # fmt: skip
+    _report(app, report.ingest)
+    linked = report.linked
     if linked.items:
         app.say(f"related: {linked.items} items grouped, {linked.links_added} links to brèves")
 

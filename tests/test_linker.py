@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import get_breve
 from brevefeed.archive.models import Breve, Item, RelatedLink
+from brevefeed.config import RelatedConfig
 from brevefeed.related.linker import (
     CANDIDATE_BUDGET,
     MAX_CANDIDATE_DF,
-    LinkSettings,
     first_sentence,
     item_lead,
     link_breves,
@@ -26,7 +26,7 @@ from brevefeed.related.linker import (
 from brevefeed.related.links import decide, find_item
 from related_corpus import NOW, corpus, expected_pairs, load_breves, load_items
 
-SETTINGS = LinkSettings(threshold=0.2, max_per_breve=5)
+SETTINGS = RelatedConfig(threshold=0.2, max_per_breve=5)
 
 
 def every_breve(session: Session, terms: Sequence[str], limit: int) -> list[int]:
@@ -111,7 +111,7 @@ def test_max_per_breve_and_bump_updated(archive: Archive) -> None:
         load_breves(session, data)
         before = get_breve(session, "signalements-pharos-hausse").updated_at
         load_items(session, data)
-        settings = LinkSettings(threshold=0.2, max_per_breve=1, bump_updated=True)
+        settings = RelatedConfig(threshold=0.2, max_per_breve=1, bump_updated=True)
         link_new_items(session, settings, every_breve, now=NOW)
         breve = get_breve(session, "signalements-pharos-hausse")
         links = session.scalars(select(RelatedLink).where(RelatedLink.breve_id == breve.id)).all()

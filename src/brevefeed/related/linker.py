@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from brevefeed.archive.index import stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
+from brevefeed.config import RelatedConfig
 from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.score import (
     PackedProfile,
@@ -43,14 +44,6 @@ QUERY_TERMS = 12
 #: ``finder(session, terms, limit)``: ids of the documents that best match ``terms`` (strongest
 #: first), from the search index.
 Finder = Callable[[Session, Sequence[str], int], list[int]]
-
-
-@dataclass(frozen=True)
-class LinkSettings:
-    threshold: float = 0.2
-    max_per_breve: int = 10
-    candidates: int = 25
-    bump_updated: bool = False
 
 
 @dataclass
@@ -157,7 +150,7 @@ def breve_lead(breve: Breve) -> set[str]:
 def _apply(
     session: Session,
     proposals: Mapping[int, list[tuple[int, float]]],
-    settings: LinkSettings,
+    settings: RelatedConfig,
     *,
     replace_auto: bool,
     now: datetime,
@@ -187,7 +180,7 @@ def _apply(
 
 def link_new_items(
     session: Session,
-    settings: LinkSettings,
+    settings: RelatedConfig,
     find_breves: Finder,
     *,
     now: datetime,
@@ -318,7 +311,7 @@ def _breve_profiles(
 def link_breves(
     session: Session,
     breve_ids: Iterable[int],
-    settings: LinkSettings,
+    settings: RelatedConfig,
     find_items: Finder,
     *,
     now: datetime,

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.search import postgres, sqlite
 from brevefeed.search.plan import (
-    DEFAULT_COUNT_LIMIT,
-    DEFAULT_RANK_WINDOW,
+    DEFAULTS,
     Kind,
     KindQuery,
     Sort,
@@ -38,11 +37,11 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     include_retracted: bool = False
-    limit: int = 20
+    limit: int = DEFAULTS.limit
     offset: int = 0
-    rank_window: int = DEFAULT_RANK_WINDOW
-    count_limit: int = DEFAULT_COUNT_LIMIT
-    snippet_width: int = 200
+    rank_window: int = DEFAULTS.rank_window
+    count_limit: int = DEFAULTS.count_limit
+    snippet_width: int = DEFAULTS.snippet_length
     #: One hit per story: items other outlets' coverage of the same story joins are folded
     #: into the first (their outlets listed in ``Hit.outlets``).
     group_stories: bool = True

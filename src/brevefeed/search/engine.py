@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from brevefeed.archive.models import Breve, Item, Source
+from brevefeed.archive.models import Breve, Item, Source, outlet_name
 from brevefeed.search import postgres, sqlite
 from brevefeed.search.plan import (
     DEFAULTS,
@@ -147,7 +147,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     date=item.published_at or item.fetched_at,
                     score=score,
                     snippet=snippet(passage, matcher, request.snippet_width),
-                    source=item.source.name or item.source.title or item.source.url,
+                    source=item.source.outlet,
                     authors=list(item.authors),
                     tags=list(item.categories),
                 )
@@ -184,7 +184,7 @@ def _one_per_story(
             if story is None:
                 continue
             names = outlets.setdefault(story, [])
-            outlet = name or title or url
+            outlet = outlet_name(name, title, url)
             if outlet not in names:
                 names.append(outlet)
     kept: list[Hit] = []

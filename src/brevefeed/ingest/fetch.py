@@ -35,11 +35,14 @@ CHUNK = 65_536
 
 
 class BodyTooLargeError(Exception):
-    pass
+    """Private to ``fetch``, which turns it into the FetchResult's error: never reaches a user."""
 
 
 class RefusedAddressError(httpx.ConnectError):
-    """The host resolves to an address brevefeed must not reach (loopback, private, …)."""
+    """The host resolves to an address brevefeed must not reach (loopback, private, …).
+
+    Private to ``fetch``, like BodyTooLargeError: raised inside the network backend, where
+    httpx expects a ConnectError, and caught by ``fetch`` into the FetchResult's error."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from brevefeed.archive.models import Breve, Item, Source, outlet_name
-from brevefeed.search import postgres, sqlite
+from brevefeed.search.backend import backend_for
 from brevefeed.search.plan import (
     DEFAULTS,
     Kind,
@@ -86,9 +86,8 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     """The page of hits ``request`` asks for, best first, and the exact number of hits."""
     node = build_tree(request)
     connection = session.connection()
-    backend = postgres if connection.dialect.name == "postgresql" else sqlite
-    if backend is postgres:
-        postgres.prepare(connection)
+    backend = backend_for(connection)
+    backend.prepare(connection)
     queries = [
         KindQuery(
             node=node,

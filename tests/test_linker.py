@@ -17,7 +17,8 @@ from brevefeed.related.linker import (
     CANDIDATE_BUDGET,
     MAX_CANDIDATE_DF,
     first_sentence,
-    item_lead,
+    item_texts,
+    lead_terms,
     link_breves,
     link_new_items,
     reset_links,
@@ -143,8 +144,8 @@ def test_the_lead_is_the_title_and_the_first_sentence() -> None:
         "Les associations protestent.</p>",
         content_html="",
     )
-    lead = item_lead(item)
+    lead = lead_terms(*item_texts(item))
     assert {"brest", "centr", "social", "lund"} <= lead and "protestent" not in lead
     assert not any(term.startswith("protest") for term in lead)
     opening_in_content = Item(title="Titre", summary_html="", content_html="<p>Forum fermé.</p>")
-    assert "forum" in item_lead(opening_in_content)
+    assert "forum" in lead_terms(*item_texts(opening_in_content))

@@ -75,10 +75,6 @@ def item_texts(item: Item) -> tuple[str, str, str]:
     return html_to_text(title), html_to_text(summary), html_to_text(content)
 
 
-def item_counts(item: Item) -> dict[str, float]:
-    return field_counts(*item_texts(item))
-
-
 def breve_terms(breve: Breve) -> set[str]:
     return set(breve_counts(breve))
 
@@ -132,10 +128,6 @@ def first_sentence(text: str) -> str:
         if len(text[: end.start()].split()) >= _SHORTEST_SENTENCE:
             return text[: end.end()]
     return text
-
-
-def item_lead(item: Item) -> set[str]:
-    return lead_terms(*item_texts(item))
 
 
 def lead_terms(title: str, summary: str, content: str) -> set[str]:

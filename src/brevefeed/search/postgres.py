@@ -87,12 +87,6 @@ class _Compiler:
         return self._bind(" | ".join(f"({t})" for t in texts))
 
 
-def compile_where(node: Node) -> tuple[str, dict[str, AnyValue]]:
-    """The WHERE clause of ``node`` over index alias ``s`` and its bound parameters."""
-    compiler = _Compiler()
-    return compiler.clause(node), compiler.params
-
-
 def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyValue]]:
     """FROM … WHERE … of one kind, the date expression, and typed date parameters."""
     where = [compiler.clause(query.node)]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 import drafts
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import retract
-from brevefeed.archive.exchange import breve_record, restore_breve
+from brevefeed.archive.exchange import breve_record, restore_record
 from brevefeed.archive.models import Breve
 from brevefeed.authoring import BreveDraft
 
@@ -65,5 +65,5 @@ def test_every_mutation_raises_the_stamp(archive: Archive) -> None:
         record = breve_record(breve)
     record.update(id=record["id"] + "-copie", slug="autre-copie", revisions=[])
     with archive.session() as session:
-        assert restore_breve(session, record) == "created"
+        assert restore_record(session, record) == "created"
     assert seqs(archive)["autre-copie"] > max(fourth.values())

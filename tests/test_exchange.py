@@ -109,6 +109,19 @@ def test_bad_records(archive: Archive, mutate, message: str) -> None:  # type: i
         restore_line(session, json.dumps(record))
 
 
+def test_new_breve_with_a_taken_slug(archive: Archive) -> None:
+    """A new brève is checked before it is added: the slug look-up's autoflush must not insert
+    a half-filled row (an IntegrityError) before the one-line error names the holder."""
+    populate(archive)
+    record = json.loads(export(archive)[0])
+    holder = record["id"]
+    record.update(id=holder + "-copie", revisions=[])
+    with archive.session() as session, pytest.raises(InputError, match="already used by"):
+        restore_line(session, json.dumps(record))
+    with archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Breve)) == 2
+
+
 def test_bad_json(archive: Archive) -> None:
     with archive.session() as session:
         with pytest.raises(InputError, match="not valid JSON"):

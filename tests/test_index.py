@@ -15,7 +15,6 @@ from brevefeed.archive.breves import get_breve, retract
 from brevefeed.archive.index import (
     TITLE_TABLES,
     breve_document,
-    is_index_table,
     item_document,
     normalize,
     rebuild,
@@ -170,12 +169,6 @@ def test_normalize_is_exactly_the_text_package() -> None:
     samples += ["qu’il l'hébergeur  23.051\u00a0fois\tæquo", "a\u0301b ﬁn _x_ l’ arbre"]
     for sample in samples:
         assert normalize(sample) == " ".join(stems(sample))
-
-
-def test_index_tables_are_known() -> None:
-    assert is_index_table("search_items")
-    assert is_index_table("search_breves_data")
-    assert not is_index_table("items")
 
 
 def test_postgres_configuration_folds_with_unaccent(archive: Archive) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import retract
+from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.config import SiteConfig
 from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import store
@@ -98,3 +101,38 @@ def test_expired_tombstones_come_back_as_changes(archive: Archive) -> None:
         assert expired.id == breve.id and expired.status == "retracted"
         stones = store.tombstones(session, store.Pending())
         assert [t.reason for t in stones["tags/sport"]] == ["Erreur"]
+
+
+def test_related_outlet_without_name_or_title_is_its_url(archive: Archive) -> None:
+    """« À lire aussi » names each outlet as search and ``related`` do; a feed with neither a
+    name nor a title used to give an empty label (``<li> : <a …>``)."""
+    load(archive)
+    feed = "https://sans-nom.example/rss"
+    with archive.session() as session:
+        breve = session.scalars(select(Breve).order_by(Breve.id)).first()
+        assert breve is not None
+        source = Source(url=feed, created_at=NOW)
+        item = Item(
+            source=source,
+            entry_id="a1",
+            link="https://sans-nom.example/a1",
+            title="Un article",
+            fetched_at=NOW,
+            content_hash="0" * 64,
+        )
+        session.add(item)
+        session.flush()
+        session.add(
+            RelatedLink(
+                breve_id=breve.id,
+                item_id=item.id,
+                score=1.0,
+                method="manual",
+                state="linked",
+                created_at=NOW,
+            )
+        )
+        session.flush()
+        entries = store.latest_entries(session, store.Pending(), "", 10)
+        refs = [ref for entry in entries for ref in entry.related]
+        assert [ref.outlet for ref in refs] == [feed]

@@ -20,12 +20,11 @@ from brevefeed import files as files_module
 from brevefeed.archive import open_archive
 from brevefeed.archive.models import Breve
 from brevefeed.config import Config, PublishConfig, SiteConfig
-from brevefeed.errors import ExitCode, LockedError
+from brevefeed.errors import ExitCode, LockedError, PublishWriteError
 from brevefeed.publish import publish
 from brevefeed.publish import write as write_module
 from brevefeed.publish.write import (
     LOCK_NAME,
-    PublishWriteError,
     exclusive,
     remove_stale_temporaries,
     state_folder,

@@ -26,7 +26,11 @@ MAX_URL = 2048
 
 
 class BadURLError(ValueError):
-    """The URL is not one brevefeed follows or publishes; the message says why."""
+    """The URL is not one brevefeed follows or publishes; the message says why.
+
+    Not in ``errors``: it carries a reason, not a message for the user. Every caller knows the
+    file, key or source the URL came from and raises its ConfigError or InputError naming it.
+    """
 
 
 def _check_host(host: str) -> None:

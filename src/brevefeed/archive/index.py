@@ -39,7 +39,7 @@ Maintenance
     --reindex`` after such a load (the search benchmark does exactly that).
 
 These tables are not ORM models (FTS5 tables and tsvector columns have no common form on the
-two backends); ``is_index_table`` lets the schema comparison test leave them out.
+two backends): the schema comparison test leaves ``INDEX_TABLES`` out.
 """
 
 from __future__ import annotations
@@ -72,11 +72,6 @@ ITEM_INDEXED = ("title", "summary_html", "content_html", "authors", "categories"
 BATCH = 1000
 
 _PENDING = "brevefeed.index.doomed_items"
-
-
-def is_index_table(name: str) -> bool:
-    """The index's own tables, and FTS5's shadow tables behind them (search_items_data…)."""
-    return any(name == table or name.startswith(f"{table}_") for table in INDEX_TABLES)
 
 
 def normalize(value: str) -> str:

@@ -196,6 +196,16 @@ class Source(Base):
 
     items: Mapped[list[Item]] = relationship(back_populates="source")
 
+    @property
+    def outlet(self) -> str:
+        return outlet_name(self.name, self.title, self.url)
+
+
+def outlet_name(name: str, title: str, url: str) -> str:
+    """How readers see an outlet: the newsroom's name for it, else the feed's own title, else
+    its URL, never empty (feeds, search and ``related`` print it as the label of a link)."""
+    return name or title or url
+
 
 class Item(Base):
     """One entry of an external feed, kept for good; one row per (source, entry id)."""

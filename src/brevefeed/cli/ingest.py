@@ -253,7 +253,7 @@ def export(app: App, output: Path | None) -> None:
     """
     with _sources_session(app) as session:
         outlines = [
-            Outline(row.source.url, row.source.name or row.source.title, row.source.site_link)
+            Outline(row.source.url, row.source.outlet, row.source.site_link)
             for row in registry.list_sources(session)
             if row.source.origin != "dropped"
         ]

@@ -103,7 +103,7 @@ def add_source(
         session.flush()
         return existing
     if existing is not None:
-        raise InputError(f"{url} is already followed (as {existing.name or existing.url})")
+        raise InputError(f"{url} is already followed (as {existing.outlet})")
     source = Source(
         url=url,
         declared_url=declared_url or url,

@@ -28,6 +28,7 @@ from brevefeed.archive.models import (
     PublishState,
     RelatedLink,
     Source,
+    outlet_name,
 )
 from brevefeed.publish.plan import (
     BreveFacts,
@@ -235,14 +236,16 @@ def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[Relat
     found: dict[int, list[RelatedRef]] = {}
     for chunk in _chunks(list(breve_ids)):
         query = (
-            select(RelatedLink.breve_id, Item.title, Item.link, Source.name, Source.title)
+            select(
+                RelatedLink.breve_id, Item.title, Item.link, Source.name, Source.title, Source.url
+            )
             .join(Item, RelatedLink.item_id == Item.id)
             .join(Source, Item.source_id == Source.id)
             .where(RelatedLink.breve_id.in_(chunk), RelatedLink.state == "linked", Item.link != "")
             .order_by(RelatedLink.breve_id, RelatedLink.score.desc(), Item.id)
         )
-        for breve_id, title, link, name, feed_title in session.execute(query):
-            outlet = name or feed_title
+        for breve_id, title, link, name, feed_title, url in session.execute(query):
+            outlet = outlet_name(name, feed_title, url)
             found.setdefault(breve_id, []).append(RelatedRef(title or link, link, outlet))
     return found
 
@@ -407,7 +410,7 @@ def press_items(session: Session, pending: Pending, folder: str, limit: int) -> 
             authors=tuple(item.authors),
             published=item.published_at or item.fetched_at,
             updated=item.updated_at or item.published_at or item.fetched_at,
-            outlet=source.name or source.title or source.url,
+            outlet=source.outlet,
             outlet_link=source.site_link or source.url,
             outlet_id=source.url,
         )

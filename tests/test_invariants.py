@@ -30,8 +30,8 @@ from brevefeed.related.run import rebuild
 from brevefeed.related.stories import assign_story
 from brevefeed.search import SearchRequest, search
 from feedserver import FeedServer, Reply
-from test_publish_run import BREVES, NOW, load, make_config
 from test_migrations import _index_rows
+from test_publish_run import BREVES, NOW, load, make_config
 from test_run import RSS, _healthy
 
 #: Nothing in the publish fixtures speaks of sailing: no pass links this item to a brève.
@@ -227,7 +227,8 @@ def _shown(archive: Archive) -> tuple[dict[int, tuple[object, ...]], dict[int, i
                 .where(RelatedLink.breve_id == breve.id)
                 .order_by(Item.id)
             ).all()
-            row = {c: getattr(breve, c) for c in Breve.__table__.c.keys() if c != "change_seq"}
+            columns = [c.name for c in Breve.__table__.c if c.name != "change_seq"]
+            row = {name: getattr(breve, name) for name in columns}
             shown[breve.id] = (sorted(row.items()), breve.tags, links)
             stamps[breve.id] = breve.change_seq
     return shown, stamps

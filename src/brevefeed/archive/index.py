@@ -1,4 +1,4 @@
-"""The full-text search index, per backend, kept in step with the archive by ORM events.
+"""The full-text search index, per backend, kept in step with the archive by the database.
 
 What is indexed
     Every brève and every item becomes six normalized fields — title, standfirst (an item's

@@ -98,7 +98,8 @@ SQLITE_TRIGGERS = {
         "AFTER UPDATE OF name, title ON sources"
         " WHEN NEW.name IS NOT OLD.name OR NEW.title IS NOT OLD.title",
         "INSERT INTO search_pending (kind, record_id)"
-        " SELECT 'item', id FROM items WHERE source_id = NEW.id;" + _sqlite_stamp(_LINKED_TO_SOURCE),
+        " SELECT 'item', id FROM items WHERE source_id = NEW.id;"
+        + _sqlite_stamp(_LINKED_TO_SOURCE),
     ),
 }
 
@@ -213,16 +214,13 @@ PG_TRIGGERS = {
 
 
 def upgrade() -> None:
-    op.execute(
-        "CREATE TABLE search_pending (kind VARCHAR(8) NOT NULL, record_id INTEGER NOT NULL)"
-    )
+    op.execute("CREATE TABLE search_pending (kind VARCHAR(8) NOT NULL, record_id INTEGER NOT NULL)")
     if op.get_bind().dialect.name == "postgresql":
         for sql in PG_FUNCTIONS.values():
             op.execute(sql)
         for name, (table, when, function) in PG_TRIGGERS.items():
             op.execute(
-                f"CREATE TRIGGER {name} {when.format(table=table)}"
-                f" EXECUTE FUNCTION {function}()"
+                f"CREATE TRIGGER {name} {when.format(table=table)} EXECUTE FUNCTION {function}()"
             )
         return
     for name, (when, body) in SQLITE_TRIGGERS.items():

@@ -133,21 +133,16 @@ PG_FUNCTIONS = {
             END IF;
             RETURN NEW;
         END $$""",
-    "brevefeed_breve_tags_row": """
-        CREATE FUNCTION brevefeed_breve_tags_row() RETURNS trigger LANGUAGE plpgsql AS $$
+    # For breve_tags and related_links: the row's brève is stamped (and, for a tag, reindexed).
+    "brevefeed_child_row": """
+        CREATE FUNCTION brevefeed_child_row() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             breve integer := CASE TG_OP WHEN 'DELETE' THEN OLD.breve_id ELSE NEW.breve_id END;
         BEGIN
             UPDATE breves SET change_seq = brevefeed_next_stamp() WHERE id = breve;
-            INSERT INTO search_pending (kind, record_id) VALUES ('breve', breve);
-            RETURN NULL;
-        END $$""",
-    "brevefeed_related_links_row": """
-        CREATE FUNCTION brevefeed_related_links_row() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            breve integer := CASE TG_OP WHEN 'DELETE' THEN OLD.breve_id ELSE NEW.breve_id END;
-        BEGIN
-            UPDATE breves SET change_seq = brevefeed_next_stamp() WHERE id = breve;
+            IF TG_TABLE_NAME = 'breve_tags' THEN
+                INSERT INTO search_pending (kind, record_id) VALUES ('breve', breve);
+            END IF;
             RETURN NULL;
         END $$""",
     "brevefeed_items_row": """
@@ -200,9 +195,13 @@ PG_TRIGGERS = {
         f"brevefeed_{table}": (
             table,
             "AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW",
-            f"brevefeed_{table}_row",
+            function,
         )
-        for table in ("breve_tags", "related_links", "items")
+        for table, function in (
+            ("breve_tags", "brevefeed_child_row"),
+            ("related_links", "brevefeed_child_row"),
+            ("items", "brevefeed_items_row"),
+        )
     },
     "brevefeed_sources": (
         "sources",

@@ -16,7 +16,7 @@ from brevefeed.archive.db import (
     open_archive,
     upgrade,
 )
-from brevefeed.archive.index import INDEX_TABLES
+from brevefeed.archive.index import INDEX_TABLES, PENDING_TABLE
 from brevefeed.archive.models import Base
 from brevefeed.errors import ArchiveError, ExitCode
 
@@ -32,7 +32,10 @@ def test_open_creates_schema_at_head(archive_url: str) -> None:
 
 
 def _index_table(name: str) -> bool:
-    """The index's own tables, and FTS5's shadow tables behind them (search_items_data…)."""
+    """The index's own tables, FTS5's shadow tables behind them (search_items_data…), and its
+    to-do list kept by triggers."""
+    if name == PENDING_TABLE:
+        return True
     return any(name == table or name.startswith(f"{table}_") for table in INDEX_TABLES)
 
 

@@ -77,7 +77,8 @@ class Breve(Base):
     retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The file this brève was imported from, so another file cannot take its slug by accident.
     origin: Mapped[str | None] = mapped_column(Text, nullable=True)
-    #: Raised by every mutation (see ``archive.changes``), so publish can find what changed.
+    #: Raised by the database on every mutation (see ``archive.changes``), so publish can find
+    #: what changed.
     change_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tag_rows: Mapped[list[BreveTag]] = relationship(

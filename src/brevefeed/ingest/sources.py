@@ -123,7 +123,7 @@ def remove_source(session: Session, ref: str) -> tuple[str, int]:
     if source.origin == "config":
         raise InputError(f"{source.url} is listed in config.toml: remove it there")
     count = 0
-    # Item by item through the ORM, so listeners (the search index) see each deletion.
+    # Item by item: the ORM would otherwise empty the items' source_id before deleting it.
     for item in session.scalars(select(Item).where(Item.source_id == source.id)):
         session.delete(item)
         count += 1

@@ -1,8 +1,8 @@
 """Write what one fetch found: items deduplicated per (source, entry id), and the source's
 new fetch state, in the caller's transaction (one per source).
 
-Items go through the ORM session, never bulk SQL, so whatever listens to ORM events (the search
-index) sees every insert and update.
+The search index follows whatever is written here, ORM or plain SQL: the database's triggers
+note the records it must rewrite (see ``archive.changes``).
 """
 
 from __future__ import annotations

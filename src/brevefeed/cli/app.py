@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import functools
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from brevefeed.archive import Archive, open_archive
 from brevefeed.cli import display
 from brevefeed.config import Config, load_config
 from brevefeed.files import replace_atomically
 
+if TYPE_CHECKING:
+    # Loaded when first used: `--version`, `--help` and `init` need no SQLAlchemy or rich.
+    from rich.console import Console
+
+    from brevefeed.archive import Archive
+
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("brevefeed.cli")
 
 
 class App:
@@ -36,12 +42,17 @@ class App:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            log.info("config: %s", self._config.path)
         return self._config
 
     @property
     def archive(self) -> Archive:
         if self._archive is None:
+            from brevefeed.archive import open_archive
+            from brevefeed.archive.db import describe_url
+
             self._archive = open_archive(self.config.archive.url)
+            log.info("archive: %s", describe_url(self.config.archive.url))
         return self._archive
 
     def close(self) -> None:
@@ -66,6 +77,14 @@ class App:
         if self.quiet or not sys.stderr.isatty():
             yield lambda done, total: None
             return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         columns = (
             TextColumn(label, markup=False),
             BarColumn(),
@@ -88,23 +107,105 @@ def default_editor() -> str:
         return "brevefeed"
 
 
-def common_options(func: F) -> F:
-    """--config and --quiet on every command, and an ``app`` argument built from them."""
+@dataclass(frozen=True)
+class Options:
+    """--config, --quiet and --verbose, given before or after the subcommand."""
 
-    @click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=str),
-        help="config.toml to use (default: $BREVEFEED_CONFIG, else ./config.toml).",
-    )
-    @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+    config_path: str | None = None
+    quiet: bool = False
+    verbose: int = 0
+
+    def then(self, later: Options) -> Options:
+        """These options overridden by those given after them (on the subcommand)."""
+        return Options(
+            later.config_path or self.config_path,
+            self.quiet or later.quiet,
+            self.verbose + later.verbose,
+        )
+
+
+def _shared_options(func: F) -> F:
+    for option in reversed(
+        (
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False, path_type=str),
+                help="config.toml to use (default: $BREVEFEED_CONFIG, else ./config.toml).",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="Print nothing on success."),
+            click.option(
+                "--verbose",
+                "-v",
+                count=True,
+                help="Log on stderr what is done and why (-vv: more detail).",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+def global_options(func: F) -> F:
+    """The shared options before the subcommand (``brevefeed --config x.toml list``), as git
+    and alembic take them; kept for the subcommand to read."""
+
+    @_shared_options
     @functools.wraps(func)
-    def wrapper(*args: Any, config_path: str | None, quiet: bool, **kwargs: Any) -> Any:
-        app = App(config_path, quiet)
-        click.get_current_context().call_on_close(app.close)
+    def wrapper(*args: Any, config_path: str | None, quiet: bool, verbose: int) -> Any:
+        click.get_current_context().obj = Options(config_path, quiet, verbose)
+        return func(*args)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def common_options(func: F) -> F:
+    """--config, --quiet and --verbose on every command, and an ``app`` argument built from
+    them and from those given before the subcommand."""
+
+    @_shared_options
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any, config_path: str | None, quiet: bool, verbose: int, **kwargs: Any
+    ) -> Any:
+        ctx = click.get_current_context()
+        given = (ctx.find_object(Options) or Options()).then(Options(config_path, quiet, verbose))
+        ctx.call_on_close(log_to_stderr(given))
+        app = App(given.config_path, given.quiet)
+        ctx.call_on_close(app.close)
         return func(app, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+class _LineFormatter(logging.Formatter):
+    """Log messages quote feeds' titles and servers' errors: one safe line each."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"brevefeed: {record.name}: {display.line(record.getMessage())}"
+
+
+def log_to_stderr(options: Options) -> Callable[[], None]:
+    """Send brevefeed's log records to stderr at the level the options ask; returns the
+    undo (the same process may run several commands, as tests do)."""
+    if options.quiet:
+        level = logging.ERROR
+    elif options.verbose:
+        level = logging.INFO if options.verbose == 1 else logging.DEBUG
+    else:
+        level = logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter())
+    logger = logging.getLogger("brevefeed")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    return undo
 
 
 def editor_option(func: F) -> F:

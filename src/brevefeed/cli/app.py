@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from brevefeed.cli import display
-from brevefeed.config import Config, load_config
-from brevefeed.files import replace_atomically
 
 if TYPE_CHECKING:
-    # Loaded when first used: `--version`, `--help` and `init` need no SQLAlchemy or rich.
+    # Loaded when first used: `--version` and `--help` need no config, SQLAlchemy or rich.
     from rich.console import Console
 
     from brevefeed.archive import Archive
+    from brevefeed.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("brevefeed.cli")
@@ -41,6 +40,8 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from brevefeed.config import load_config
+
             self._config = load_config(self.config_path)
             log.info("config: %s", self._config.path)
         return self._config
@@ -219,6 +220,8 @@ def editor_option(func: F) -> F:
 
 def write_atomically(path: Path, lines: Iterator[str]) -> int:
     """Write lines to ``path`` atomically (``brevefeed.files``): never a half-written file."""
+    from brevefeed.files import replace_atomically
+
     count = 0
 
     def encoded() -> Iterator[bytes]:

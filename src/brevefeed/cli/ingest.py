@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.orm import Session
@@ -15,11 +16,11 @@ from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options, write_atomically
 from brevefeed.errors import ExitCode, InputError
 from brevefeed.ingest import sources as registry
-from brevefeed.ingest.discover import resolve_feed_url
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
-from brevefeed.ingest.run import RunSummary, backfill, fetch_settings
-from brevefeed.ingest.run import ingest as run_ingest
 from brevefeed.related.run import link_pending_items
+
+if TYPE_CHECKING:
+    from brevefeed.ingest.run import RunSummary
 
 
 @contextmanager
@@ -77,6 +78,11 @@ def ingest(app: App, all_sources: bool, source: str | None, backfill_ref: str | 
       brevefeed ingest --source "Le Quotidien"
       brevefeed ingest --backfill https://journal.example.org/feed.xml
     """
+    # httpx and the fetch machinery are loaded by the commands that fetch, not by
+    # `sources list`, which monitoring may run every minute.
+    from brevefeed.ingest.run import backfill
+    from brevefeed.ingest.run import ingest as run_ingest
+
     if backfill_ref is not None and (all_sources or source):
         raise click.UsageError("--backfill cannot be combined with --all or --source")
     if backfill_ref is not None:
@@ -120,6 +126,9 @@ def add(app: App, url: str, name: str, keywords: str, no_discover: bool) -> None
       brevefeed sources add https://journal.example.org/ --name "Le Journal" \\
           --keywords "haine en ligne, harcèlement"
     """
+    from brevefeed.ingest.discover import resolve_feed_url
+    from brevefeed.ingest.run import fetch_settings
+
     declared = registry.check_url(url)
     feed_url, note = declared, None
     if not no_discover:

@@ -170,7 +170,7 @@ def test_init_creates_and_refuses_to_overwrite(
     monkeypatch.chdir(target)
     monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
     empty = run("list")
-    assert (empty.stdout, empty.stderr) == ("", "no brève matches\n")
+    assert (empty.stdout, empty.stderr) == ("", "brevefeed: no brève matches\n")
     again = run("init", str(target))
     assert again.exit_code == 2 and "already exists" in again.stderr
 

@@ -108,7 +108,9 @@ def test_verbose_logs_on_stderr_and_quiet_silences(config: Path) -> None:
     assert json.loads(verbose.stdout) == []
     plain = CliRunner().invoke(cli, ["list", "--format", "json", "--config", str(config)])
     assert plain.stderr == ""
-    quiet = CliRunner().invoke(cli, ["-v", "-q", "list", "--format", "json", "--config", str(config)])
+    quiet = CliRunner().invoke(
+        cli, ["-v", "-q", "list", "--format", "json", "--config", str(config)]
+    )
     assert quiet.stderr == ""
     # Each run removes its handler: nothing accumulates in a process that runs many.
     assert not logging.getLogger("brevefeed").handlers

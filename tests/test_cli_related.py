@@ -68,7 +68,7 @@ def test_stories(linked: dict[str, int]) -> None:
     listed = json.loads(run("stories", "--min-outlets", "1", "--format", "json").stdout)
     assert len(listed) == len(linked)  # every item of the corpus is its own story
     nothing = run("stories")
-    assert (nothing.stdout, nothing.stderr) == ("", "no story\n")
+    assert (nothing.stdout, nothing.stderr) == ("", "brevefeed: no story\n")
 
 
 def test_rebuild(linked: dict[str, int]) -> None:

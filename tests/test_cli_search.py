@@ -109,7 +109,7 @@ def test_options(config: str) -> None:
 def test_no_hits_exits_1_like_grep(config: str) -> None:
     result = run(config, "licorne")
     assert result.exit_code == 1
-    assert (result.stdout, result.stderr) == ("", "no hits\n")
+    assert (result.stdout, result.stderr) == ("", "brevefeed: no hits\n")
     assert run(config, "licorne", "--format", "json").stdout.strip().startswith('{\n  "total": 0')
     assert run(config, "licorne", "--quiet").stdout == ""
 

@@ -31,4 +31,3 @@ def test_bad_dates(text: str) -> None:
 def test_wrong_type() -> None:
     with pytest.raises(InputError, match="must be a date"):
         to_aware(20240507, PARIS)
-

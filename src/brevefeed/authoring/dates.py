@@ -27,4 +27,3 @@ def to_aware(value: object, tz: tzinfo, *, what: str = "date") -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, time(0, 0), tzinfo=tz)
     raise InputError(f"{what} must be a date such as 2024-05-07 or 2024-05-07T18:30:00+02:00")
-

@@ -5,30 +5,28 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from brevefeed.archive.breves import get_breve, iso, retract
-from brevefeed.archive.exchange import breve_record, export_lines
 from brevefeed.archive.models import STATUSES, Breve
 from brevefeed.archive.queries import BreveFilter, list_breves
+from brevefeed.archive.types import iso
 from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options, editor_option, write_atomically
 from brevefeed.cli.dates import INSTANT, Period, since_option, until_option
 from brevefeed.errors import ExitCode, InputError
-from brevefeed.importing import (
-    ImportContext,
-    ImportSummary,
-    import_paths,
-    parse_input,
-    read_input,
-    save_one,
-)
-from brevefeed.related.run import link_changed_breves
+
+if TYPE_CHECKING:
+    from brevefeed.importing import ImportContext, ImportSummary
+
+# The commands that write (and `show`, `export`) import the importer, Markdown rendering and
+# the linker when they run: `list` needs none of them and starts that much sooner.
 
 
 def _context(app: App, editor: str, date: Period | None) -> ImportContext:
+    from brevefeed.importing import ImportContext
+
     default_date = date.start(app.config.site.tz) if date else None
     return ImportContext(
         site=app.config.site, editor=editor, now=datetime.now(UTC), default_date=default_date
@@ -37,6 +35,8 @@ def _context(app: App, editor: str, date: Period | None) -> ImportContext:
 
 def _link(app: App, summary: ImportSummary) -> None:
     """Attach ingested coverage to the brèves just added or edited."""
+    from brevefeed.related.run import link_changed_breves
+
     now = datetime.now(UTC)
     config = app.config.related
     link_changed_breves(app.archive, config, summary.created_uids, now=now)
@@ -73,6 +73,8 @@ def add(app: App, file: str, date: Period | None, editor: str) -> None:
       brevefeed add examples/2024-05-07-fermeture-forum.md
       cat brouillon.md | brevefeed add - --date 2024-05-07
     """
+    from brevefeed.importing import ImportSummary, parse_input, read_input, save_one
+
     context = _context(app, editor, date)
     summary = ImportSummary()
     if file == "-":
@@ -102,6 +104,8 @@ def import_(app: App, paths: tuple[Path, ...], date: Period | None, editor: str)
       brevefeed import examples/
       brevefeed import sauvegarde.jsonl
     """
+    from brevefeed.importing import import_paths
+
     context = _context(app, editor, date)
     with app.progress("Importing") as progress:
         summary = import_paths(app.archive, paths, context, progress=progress)
@@ -189,6 +193,9 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
     Example:
       brevefeed show fermeture-d-un-forum-de-rencontres --revisions
     """
+    from brevefeed.archive.breves import get_breve
+    from brevefeed.archive.exchange import breve_record
+
     tz = app.config.site.tz
     with app.archive.session(write=False) as session:
         breve = get_breve(session, ref)
@@ -250,6 +257,8 @@ def retract_(app: App, ref: str, reason: str, editor: str) -> None:
     Example:
       brevefeed retract fermeture-d-un-forum-de-rencontres --reason "Chiffres erronés"
     """
+    from brevefeed.archive.breves import retract
+
     with app.archive.session() as session:
         breve = retract(session, ref, reason=reason, editor=editor, now=datetime.now(UTC))
         app.say(f"retracted {breve.slug}")
@@ -272,6 +281,8 @@ def export(app: App, output: Path | None) -> None:
     Example:
       brevefeed export -o sauvegarde.jsonl
     """
+    from brevefeed.archive.exchange import export_lines
+
     with app.archive.session(write=False) as session:
         if output is None:
             for line in export_lines(session):

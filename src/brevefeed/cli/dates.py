@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
@@ -35,7 +35,9 @@ class Period:
         if self.step == "year":
             return to_aware(first.replace(year=first.year + 1), tz)
         if self.step == "month":
-            following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+            following = first.replace(
+                year=first.year + first.month // 12, month=first.month % 12 + 1
+            )
             return to_aware(following, tz)
         if self.step == "day":
             return to_aware(first.date() + timedelta(days=1), tz)
@@ -65,7 +67,13 @@ def parse_instant(text: str) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-class PeriodType(click.ParamType):
+if TYPE_CHECKING:
+    _DateType = click.ParamType[Period]
+else:  # ParamType is generic only from click 8.2 on
+    _DateType = click.ParamType
+
+
+class PeriodType(_DateType):
     """``--since``/``--until``: a year, a month, a day or a date-time."""
 
     name = "date"
@@ -78,10 +86,12 @@ class PeriodType(click.ParamType):
         try:
             return parse_period(str(value))
         except ValueError:
-            self.fail(f"{value!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601)", param, ctx)
+            self.fail(
+                f"{value!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601)", param, ctx
+            )
 
 
-class InstantType(click.ParamType):
+class InstantType(_DateType):
     """``--date``: an ISO 8601 date or date-time."""
 
     name = "date"
@@ -103,7 +113,10 @@ INSTANT = InstantType()
 
 def since_option(func: click.decorators.FC) -> click.decorators.FC:
     return click.option(
-        "--since", type=PERIOD, metavar="DATE", help="Published on or after DATE (2024, 2024-05, …)."
+        "--since",
+        type=PERIOD,
+        metavar="DATE",
+        help="Published on or after DATE (2024, 2024-05, …).",
     )(func)
 
 

@@ -92,7 +92,7 @@ def write(app: App, fmt: str | None, listing: Listing) -> None:
         if not listing.records and not app.quiet:
             # Standard output carries rows only; the person reading the pipe's end still
             # learns why there are none.
-            click.echo(display.line(listing.empty), err=True)
+            app.warn(listing.empty)
     elif listing.records:
         _write_table(app, listing)
     else:

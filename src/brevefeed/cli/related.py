@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import click
 
-from brevefeed.archive.breves import get_breve, iso
+from brevefeed.archive.breves import get_breve
+from brevefeed.archive.types import iso
 from brevefeed.cli import output
 from brevefeed.cli.app import App, common_options
 from brevefeed.related.links import decide, find_item, related_items

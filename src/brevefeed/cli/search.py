@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from brevefeed.archive.breves import iso
+from brevefeed.archive.types import iso
 from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options
 from brevefeed.cli.dates import Period, since_option, until_option

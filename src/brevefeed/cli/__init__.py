@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -93,6 +93,12 @@ def _short_help(name: str, limit: int) -> str:
     return click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)
 
 
+def _fail(message: str, code: int) -> NoReturn:
+    # The message may quote a feed's or a file's text: shown, never obeyed.
+    click.echo(f"brevefeed: error: {display.line(message)}", err=True)
+    sys.exit(code)
+
+
 class _Group(click.Group):
     """Loads subcommands on demand, and turns every brevefeed error into one line on stderr
     and its documented exit code."""
@@ -115,9 +121,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BrevefeedError as exc:
-            # The message may quote a feed's or a file's text: shown, never obeyed.
-            click.echo(f"brevefeed: error: {display.line(exc)}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             click.echo("brevefeed: interrupted", err=True)
             sys.exit(130)
@@ -130,9 +134,7 @@ class _Group(click.Group):
             # The archive failed under us (locked past the busy timeout, disk full, file made
             # read-only): the transaction was rolled back; say so in one line.
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            message = f"archive: {reason} (nothing was written)"
-            click.echo(f"brevefeed: error: {display.line(message)}", err=True)
-            sys.exit(ExitCode.USAGE)
+            _fail(f"archive: {reason} (nothing was written)", ExitCode.USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

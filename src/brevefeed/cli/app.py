@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from brevefeed.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger("brevefeed.cli")
 
 
 class App:
@@ -40,10 +38,11 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from brevefeed.cli import logs
             from brevefeed.config import load_config
 
             self._config = load_config(self.config_path)
-            log.info("config: %s", self._config.path)
+            logs.log.info("config: %s", self._config.path)
         return self._config
 
     @property
@@ -51,9 +50,10 @@ class App:
         if self._archive is None:
             from brevefeed.archive import open_archive
             from brevefeed.archive.db import describe_url
+            from brevefeed.cli import logs
 
             self._archive = open_archive(self.config.archive.url)
-            log.info("archive: %s", describe_url(self.config.archive.url))
+            logs.log.info("archive: %s", describe_url(self.config.archive.url))
         return self._archive
 
     def close(self) -> None:
@@ -169,44 +169,17 @@ def common_options(func: F) -> F:
     def wrapper(
         *args: Any, config_path: str | None, quiet: bool, verbose: int, **kwargs: Any
     ) -> Any:
+        # Logging is set up by commands, not loaded for `--version` or `--help`.
+        from brevefeed.cli import logs
+
         ctx = click.get_current_context()
         given = (ctx.find_object(Options) or Options()).then(Options(config_path, quiet, verbose))
-        ctx.call_on_close(log_to_stderr(given))
+        ctx.call_on_close(logs.log_to_stderr(given.quiet, given.verbose))
         app = App(given.config_path, given.quiet)
         ctx.call_on_close(app.close)
         return func(app, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-class _LineFormatter(logging.Formatter):
-    """Log messages quote feeds' titles and servers' errors: one safe line each."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"brevefeed: {record.name}: {display.line(record.getMessage())}"
-
-
-def log_to_stderr(options: Options) -> Callable[[], None]:
-    """Send brevefeed's log records to stderr at the level the options ask; returns the
-    undo (the same process may run several commands, as tests do)."""
-    if options.quiet:
-        level = logging.ERROR
-    elif options.verbose:
-        level = logging.INFO if options.verbose == 1 else logging.DEBUG
-    else:
-        level = logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LineFormatter())
-    logger = logging.getLogger("brevefeed")
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(level)
-
-    def undo() -> None:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
-
-    return undo
 
 
 def editor_option(func: F) -> F:

@@ -7,6 +7,7 @@ date as written and the command places it in the zone (``Period.start``/``Period
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
@@ -73,10 +74,14 @@ else:  # ParamType is generic only from click 8.2 on
     _DateType = click.ParamType
 
 
-class PeriodType(_DateType):
-    """``--since``/``--until``: a year, a month, a day or a date-time."""
+class DateType(_DateType):
+    """A date option: parsed by ``parse``, or a usage error naming the option and ``expected``."""
 
     name = "date"
+
+    def __init__(self, parse: Callable[[str], Period], expected: str):
+        self.parse = parse
+        self.expected = expected
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
@@ -84,31 +89,17 @@ class PeriodType(_DateType):
         if isinstance(value, Period):
             return value
         try:
-            return parse_period(str(value))
+            return self.parse(str(value))
         except ValueError:
-            self.fail(
-                f"{value!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601)", param, ctx
-            )
+            self.fail(f"{value!r} {self.expected}", param, ctx)
 
 
-class InstantType(_DateType):
-    """``--date``: an ISO 8601 date or date-time."""
-
-    name = "date"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> Period:
-        if isinstance(value, Period):
-            return value
-        try:
-            return Period(parse_instant(str(value)), "instant")
-        except ValueError:
-            self.fail(f"{value!r} is not a valid ISO 8601 date", param, ctx)
-
-
-PERIOD = PeriodType()
-INSTANT = InstantType()
+#: ``--since``/``--until``: a year, a month, a day or a date-time.
+PERIOD = DateType(parse_period, "is not a date (YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601)")
+#: ``--date``: an ISO 8601 date or date-time.
+INSTANT = DateType(
+    lambda text: Period(parse_instant(text), "instant"), "is not a valid ISO 8601 date"
+)
 
 
 def since_option(func: click.decorators.FC) -> click.decorators.FC:

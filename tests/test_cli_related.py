@@ -67,7 +67,8 @@ def test_errors(linked: dict[str, int]) -> None:
 def test_stories(linked: dict[str, int]) -> None:
     listed = json.loads(run("stories", "--min-outlets", "1", "--format", "json").stdout)
     assert len(listed) == len(linked)  # every item of the corpus is its own story
-    assert run("stories").stdout == "no story\n"
+    nothing = run("stories")
+    assert (nothing.stdout, nothing.stderr) == ("", "brevefeed: no story\n")
 
 
 def test_rebuild(linked: dict[str, int]) -> None:

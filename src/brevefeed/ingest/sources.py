@@ -72,6 +72,20 @@ def sync_config(session: Session, declared: Sequence[SourceConfig], now: datetim
     session.flush()
 
 
+def config_in_step(session: Session, declared: Sequence[SourceConfig]) -> bool:
+    """Whether ``sync_config`` would change nothing: read-only commands check this first so
+    they take the write lock only when config.toml was edited since."""
+    stored = {s.url: s for s in session.scalars(select(Source).where(Source.origin == "config"))}
+    wanted = {entry.url: entry for entry in declared}
+    if stored.keys() != wanted.keys():
+        return False
+    return all(
+        (s.name, list(s.keywords), list(s.exclude), s.interval)
+        == (e.name, list(e.keywords), list(e.exclude), e.interval)
+        for s, e in ((stored[url], wanted[url]) for url in wanted)
+    )
+
+
 def follow_feed(session: Session, source_id: int, feed_url: str) -> bool:
     """Point a source at the feed its page declares (keeping its declared URL, the page, so
     config.toml still names it). False when another source already follows that feed: two

@@ -186,6 +186,7 @@ READERS = {
     "ingest.claim.count_claimable",
     "ingest.claim.skipped",
     "ingest.sources.find_source",
+    "ingest.sources.config_in_step",
     "ingest.sources.list_sources",
     "related.links.existing_links",
     "related.links.find_item",

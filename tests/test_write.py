@@ -237,6 +237,10 @@ def _versions(folder: Path) -> dict[str, bytes]:
 def _parse(name: str, data: bytes) -> None:
     if name.endswith(".json"):
         json.loads(data)
+    elif name.endswith(".html"):
+        assert data.rstrip().endswith(b"</html>"), name
+    elif name.endswith(".css"):
+        assert data.decode("utf-8")
     else:
         etree.fromstring(data)
 
@@ -257,10 +261,14 @@ def test_kill_9_leaves_old_or_new_files_never_broken(tmp_path: Path) -> None:
         assert child.exitcode == 0
         for name, data in _versions(out).items():
             known.setdefault(name, {})[data] = title
-    assert all(len(v) == 2 for v in known.values()) and len(known) > 60
+    # The stylesheet and the sitemaps do not name the site: one version of each.
+    same = {n for n in known if n.endswith(".css") or n.startswith(("sitemap", "sitemaps/"))}
+    assert all(len(v) == 2 for n, v in known.items() if n not in same) and len(known) > 60
     rng = random.Random(5005)
     kills = mixed = 0
-    for attempt in range(16):
+    # Enough attempts for 8 kills: a run after a kill early in the run finds most files
+    # already current and may finish before its own kill moment.
+    for attempt in range(24):
         child = _run_child(url, tmp_path, titles[attempt % 2])
         # Kill moments spread over a run's length, as measured above on this machine.
         time.sleep(rng.uniform(0.0, 0.8 * min(durations)))
@@ -272,7 +280,8 @@ def test_kill_9_leaves_old_or_new_files_never_broken(tmp_path: Path) -> None:
         for name, data in _versions(out).items():
             _parse(name, data)
             assert data in known[name], f"{name} is neither its old nor its new version"
-            seen.add(known[name][data])
+            if name not in same:
+                seen.add(known[name][data])
         assert set(_versions(out)) == set(known)
         mixed += len(seen) > 1
     assert kills >= 8

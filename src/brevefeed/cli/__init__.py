@@ -60,6 +60,7 @@ for command in (
     ingest.ingest,
     ingest.sources,
     publish_cmd.publish,
+    publish_cmd.serve,
     related.related,
     related.relate,
     related.unrelate,

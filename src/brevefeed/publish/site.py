@@ -134,6 +134,8 @@ class Feed:
     label: str
     mime: str
     url: str
+    #: Relative to base_url: what page links use, so a preview on another host navigates.
+    path: str
 
 
 class Site:
@@ -186,12 +188,7 @@ class Site:
         return bool(slug) and enabled.get(kind, False)
 
     def feeds(self, folder: str, title: str) -> list[Feed]:
-        prefix = f"{folder}/" if folder else ""
-        names = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
-        return [
-            Feed(f"{title} ({label})", mime, self.base + prefix + names[fmt])
-            for fmt, mime, label in FEED_TYPES
-        ]
+        return self.feeds_named(folder, title, ("feed.xml", "atom.xml", "feed.json"))
 
     # Pages ------------------------------------------------------------------------------
 
@@ -226,7 +223,7 @@ class Site:
             ],
             "publisher": {"@type": "Organization", "name": xml_safe(self.config.site.title)},
         }
-        if entry.standfirst:
+        if entry.standfirst and shown:
             data["description"] = xml_safe(entry.standfirst)
         if entry.section:
             data["articleSection"] = xml_safe(entry.section)
@@ -246,7 +243,8 @@ class Site:
                 filter(None, [", ".join(entry.authors[:-1]), *entry.authors[-1:]])
             ),
             json_ld=json_ld(data),
-            description=entry.standfirst or entry.title,
+            # A retracted brève says nothing of what it said, in its <head> either.
+            description=(entry.standfirst or entry.title) if shown else "Brève retirée",
             og_type="article",
             feeds=[],
             title=entry.title,
@@ -296,7 +294,8 @@ class Site:
         site = self.config.site
         groups = [(site.title, self.feeds("", site.title), None)]
         if press:
-            review = self.feeds_named("", "related")
+            names = ("related.xml", "related-atom.xml", "related.json")
+            review = self.feeds_named("", f"{site.title} — revue de presse", names)
             groups.append((f"{site.title} — revue de presse", review, None))
         for folder, name in folders:
             groups.append((name, self.feeds(folder, name), folder + "/"))
@@ -311,11 +310,11 @@ class Site:
             title=f"S'abonner — {site.title}",
         )
 
-    def feeds_named(self, folder: str, stem: str) -> list[Feed]:
+    def feeds_named(self, folder: str, title: str, names: Sequence[str]) -> list[Feed]:
         prefix = f"{folder}/" if folder else ""
-        names = {"rss": f"{stem}.xml", "atom": f"{stem}-atom.xml", "json": f"{stem}.json"}
         return [
-            Feed(label, mime, self.base + prefix + names[fmt]) for fmt, mime, label in FEED_TYPES
+            Feed(f"{title} ({label})", mime, self.base + prefix + name, prefix + name)
+            for (_fmt, mime, label), name in zip(FEED_TYPES, names, strict=True)
         ]
 
     def stylesheet(self) -> tuple[str, bytes]:

@@ -315,7 +315,9 @@ def test_init_templates_copies_the_theme_that_publish_then_uses(
     monkeypatch.chdir(target)
     assert run("import", "-q", str(REPO / "examples")).exit_code == 0
     assert run("publish", "-q").exit_code == 0
-    assert (target / "public" / "style.css").read_text(encoding="utf-8") == "body { color: #000; }\n"
+    assert (target / "public" / "style.css").read_text(
+        encoding="utf-8"
+    ) == "body { color: #000; }\n"
     assert (target / "public" / "index.html").exists()
 
 

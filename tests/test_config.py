@@ -336,4 +336,6 @@ def test_item_url_template_is_checked_at_load(tmp_path: Path, template: str, pro
 
 def test_item_url_template_with_dates(tmp_path: Path) -> None:
     template = "https://x.fr/{year}/{month}/{day}/{slug}.html"
-    assert load_config(write(tmp_path, f"[site]\nitem_url = {template!r}\n")).site.item_url == template
+    assert (
+        load_config(write(tmp_path, f"[site]\nitem_url = {template!r}\n")).site.item_url == template
+    )

@@ -78,7 +78,9 @@ def sitemap_urls(out: Path) -> set[str]:
     for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS):
         target = local_file(out, loc.text or "")
         assert target is not None and target.is_file(), loc.text
-        urls.update(u.text or "" for u in etree.parse(str(target)).findall("s:url/s:loc", SITEMAP_NS))
+        urls.update(
+            u.text or "" for u in etree.parse(str(target)).findall("s:url/s:loc", SITEMAP_NS)
+        )
     return urls
 
 
@@ -251,7 +253,10 @@ def test_item_url_links_feeds_to_the_newsroom_site_and_writes_no_page(
     publish(archive, config, now=NOW)
     assert not list(out.rglob("*.html")) and not (out / "sitemap.xml").exists()
     cantine = next(e for e in feedparser.parse(out / "feed.xml").entries if "Cantines" in e.title)
-    assert cantine.link == "https://journal.example.org/2024/cantines-la-commune-passe-au-bio-a-60.html"
+    assert (
+        cantine.link
+        == "https://journal.example.org/2024/cantines-la-commune-passe-au-bio-a-60.html"
+    )
 
 
 def test_templates_override_the_defaults_and_an_edit_rebuilds_the_pages(

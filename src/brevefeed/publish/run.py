@@ -31,6 +31,7 @@ from brevefeed.archive import Archive
 from brevefeed.config import Config
 from brevefeed.errors import ConfigError
 from brevefeed.publish import pagedata, store
+from brevefeed.publish.batch import write_batch
 from brevefeed.publish.build import (
     Meta,
     build_atom,
@@ -209,7 +210,9 @@ class _Builder:
         if self.pages:
             site = self.config.site.title
             yield self.site.listing(MAIN, site, entries[::-1], page=page)
-            yield self.site.sitemap_breves(page, pagedata.sitemap_breves(session, self.pending, page))
+            yield self.site.sitemap_breves(
+                page, pagedata.sitemap_breves(session, self.pending, page)
+            )
 
     def breves(self, session: Session, ids: list[int]) -> Iterator[tuple[str, bytes]]:
         for page in pagedata.breve_pages(session, self.pending, ids):
@@ -332,15 +335,12 @@ def _write_documents(
         for folder in sorted(plan.feeds)
     ]
     jobs += [(False, partial(builder.page, session, page)) for page in sorted(plan.pages)]
-    if builder.pages:
-        ids = sorted(plan.breves)
-        jobs += [
-            (False, partial(builder.breves, session, ids[start : start + store.CHUNK]))
-            for start in range(0, len(ids), store.CHUNK)
-        ]
-        if plan.lists:
-            jobs.append((False, partial(builder.lists, session, out)))
-    total = len(jobs)
+    if builder.pages and plan.lists:
+        jobs.append((False, partial(builder.lists, session, out)))
+    ids = sorted(plan.breves) if builder.pages else []
+    # Brève pages, one per folder, are written in batches (see publish.batch).
+    batches = [ids[start : start + store.CHUNK] for start in range(0, len(ids), store.CHUNK)]
+    total = len(jobs) + len(batches)
     for is_feed, job in jobs:
         for relative, data in job():
             path = out / relative
@@ -358,3 +358,16 @@ def _write_documents(
             progress(done, total)
     for folder in sorted(folders):
         sync_folder(folder)
+    for chunk in batches:
+        changed = []
+        for relative, data in builder.breves(session, chunk):
+            if unchanged(out / relative, data):
+                report.unchanged += 1
+                continue
+            report.written.append(relative)
+            changed.append((out / relative, data))
+        if changed and not report.dry_run:
+            write_batch(changed, temp_folder=temp_folder)
+        done += 1
+        if progress:
+            progress(done, total)

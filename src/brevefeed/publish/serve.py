@@ -44,11 +44,13 @@ class _Handler(SimpleHTTPRequestHandler):
         if self._mapped():
             super().do_HEAD()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a preview needs no access log."""
 
 
-def make_server(out: Path, base_url: str, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def make_server(
+    out: Path, base_url: str, port: int, host: str = "127.0.0.1"
+) -> ThreadingHTTPServer:
     """A server (not yet serving) of ``out`` under ``base_url``'s path, on ``host:port``
     (port 0: any free one)."""
     prefix = urlsplit(base_url).path or "/"

@@ -76,12 +76,12 @@ def json_ld(data: dict[str, Any]) -> Markup:
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
         text = text.replace(char, escaped)
-    return Markup(text)  # noqa: S704 - escaped above for the script context
+    return Markup(text)
 
 
 def _finalize(value: Any) -> Any:
     if isinstance(value, Markup):
-        return Markup(xml_safe(str(value)))  # noqa: S704 - already markup; only chars removed
+        return Markup(xml_safe(str(value)))
     if isinstance(value, str):
         return xml_safe(value)
     return value
@@ -233,15 +233,13 @@ class Site:
             entry=entry,
             page=page,
             shown=shown,
-            body=Markup(body) if shown else Markup(""),  # noqa: S704 - sanitized just above
+            body=Markup(body) if shown else Markup(""),
             tags=tags,
             section=(entry.section, self.section_path(entry.section)),
             sources=[url for url in page.sources if web_url_or_empty(url) == url],
             stories=stories(entry.related) if shown else [],
             edited=entry.updated > entry.published,
-            authors=" et ".join(
-                filter(None, [", ".join(entry.authors[:-1]), *entry.authors[-1:]])
-            ),
+            authors=" et ".join(filter(None, [", ".join(entry.authors[:-1]), *entry.authors[-1:]])),
             json_ld=json_ld(data),
             # A retracted brève says nothing of what it said, in its <head> either.
             description=(entry.standfirst or entry.title) if shown else "Brève retirée",
@@ -292,7 +290,9 @@ class Site:
         """Every feed URL: the main feeds, the press review (``press``: when it is written),
         then each section and tag."""
         site = self.config.site
-        groups = [(site.title, self.feeds("", site.title), None)]
+        groups: list[tuple[str, list[Feed], str | None]] = [
+            (site.title, self.feeds("", site.title), None)
+        ]
         if press:
             names = ("related.xml", "related-atom.xml", "related.json")
             review = self.feeds_named("", f"{site.title} — revue de presse", names)

@@ -297,8 +297,10 @@ class Site:
             names = ("related.xml", "related-atom.xml", "related.json")
             review = self.feeds_named("", f"{site.title} — revue de presse", names)
             groups.append((f"{site.title} — revue de presse", review, None))
+        kinds = {"tags": "Mot-clé", "sections": "Rubrique"}
         for folder, name in folders:
-            groups.append((name, self.feeds(folder, name), folder + "/"))
+            heading = f"{kinds[folder.partition('/')[0]]} « {name} »"
+            groups.append((heading, self.feeds(folder, name), folder + "/"))
         return self._render(
             "subscribe.html",
             f"{SUBSCRIBE_FOLDER}/index.html",

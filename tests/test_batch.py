@@ -49,7 +49,7 @@ def test_a_failed_rename_keeps_the_other_files_old_and_removes_temporaries(
         real(source, target)
 
     monkeypatch.setattr(batch.os, "replace", fails_on_the_third)
-    with pytest.raises(PublishWriteError, match="b-2/index.html: no space left on device"):
+    with pytest.raises(PublishWriteError, match=r"b-2/index\.html: no space left on device"):
         batch.write_batch(_files(out, 4, "new"), temp_folder=state)
     contents = [(out / f"breves/b-{i}/index.html").read_bytes() for i in range(4)]
     assert contents == [b"new 0", b"new 1", b"old 2", b"old 3"]

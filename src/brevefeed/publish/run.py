@@ -66,6 +66,9 @@ RECORD_CHUNK = 10_000
 #: is taken again at once.
 RECORD_PAUSE = 0.15
 
+#: Brève pages written per batch: each batch costs two file-system syncs (about 10 MB held).
+BATCH_FILES = 2000
+
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
 
@@ -358,16 +361,21 @@ def _write_documents(
             progress(done, total)
     for folder in sorted(folders):
         sync_folder(folder)
-    for chunk in batches:
-        changed = []
+    changed: list[tuple[Path, bytes]] = []
+    for number, chunk in enumerate(batches, start=1):
         for relative, data in builder.breves(session, chunk):
             if unchanged(out / relative, data):
                 report.unchanged += 1
                 continue
             report.written.append(relative)
             changed.append((out / relative, data))
-        if changed and not report.dry_run:
+        if (
+            changed
+            and not report.dry_run
+            and (len(changed) >= BATCH_FILES or number == len(batches))
+        ):
             write_batch(changed, temp_folder=temp_folder)
+            changed = []
         done += 1
         if progress:
             progress(done, total)

@@ -342,3 +342,33 @@ def test_a_day_later_nothing_changed_touches_no_page(
     before = snapshot(out)
     report = publish(archive, config, now=NOW + timedelta(days=1))
     assert report.written == [] and snapshot(out) == before
+
+
+def test_a_draft_published_later_does_not_take_a_recorded_page_slug(
+    archive: Archive, config: Config, out: Path
+) -> None:
+    load(archive, *sorted(BREVES.glob("0[12]-*.md")))
+    with archive.session() as session:
+        draft = Breve(
+            uid="tag:journal.example.org,2024-05-01:breves/brouillon",
+            slug="brouillon",
+            title="Un brouillon",
+            body="Texte.",
+            body_html="<p>Texte.</p>",
+            language="fr",
+            status="draft",
+            published_at=datetime(2024, 5, 1, tzinfo=UTC),
+            updated_at=datetime(2024, 5, 1, tzinfo=UTC),
+        )
+        session.add(draft)
+    publish(archive, config, now=NOW)
+    with archive.session() as session:
+        cantine = session.scalars(select(Breve).where(Breve.slug.like("cantines%"))).one()
+        cantine.slug = "cantines-renommee"
+        draft = session.scalars(select(Breve).where(Breve.slug == "brouillon")).one()
+        draft.slug = "cantines-la-commune-passe-au-bio-a-60"
+        draft.status = "published"
+    publish(archive, config, now=NOW)
+    assert "Cantines" in text(page(out, CANTINE).find(".//h1"))
+    taken = page(out, "breves/cantines-la-commune-passe-au-bio-a-60-2/index.html")
+    assert text(taken.find(".//h1")) == "Un brouillon"

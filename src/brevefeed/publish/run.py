@@ -257,7 +257,12 @@ def _plan(
     after = -1 if full or state is None else state.last_seq
     changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
     before = store.placements(session, [fact.id for fact in changed])
-    wanted = (f.slug for f in changed if f.status == "published" and f.id not in before)
+    # The brèves that may get a page slug now (a draft's placement has none yet).
+    wanted = (
+        f.slug
+        for f in changed
+        if f.status == "published" and (f.id not in before or before[f.id].slug is None)
+    )
     taken = pagedata.taken_slugs(session, wanted)
     plan = plan_changes(changed, before, store.page_cursor(session), settings, taken)
     names = store.new_names(session, (fact for fact in changed if fact.status == "published"))

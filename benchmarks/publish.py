@@ -1,8 +1,13 @@
 """Publish on archives of 1,000 and 100,000 brèves against a naive publisher.
 
-For each size: (c) the first full publish, (a) a publish with nothing changed, (b) a publish
-after one new brève — time and peak extra memory — and the naive publisher of the same run
-(load the latest 50, rebuild feed.xml/atom.xml/feed.json with feedgen every time).
+For each size: (c) the first full publish with every web page, (a) a publish with nothing
+changed, (b) a publish after one new brève — time, peak extra memory and files written — then
+(f) the first full publish of a copy of the same archive in feeds-only mode (``[site]
+item_url`` set: no web page), and the naive publisher of the same run (load the latest 50,
+rebuild feed.xml/atom.xml/feed.json with feedgen every time).
+
+Targets (issues 14 and 16): (a) writes no file; (b) at the largest size within 1.5× of the
+smallest; (c) within 2× of (f) at the same size.
 
 Each measurement runs in a forked child so its peak RSS (ru_maxrss) is its own; "peak" is that
 peak minus the resident size at the fork. Archives are generated with bulk inserts (the change
@@ -14,8 +19,10 @@ stamp set as the ORM hook would), not file imports.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -141,8 +148,12 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def measure(setup: Callable[[], Callable[[], None]]) -> tuple[float, float]:
-    """Seconds and peak extra MiB of the action ``setup()`` returns, in a forked child.
+Result = tuple[float, float, int]
+
+
+def measure(setup: Callable[[], Callable[[], int]]) -> Result:
+    """Seconds, peak extra MiB and the count the action ``setup()`` returns (files written),
+    in a forked child.
 
     The child resets its peak-RSS mark (``clear_refs`` 5) after the untimed setup, so the
     figure is what the action itself added on top of what was resident.
@@ -156,25 +167,29 @@ def measure(setup: Callable[[], Callable[[], None]]) -> tuple[float, float]:
             refs.write("5")
         base = _status_kib("VmRSS")
         started = time.perf_counter()
-        action()
+        count = action()
         elapsed = time.perf_counter() - started
         peak = _status_kib("VmHWM")
-        os.write(write, json.dumps([elapsed, (peak - base) / 1024]).encode())
+        os.write(write, json.dumps([elapsed, (peak - base) / 1024, count]).encode())
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as pipe:
         data = pipe.read()
     os.waitpid(pid, 0)
-    seconds, mib = json.loads(data)
-    return float(seconds), max(float(mib), 0.0)
+    seconds, mib, count = json.loads(data)
+    return float(seconds), max(float(mib), 0.0), int(count)
 
 
-def bench(size: int, folder: Path) -> dict[str, tuple[float, float]]:
+def bench(size: int, folder: Path) -> dict[str, Result]:
     url = f"sqlite:///{folder / f'archive-{size}.sqlite3'}"
     archive = open_archive(url)
     t0 = time.perf_counter()
     generate(archive, size)
     print(f"  generated {size:,} brèves in {time.perf_counter() - t0:.1f} s", flush=True)
+    archive.close()
+    # The feeds-only run starts from the same never-published archive.
+    feeds_url = f"sqlite:///{folder / f'archive-{size}-feeds.sqlite3'}"
+    shutil.copy(folder / f"archive-{size}.sqlite3", folder / f"archive-{size}-feeds.sqlite3")
     config = Config(
         site=SITE,
         publish=PublishConfig(
@@ -184,16 +199,25 @@ def bench(size: int, folder: Path) -> dict[str, tuple[float, float]]:
     )
     now = START + timedelta(days=20_000)
 
-    def run() -> Callable[[], None]:
-        child = open_archive(url)
-        return lambda: publish(child, config, now=now) and None
+    feeds_only = dataclasses.replace(
+        config,
+        site=dataclasses.replace(SITE, item_url="https://journal.example.org/{slug}/"),
+        publish=dataclasses.replace(config.publish, output=f"feeds-{size}"),
+    )
 
-    def naive() -> Callable[[], None]:
+    def run() -> Callable[[], int]:
         child = open_archive(url)
-        return lambda: naive_publish(child, folder / f"naive-{size}")
+        return lambda: len(publish(child, config, now=now).written)
 
-    results: dict[str, tuple[float, float]] = {}
-    archive.close()
+    def run_feeds_only() -> Callable[[], int]:
+        child = open_archive(feeds_url)
+        return lambda: len(publish(child, feeds_only, now=now).written)
+
+    def naive() -> Callable[[], int]:
+        child = open_archive(url)
+        return lambda: naive_publish(child, folder / f"naive-{size}") or 3
+
+    results: dict[str, Result] = {}
     results["c first full"] = measure(run)
     results["a no change"] = min((measure(run) for _ in range(5)), key=lambda r: r[0])
     timings = []
@@ -203,9 +227,13 @@ def bench(size: int, folder: Path) -> dict[str, tuple[float, float]]:
         archive.close()
         timings.append(measure(run))
     results["b one new"] = min(timings, key=lambda r: r[0])
+    results["f feeds-only full"] = measure(run_feeds_only)
     results["naive (each run)"] = min((measure(naive) for _ in range(5)), key=lambda r: r[0])
-    for name, (seconds, mib) in results.items():
-        print(f"  {name:18} {seconds * 1000:10.1f} ms   peak +{mib:6.1f} MiB", flush=True)
+    for name, (seconds, mib, files) in results.items():
+        print(
+            f"  {name:18} {seconds * 1000:10.1f} ms   peak +{mib:6.1f} MiB   {files:7,} files",
+            flush=True,
+        )
     return results
 
 
@@ -242,6 +270,16 @@ def main() -> None:
     print(f"\nbrevefeed vs naive at {sizes[-1]:,} (time):")
     for name in ("a no change", "b one new"):
         print(f"  {name:18} {large[name][0] / large['naive (each run)'][0]:6.2f}× the naive run")
+    print("\ntargets:")
+    untouched = all(table[size]["a no change"][2] == 0 for size in sizes)
+    print(f"  a no change writes no file, every size: {'holds' if untouched else 'MISSED'}")
+    one_new = large["b one new"][0] / small["b one new"][0]
+    verdict = "holds" if one_new <= 1.5 else "MISSED"
+    print(f"  b one new at {sizes[-1]:,} ≤ 1.5× at {sizes[0]:,}: {one_new:.2f}× ({verdict})")
+    for size in sizes:
+        pages = table[size]["c first full"][0] / table[size]["f feeds-only full"][0]
+        verdict = "holds" if pages <= 2 else "MISSED"
+        print(f"  c first full with pages ≤ 2× feeds-only at {size:,}: {pages:.2f}× ({verdict})")
 
 
 if __name__ == "__main__":

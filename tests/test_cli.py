@@ -297,3 +297,35 @@ def test_readers_do_not_wait_for_a_writer(instance: Path, archive_url: str) -> N
         holder.close()
     assert (listed.exit_code, shown.exit_code) == (0, 0)
     assert len(listed.stdout.splitlines()) == 4
+
+
+def test_init_templates_copies_the_theme_that_publish_then_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    target = tmp_path / "redaction"
+    assert run("init", "-q", "--templates", str(target)).exit_code == 0
+    assert {p.name for p in (target / "templates").iterdir()} >= {"breve.html", "style.css"}
+    config = target / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('base_url = ""', 'base_url = "https://example.org/flux/"'), encoding="utf-8"
+    )
+    (target / "templates" / "style.css").write_text("body { color: #000; }\n", encoding="utf-8")
+    monkeypatch.chdir(target)
+    assert run("import", "-q", str(REPO / "examples")).exit_code == 0
+    assert run("publish", "-q").exit_code == 0
+    assert (target / "public" / "style.css").read_text(
+        encoding="utf-8"
+    ) == "body { color: #000; }\n"
+    assert (target / "public" / "index.html").exists()
+
+
+def test_serve_without_a_published_folder_says_what_to_do(instance: Path) -> None:
+    config = instance / "config.toml"
+    with config.open("a", encoding="utf-8") as more:
+        more.write('[publish]\nbase_url = "https://breves.example.org/flux/"\n')
+    result = run("serve", "--port", "0")
+    assert result.exit_code == 2
+    assert "no index.html to serve (run `brevefeed publish` first)" in result.stderr

@@ -313,3 +313,29 @@ def test_the_issue_examples_are_one_line_errors(tmp_path: Path) -> None:
     assert str(caught.value) == f"{path}: [related] threshold must be between 0 and 1, got -5.0"
     with pytest.raises(ConfigError, match=r"\[related\] max_per_breve must be between 0 and 100"):
         parse_config("[related]\nmax_per_breve = -1\n", Path("c.toml"))
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("https://x.fr/b/{slog}/", "unknown placeholder {slog}"),
+        ("https://x.fr/b/{}/", "unknown placeholder {}"),
+        ("https://x.fr/b/{slug!r}/", "no format spec or conversion"),
+        ("https://x.fr/b/{slug/", "expected '}'"),
+        ("https://x.fr/b/", "it must contain {slug}"),
+        ("javascript:{slug}", "not an http(s) URL"),
+    ],
+)
+def test_item_url_template_is_checked_at_load(tmp_path: Path, template: str, problem: str) -> None:
+    path = write(tmp_path, f"[site]\nitem_url = {template!r}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "\n" not in message and "site.item_url" in message and problem in message
+
+
+def test_item_url_template_with_dates(tmp_path: Path) -> None:
+    template = "https://x.fr/{year}/{month}/{day}/{slug}.html"
+    assert (
+        load_config(write(tmp_path, f"[site]\nitem_url = {template!r}\n")).site.item_url == template
+    )

@@ -107,7 +107,14 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             }
         )
         rows["published_breves"].append(
-            {"breve_id": number, "page": 1, "feeds": ["all"], "tombstone": bool(retracted)}
+            {
+                "breve_id": number,
+                "page": 1,
+                "feeds": ["all"],
+                "tombstone": bool(retracted),
+                # What 0009 fills in from the brève, so a downgrade and upgrade keep it.
+                "slug": raw["ref"],
+            }
         )
     source_ids = {}
     for number, raw in enumerate(data["sources"], start=1):

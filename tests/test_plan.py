@@ -46,7 +46,7 @@ def test_pages_fill_in_publication_order_and_never_move() -> None:
     # A back-dated brève arrives later: it fills the open page, page 1 is untouched.
     before = first.placements
     second = plan_changes([facts(4, day=0)], before, first.cursor, SETTINGS)
-    assert second.placements == {4: Placement(2, (MAIN,))}
+    assert second.placements == {4: Placement(2, (MAIN,), slug="breve-4")}
     assert second.pages == {2}
     assert second.feeds == {MAIN}
 
@@ -86,12 +86,14 @@ def test_a_brève_never_published_leaves_no_tombstone_and_touches_nothing() -> N
 
 
 def test_unpublished_then_republished_returns_to_its_page() -> None:
-    before = {4: Placement(1, (MAIN,))}
+    before = {4: Placement(1, (MAIN,), slug="piscine")}
     hidden = plan_changes([facts(4, "draft")], before, PageCursor(3, 1), SETTINGS)
-    assert hidden.placements[4] == Placement(1, ())
+    assert hidden.placements[4] == Placement(1, (), slug="piscine")
     assert hidden.pages == {1} and hidden.feeds == {MAIN}
+    # Its page stays, saying it is no longer published.
+    assert hidden.breves == {4}
     shown = plan_changes([facts(4)], hidden.placements, PageCursor(3, 1), SETTINGS)
-    assert shown.placements[4] == Placement(1, (MAIN,))
+    assert shown.placements[4] == Placement(1, (MAIN,), slug="piscine")
     assert shown.cursor == PageCursor(3, 1)
 
 

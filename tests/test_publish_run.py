@@ -142,6 +142,15 @@ def test_one_new_brève_rewrites_only_its_documents(
             "tags/sport/related.json",
             "archives/rss-2.xml",
             "archives/atom-2.xml",
+            # Its page, the lists it joins, and the site-wide lists naming the new folders.
+            "breves/piscine-municipale-reouverture-le-2-mai/index.html",
+            "index.html",
+            "pages/2/index.html",
+            "sections/sports/index.html",
+            "tags/sport/index.html",
+            "sitemaps/breves-2.xml",
+            "sitemaps/lists.xml",
+            "abonnement/index.html",
         ]
     )
     after = snapshot(out)
@@ -150,6 +159,7 @@ def test_one_new_brève_rewrites_only_its_documents(
             assert after[path] == (data, mtime), path
     # The full page 1 did not change at all.
     assert after["archives/atom-1.xml"] == before["archives/atom-1.xml"]
+    assert after["pages/1/index.html"] == before["pages/1/index.html"]
 
 
 def walk(out: Path) -> list[list[str]]:
@@ -443,7 +453,8 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     assert "À lire aussi" in forum.content[0].value
     assert "La Gazette du Midi : <a href" in forum.content[0].value
     rss = feedparser.parse((out / "feed.xml").read_bytes())
-    assert all("link" not in e for e in rss.entries)  # related links never become <link>
+    # Related links never become <link>: that is the brève's own page.
+    assert all(e.link.startswith(BASE + "breves/") for e in rss.entries)
     assert "À lire aussi" in next(e for e in rss.entries if e.id == forum.id).content[0].value
     assert "À lire aussi" in (out / "feed.json").read_text(encoding="utf-8")
 

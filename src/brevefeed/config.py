@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import string
 import tomllib
 import types
 import typing
@@ -71,6 +72,11 @@ class SiteConfig:
     timezone: str = "Europe/Paris"
     author: str = "La rédaction"
     description: str = ""
+    #: Where each brève lives when the newsroom's own site has it (placeholders {slug},
+    #: {year}, {month}, {day}): feeds link there and publish writes no brève page.
+    item_url: str = ""
+    #: A folder (relative to the config file) whose files override the page templates.
+    templates: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -261,6 +267,36 @@ def _validate_site(site: SiteConfig, file: str) -> None:
     parts = urlsplit(site.link)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{file}: site.link must be an http(s) URL, got {site.link!r}")
+    if site.item_url:
+        _validate_item_url(site.item_url, file)
+
+
+#: What ``[site] item_url`` may name, with a sample value to check the URL it makes.
+ITEM_URL_FIELDS = {"slug": "une-breve", "year": "2024", "month": "06", "day": "26"}
+
+
+def _validate_item_url(template: str, file: str) -> None:
+    problem = ""
+    try:
+        parsed = list(string.Formatter().parse(template))
+        names = {name for _text, name, _spec, _conv in parsed}
+        unknown = sorted(n for n in names if n is not None and n not in ITEM_URL_FIELDS)
+        if unknown or "" in names:
+            problem = f"unknown placeholder {{{(unknown or [''])[0]}}}"
+        elif any(spec or conv for _text, _name, spec, conv in parsed):
+            problem = "placeholders take no format spec or conversion"
+        elif "slug" not in names:
+            problem = "it must contain {slug} (one URL per brève)"
+        else:
+            check_web_url(template.format(**ITEM_URL_FIELDS))
+    except ValueError as exc:  # BadURLError too
+        problem = str(exc)
+    if problem:
+        allowed = ", ".join(f"{{{n}}}" for n in ITEM_URL_FIELDS)
+        raise ConfigError(
+            f"{file}: site.item_url {template!r} is not a valid template: {problem}"
+            f" (allowed: {allowed})"
+        )
 
 
 def _validate_ingest(config: Config, file: str) -> None:

@@ -262,6 +262,9 @@ class PublishedBreve(Base):
     feeds: Mapped[list[str]] = mapped_column(JSONList)
     #: True while the brève is retracted and its RFC 6721 tombstone is still shown.
     tombstone: Mapped[bool] = mapped_column(default=False, index=True)
+    #: Its web page's folder name (``breves/<slug>/``), fixed at first publication: a later
+    #: title or slug change never moves a page people link to.
+    slug: Mapped[str | None] = mapped_column(String(220), nullable=True, unique=True, index=True)
 
 
 class PublishState(Base):

@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "publish": (
         "publish",
         "publish",
-        "Publish the archive as RSS, Atom and JSON feeds into [publish] output.",
+        "Publish the archive as web pages and RSS, Atom and JSON feeds into [publish] output.",
     ),
     "relate": (
         "related",
@@ -70,6 +70,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "search_",
         "Search brèves and ingested items, in French: accents, case, elisions and word forms"
         " do not matter.",
+    ),
+    "serve": (
+        "publish",
+        "serve",
+        "Preview [publish] output at http://127.0.0.1:PORT/ under base_url's path; Ctrl-C stops.",
     ),
     "show": ("breves", "show", "Show every field of one brève."),
     "sources": ("ingest", "sources", "Follow, pause and list other outlets' feeds."),

@@ -20,6 +20,9 @@ from brevefeed.cli.app import App, common_options
 from brevefeed.config import load_config
 from brevefeed.errors import InstanceExistsError
 
+#: Where `init --templates` puts the page templates, relative to the instance.
+TEMPLATES_FOLDER = "templates"
+
 
 @click.group()
 def db() -> None:
@@ -66,7 +69,13 @@ def current(app: App) -> None:
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def init(directory: Path, quiet: bool) -> None:
+@click.option(
+    "--templates",
+    "with_templates",
+    is_flag=True,
+    help="Also copy the default page templates to DIRECTORY/templates/ and use them.",
+)
+def init(directory: Path, quiet: bool, with_templates: bool) -> None:
     """Create a new instance in DIRECTORY: a commented config.toml and an empty archive.
 
     \b
@@ -85,8 +94,18 @@ def init(directory: Path, quiet: bool) -> None:
         (templates / "archive-README.md").read_text(encoding="utf-8"), encoding="utf-8"
     )
     template = (templates / "config.toml").read_text(encoding="utf-8")
+    if with_templates:
+        # Jinja2 and the page code are loaded for this option only.
+        from brevefeed.publish.site import copy_defaults
+
+        copy_defaults(directory / TEMPLATES_FOLDER)
+        # The commented key, switched on: the copies are what publish reads from now on.
+        template = template.replace(
+            f'# templates = "{TEMPLATES_FOLDER}/"', f'templates = "{TEMPLATES_FOLDER}/"', 1
+        )
     with os.fdopen(os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         out.write(template.encode("utf-8"))
     open_archive(load_config(config_path).archive.url).close()
     if not quiet:
-        click.echo(f"created {config_path} and {archive_dir}/; edit [site] in config.toml")
+        made = f", {directory / TEMPLATES_FOLDER}/" if with_templates else ""
+        click.echo(f"created {config_path}{made} and {archive_dir}/; edit [site] in config.toml")

@@ -1,4 +1,5 @@
-"""`brevefeed publish`: write the feeds, archive pages and tombstones; ping the WebSub hub."""
+"""`brevefeed publish`: write the feeds, web pages, archive pages and tombstones; ping the
+WebSub hub. `brevefeed serve`: preview the output folder locally."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import UTC, datetime
 import click
 
 from brevefeed.cli.app import App, common_options
+from brevefeed.errors import BrevefeedError, ExitCode
 from brevefeed.publish import publish as run_publish
+from brevefeed.publish.run import base_url, output_folder
 
 
 @click.command()
@@ -22,7 +25,7 @@ from brevefeed.publish import publish as run_publish
 @click.option("--dry-run", is_flag=True, help="Say which files would change; write nothing.")
 @common_options
 def publish(app: App, wait: float, dry_run: bool) -> None:
-    """Publish the archive as RSS, Atom and JSON feeds into [publish] output.
+    """Publish the archive as web pages and RSS, Atom and JSON feeds into [publish] output.
 
     Only documents whose content changed are rewritten; a run with nothing new touches no
     file. Prints one summary line (nothing with --quiet unless something failed).
@@ -48,3 +51,44 @@ def publish(app: App, wait: float, dry_run: bool) -> None:
         for path in report.written:
             click.echo(f"would write {path}")
     app.say(str(report))
+
+
+class ServeError(BrevefeedError):
+    exit_code = ExitCode.USAGE
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--bind",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to listen on (the default lets no other machine in).",
+)
+@common_options
+def serve(app: App, port: int, bind: str) -> None:
+    """Preview [publish] output at http://127.0.0.1:PORT/ under base_url's path; Ctrl-C stops.
+
+    \b
+    Example:
+      brevefeed publish && brevefeed serve --port 8080
+    """
+    # http.server is loaded for this command only.
+    from brevefeed.publish.serve import local_url, make_server
+
+    config = app.config
+    base, out = base_url(config), output_folder(config)
+    if not (out / "index.html").is_file():
+        raise ServeError(f"{out}: no index.html to serve (run `brevefeed publish` first)")
+    try:
+        server = make_server(out, base, port, bind)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
+    app.say(f"serving {out} at {local_url(server, base)} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -250,6 +250,9 @@ def _generator(
         fe.id(entry.uid)
         fe.guid(entry.uid, permalink=False)
         fe.title(entry.title)
+        if entry.link:
+            # Its web page: RSS <link>, Atom rel="alternate"; the tag: id stays the guid.
+            fe.link(href=entry.link, rel="alternate", type="text/html")
         fe.published(entry.published)
         fe.updated(entry.updated)
         for name in entry.authors or (meta.default_author,):
@@ -302,6 +305,7 @@ def build_json(meta: Meta, entries: Sequence[Entry]) -> bytes:
     feed["items"] = [
         {
             "id": entry.uid,
+            **({"url": entry.link} if entry.link else {}),
             "title": entry.title,
             "content_html": absolute_html(entry, meta.site_link),
             **({"summary": entry.standfirst} if entry.standfirst else {}),

@@ -10,6 +10,10 @@ first time it is published and keeps it for good, even if it is later retracted 
 one retraction or one back-dated brève, so every "full" page would change again. The price: a
 back-dated brève lands on the newest page rather than among its contemporaries; each page is
 still ordered oldest first, and the pages hold every published brève exactly once.
+
+A brève's web page folder (``breves/<slug>/``) is fixed the same way, at first publication:
+people link to it, so a later title or slug change never moves it. A slug another brève's
+page already holds gets a number (``-2``, ``-3``…).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class BreveFacts:
     retracted_at: datetime | None
     section: str
     tags: tuple[str, ...]
+    slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Placement:
     #: Feed folders it appears in, or — when ``tombstone`` — leaves a tombstone in.
     feeds: tuple[str, ...]
     tombstone: bool = False
+    #: Its web page's folder name, once it has been published.
+    slug: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,13 @@ class Plan:
     #: Archive page numbers to rebuild.
     pages: set[int] = field(default_factory=set)
     cursor: PageCursor = field(default_factory=PageCursor)
+    #: Brèves whose web page must be rebuilt.
+    breves: set[int] = field(default_factory=set)
+    #: Page slugs held by brèves, recorded or handed out by this plan.
+    taken: set[str] = field(default_factory=set)
+    #: The site-wide pages (subscribe page, sitemap index, list sitemap) must be rebuilt: they
+    #: name every archive page and every feed folder.
+    lists: bool = False
 
 
 def tag_folder(tag: str) -> str:
@@ -103,13 +117,25 @@ def _assign_page(plan: Plan, size: int) -> int:
     return cursor.last
 
 
+def _assign_slug(breve: BreveFacts, plan: Plan) -> str:
+    base = slugify(breve.slug) or f"breve-{breve.id}"
+    slug, number = base, 2
+    while slug in plan.taken:
+        slug, number = f"{base}-{number}", number + 1
+    plan.taken.add(slug)
+    return slug
+
+
 def place(breve: BreveFacts, before: Placement | None, plan: Plan, settings: Settings) -> Placement:
     """The new placement of one changed brève."""
     page = before.page if before else None
+    slug = before.slug if before else None
     if breve.status == "published":
         if page is None:
             page = _assign_page(plan, settings.page_size)
-        return Placement(page, feeds_of(breve, settings))
+        if slug is None:
+            slug = _assign_slug(breve, plan)
+        return Placement(page, feeds_of(breve, settings), slug=slug)
     was_shown = before is not None and before.feeds and not before.tombstone
     if (
         breve.status == "retracted"
@@ -118,8 +144,8 @@ def place(breve: BreveFacts, before: Placement | None, plan: Plan, settings: Set
         and before is not None
         and (was_shown or before.tombstone)
     ):
-        return Placement(page, before.feeds, tombstone=True)
-    return Placement(page, ())
+        return Placement(page, before.feeds, tombstone=True, slug=slug)
+    return Placement(page, (), slug=slug)
 
 
 def plan_changes(
@@ -127,17 +153,22 @@ def plan_changes(
     before: dict[int, Placement],
     cursor: PageCursor,
     settings: Settings,
+    taken: Iterable[str] = (),
 ) -> Plan:
     """Placements for the changed brèves and the documents they touch, old and new.
 
     New pages are handed out in publication order (then id), so the same archive and the same
     changes always give the same pages, whether a run completes or is retried after a crash.
+    ``taken``: the recorded page slugs that the changed brèves' own slugs could collide with.
     """
-    plan = Plan(cursor=replace(cursor))
+    plan = Plan(cursor=replace(cursor), taken=set(taken))
     for breve in sorted(changed, key=lambda b: (b.published_at, b.id)):
         old = before.get(breve.id)
         new = place(breve, old, plan, settings)
         plan.placements[breve.id] = new
+        if new.slug is not None:
+            # Its page shows what changed, or says it is no longer published.
+            plan.breves.add(breve.id)
         if old == new and breve.status != "published":
             continue
         for placement in (old, new):
@@ -146,4 +177,5 @@ def plan_changes(
             plan.feeds.update(placement.feeds)
             if placement.page is not None:
                 plan.pages.add(placement.page)
+    plan.lists = plan.cursor.last != cursor.last
     return plan

@@ -20,7 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from brevefeed.archive import Archive
 from brevefeed.config import Config
 from brevefeed.errors import ConfigError
-from brevefeed.publish import store
+from brevefeed.publish import pagedata, store
+from brevefeed.publish.batch import write_batch
 from brevefeed.publish.build import (
     Meta,
     build_atom,
@@ -42,6 +43,7 @@ from brevefeed.publish.build import (
 )
 from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
+from brevefeed.publish.site import Site, templates_digest
 from brevefeed.publish.write import (
     exclusive,
     remove_stale_temporaries,
@@ -63,6 +65,9 @@ RECORD_CHUNK = 10_000
 #: handler retries a waiting writer every 100 ms at most, and would keep missing a lock that
 #: is taken again at once.
 RECORD_PAUSE = 0.15
+
+#: Brève pages written per batch: each batch costs two file-system syncs (about 10 MB held).
+BATCH_FILES = 2000
 
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
@@ -103,6 +108,7 @@ def settings_fingerprint(config: Config) -> str:
         "format": FORMAT_VERSION,
         "site": asdict(config.site),
         "publish": {k: v for k, v in asdict(config.publish).items() if k != "output"},
+        "templates": templates_digest(config),
     }
     raw = json.dumps(described, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()
@@ -122,6 +128,21 @@ class _Builder:
     base: str
     last_page: int
     pending: store.Pending
+    site: Site
+
+    @property
+    def pages(self) -> bool:
+        """Whether web pages are written (not when brèves live on ``[site] item_url``)."""
+        return not self.config.site.item_url
+
+    def _linked(self, session: Session, entries: list[store.Entry]) -> list[store.Entry]:
+        slugs = pagedata.recorded_slugs(session, self.pending, [e.breve_id for e in entries])
+        return [
+            replace(e, link=self.site.link(slugs[e.breve_id], e.published))
+            if e.breve_id in slugs
+            else e
+            for e in entries
+        ]
 
     def _meta(self, title: str, urls: dict[str, str], **extra: object) -> Meta:
         site = self.config.site
@@ -152,6 +173,10 @@ class _Builder:
             }
         meta = self._meta(title, urls, history=history)
         entries = store.latest_entries(session, self.pending, folder, self.config.publish.items)
+        entries = self._linked(session, entries)
+        if self.pages:
+            heading = store.folder_title(session, self.pending, folder) if folder else site.title
+            yield self.site.listing(folder, heading, entries)
         yield feed_path(folder, "rss"), build_rss(meta, entries, stones)
         yield feed_path(folder, "atom"), build_atom(meta, entries, stones)
         yield feed_path(folder, "json"), build_json(meta, entries)
@@ -182,9 +207,32 @@ class _Builder:
             history[fmt] = links
         title = f"{self.config.site.title} — archives, page {page}"
         meta = self._meta(title, urls, history=history, archive=True)
-        entries = store.page_entries(session, self.pending, page)
+        entries = self._linked(session, store.page_entries(session, self.pending, page))
         yield page_path(page, "rss"), build_rss(meta, entries)
         yield page_path(page, "atom"), build_atom(meta, entries, ())
+        if self.pages:
+            site = self.config.site.title
+            yield self.site.listing(MAIN, site, entries[::-1], page=page)
+            yield self.site.sitemap_breves(
+                page, pagedata.sitemap_breves(session, self.pending, page)
+            )
+
+    def breves(self, session: Session, ids: list[int]) -> Iterator[tuple[str, bytes]]:
+        for page in pagedata.breve_pages(session, self.pending, ids):
+            yield self.site.breve(page)
+
+    def lists(self, session: Session, out: Path) -> Iterator[tuple[str, bytes]]:
+        folders = [
+            folder
+            for folder in pagedata.folders(session, self.pending)
+            if self.site.has_page(folder)
+        ]
+        named = [(f, store.folder_title(session, self.pending, f)) for f in folders]
+        press = (out / feed_path(MAIN, "rss", PRESS_FILES)).exists()
+        yield self.site.subscribe_page(named, press=press)
+        yield self.site.sitemap_lists(folders)
+        yield self.site.sitemap_index()
+        yield self.site.stylesheet()
 
 
 def _plan(
@@ -209,10 +257,18 @@ def _plan(
     after = -1 if full or state is None else state.last_seq
     changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
     before = store.placements(session, [fact.id for fact in changed])
-    plan = plan_changes(changed, before, store.page_cursor(session), settings)
+    # The brèves that may get a page slug now (a draft's placement has none yet).
+    wanted = (
+        f.slug
+        for f in changed
+        if f.status == "published" and (f.id not in before or before[f.id].slug is None)
+    )
+    taken = pagedata.taken_slugs(session, wanted)
+    plan = plan_changes(changed, before, store.page_cursor(session), settings, taken)
     names = store.new_names(session, (fact for fact in changed if fact.status == "published"))
     if full:
         plan.feeds.add(MAIN)
+    plan.lists = plan.lists or full or bool(names)
     return plan, store.Pending.of(plan, names, before), top, fingerprint
 
 
@@ -239,7 +295,8 @@ def publish(
             remove_stale_temporaries(state)
         with archive.snapshot() as session:
             plan, pending, top, fingerprint = _plan(session, config, now, out)
-            builder = _Builder(config, base, plan.cursor.last, pending)
+            site = Site(config, base, plan.cursor.last)
+            builder = _Builder(config, base, plan.cursor.last, pending, site)
             _write_documents(session, builder, out, state, plan, report, progress)
         if dry_run:
             return report
@@ -279,7 +336,6 @@ def _write_documents(
     progress: Progress | None,
 ) -> None:
     stones = store.tombstones(session, builder.pending)
-    total = len(plan.feeds) + len(plan.pages)
     folders: set[Path] = set()
     done = 0
     jobs: list[tuple[bool, Callable[[], Iterator[tuple[str, bytes]]]]] = [
@@ -287,6 +343,12 @@ def _write_documents(
         for folder in sorted(plan.feeds)
     ]
     jobs += [(False, partial(builder.page, session, page)) for page in sorted(plan.pages)]
+    if builder.pages and plan.lists:
+        jobs.append((False, partial(builder.lists, session, out)))
+    ids = sorted(plan.breves) if builder.pages else []
+    # Brève pages, one per folder, are written in batches (see publish.batch).
+    batches = [ids[start : start + store.CHUNK] for start in range(0, len(ids), store.CHUNK)]
+    total = len(jobs) + len(batches)
     for is_feed, job in jobs:
         for relative, data in job():
             path = out / relative
@@ -294,7 +356,7 @@ def _write_documents(
                 report.unchanged += 1
                 continue
             report.written.append(relative)
-            if is_feed:
+            if is_feed and not relative.endswith(".html"):
                 report.changed_urls.append(builder.base + relative)
             if not report.dry_run:
                 write_atomic(path, data, temp_folder=temp_folder, sync=False)
@@ -304,3 +366,21 @@ def _write_documents(
             progress(done, total)
     for folder in sorted(folders):
         sync_folder(folder)
+    changed: list[tuple[Path, bytes]] = []
+    for number, chunk in enumerate(batches, start=1):
+        for relative, data in builder.breves(session, chunk):
+            if unchanged(out / relative, data):
+                report.unchanged += 1
+                continue
+            report.written.append(relative)
+            changed.append((out / relative, data))
+        if (
+            changed
+            and not report.dry_run
+            and (len(changed) >= BATCH_FILES or number == len(batches))
+        ):
+            write_batch(changed, temp_folder=temp_folder)
+            changed = []
+        done += 1
+        if progress:
+            progress(done, total)

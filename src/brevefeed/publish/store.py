@@ -85,6 +85,9 @@ class Entry:
     published: datetime
     updated: datetime
     related: tuple[RelatedRef, ...] = ()
+    breve_id: int = 0
+    #: Its web page (or ``[site] item_url``), filled in by the run.
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ def _facts(session: Session, breves: Iterable[Breve]) -> list[BreveFacts]:
             retracted_at=row.retracted_at,
             section=row.section,
             tags=tuple(tags[row.id]),
+            slug=row.slug,
         )
         for row in rows
     ]
@@ -137,6 +141,7 @@ _FACT_COLUMNS = (
     Breve.published_at,
     Breve.retracted_at,
     Breve.section,
+    Breve.slug,
 )
 
 
@@ -160,7 +165,7 @@ def placements(session: Session, ids: Sequence[int]) -> dict[int, Placement]:
         for row in session.scalars(
             select(PublishedBreve).where(PublishedBreve.breve_id.in_(chunk))
         ):
-            found[row.breve_id] = Placement(row.page, tuple(row.feeds), row.tombstone)
+            found[row.breve_id] = Placement(row.page, tuple(row.feeds), row.tombstone, row.slug)
     return found
 
 
@@ -205,7 +210,13 @@ def save_placements(session: Session, placed: Sequence[tuple[int, Placement]]) -
     for chunk in _chunks(ids):
         session.execute(delete(PublishedBreve).where(PublishedBreve.breve_id.in_(chunk)))
     rows = [
-        {"breve_id": i, "page": p.page, "feeds": list(p.feeds), "tombstone": p.tombstone}
+        {
+            "breve_id": i,
+            "page": p.page,
+            "feeds": list(p.feeds),
+            "tombstone": p.tombstone,
+            "slug": p.slug,
+        }
         for i, p in placed
     ]
     for start in range(0, len(rows), CHUNK):
@@ -265,6 +276,7 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
             published=b.published_at,
             updated=b.updated_at,
             related=tuple(related.get(b.id, ())),
+            breve_id=b.id,
         )
         for b in breves
     ]

@@ -1,0 +1,89 @@
+"""Many small files replaced atomically for the price of two file-system syncs.
+
+A full publish writes one page per brève: with ``write_atomic`` each costs an fsync of the
+file, of its folder (each page has its own), and of the parent of that new folder — about
+three quarters of the run's time on a 2-core machine. Here a batch writes every temporary,
+syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere), renames them all,
+and syncs once more so the renames and new folders are durable. The guarantee is
+``write_atomic``'s: a file is renamed into place only once its bytes are on disk, so a run
+killed (or a power cut) at any instant leaves each file old or new; temporaries left by a
+killed run are removed by the next one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+
+from brevefeed.files import create_temporary, fsync_folder
+from brevefeed.publish.write import PublishWriteError, _describe
+
+
+def _syncfs_function() -> ctypes._NamedFuncPointer | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    except OSError:
+        return None
+    return getattr(libc, "syncfs", None)
+
+
+_SYNCFS = _syncfs_function()
+
+
+def _sync_file_system(folder: Path) -> None:
+    assert _SYNCFS is not None
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _SYNCFS(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(folder))
+    finally:
+        os.close(fd)
+
+
+def write_batch(files: Sequence[tuple[Path, bytes]], *, temp_folder: Path) -> None:
+    """Replace each path with its bytes; raise PublishWriteError (files not yet renamed are
+    intact, no temporary is left behind)."""
+    written: list[tuple[Path, Path]] = []
+    try:
+        try:
+            for path, data in files:
+                os.makedirs(path.parent, exist_ok=True)
+                tmp, fd = create_temporary(temp_folder, path.name)
+                written.append((tmp, path))
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                    if _SYNCFS is None:
+                        out.flush()
+                        os.fsync(out.fileno())
+            if _SYNCFS is not None:
+                _sync_file_system(temp_folder)
+        except OSError as exc:
+            where = written[-1][1] if written else temp_folder
+            raise PublishWriteError(f"cannot write {where}: {_describe(exc)}") from None
+        for index, (tmp, path) in enumerate(written):
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                written = written[index:]
+                raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
+        written = []
+        try:
+            if _SYNCFS is not None:
+                _sync_file_system(temp_folder)
+            else:
+                for folder in sorted({path.parent for path, _data in files}):
+                    fsync_folder(folder)
+        except OSError as exc:
+            raise PublishWriteError(f"cannot sync {temp_folder}: {_describe(exc)}") from None
+    finally:
+        for tmp, _path in written:
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)

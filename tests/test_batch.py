@@ -1,0 +1,66 @@
+"""Brève pages written in batches: every file replaced whole, nothing left behind on failure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from brevefeed.files import TEMP_SUFFIX
+from brevefeed.publish import batch
+from brevefeed.publish.write import PublishWriteError
+
+
+def _files(out: Path, count: int, text: str) -> list[tuple[Path, bytes]]:
+    return [(out / f"breves/b-{i}/index.html", f"{text} {i}".encode()) for i in range(count)]
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_a_batch_writes_every_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    if not syncfs:
+        # Where syncfs is missing, each file and folder is fsynced instead.
+        monkeypatch.setattr(batch, "_SYNCFS", None)
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    batch.write_batch(_files(out, 5, "old"), temp_folder=state)
+    batch.write_batch(_files(out, 5, "new"), temp_folder=state)
+    assert [(out / f"breves/b-{i}/index.html").read_bytes() for i in range(5)] == [
+        f"new {i}".encode() for i in range(5)
+    ]
+    assert list(state.iterdir()) == []
+
+
+def test_a_failed_rename_keeps_the_other_files_old_and_removes_temporaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    batch.write_batch(_files(out, 4, "old"), temp_folder=state)
+    real = os.replace
+    calls = []
+
+    def fails_on_the_third(source: str | Path, target: str | Path) -> None:
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(batch.os, "replace", fails_on_the_third)
+    with pytest.raises(PublishWriteError, match=r"b-2/index\.html: no space left on device"):
+        batch.write_batch(_files(out, 4, "new"), temp_folder=state)
+    contents = [(out / f"breves/b-{i}/index.html").read_bytes() for i in range(4)]
+    assert contents == [b"new 0", b"new 1", b"old 2", b"old 3"]
+    assert not [p for p in state.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+
+
+def test_a_file_where_a_folder_should_be_is_one_clear_error(tmp_path: Path) -> None:
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    (out / "breves").mkdir(parents=True)
+    (out / "breves/b-0").write_text("planted")
+    with pytest.raises(PublishWriteError, match="cannot write"):
+        batch.write_batch(_files(out, 2, "new"), temp_folder=state)
+    assert list(state.iterdir()) == []

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ from brevefeed.publish.plan import (
     section_folder,
     tag_folder,
 )
+from brevefeed.related.canonical import is_tracking_parameter
 
 _T = TypeVar("_T")
 
@@ -46,11 +48,12 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class RelatedRef:
-    """An outside article shown under a brève (« À lire aussi »)."""
+    """One story shown under a brève (« À lire aussi »): the best-scored of its linked
+    articles, and every outlet that carried one of them."""
 
     title: str
     link: str
-    outlet: str
+    outlets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class PressItem:
     outlet: str
     outlet_link: str
     outlet_id: str
+    #: Every outlet that carried the story, this item's first (the item stands for its story).
+    outlets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class Entry:
     published: datetime
     updated: datetime
     related: tuple[RelatedRef, ...] = ()
+    #: The URLs the brève cites (as the editor wrote them: not checked here).
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -230,21 +237,65 @@ def save_state(session: Session, pending: Pending, last_seq: int, settings: str)
     session.flush()
 
 
+def _without_tracking(pairs: str) -> str:
+    kept = (
+        pair
+        for pair in pairs.split("&")
+        if pair and not is_tracking_parameter(unquote_plus(pair.partition("=")[0]))
+    )
+    return "&".join(kept)
+
+
+def clean_link(url: str) -> str:
+    """``url`` without its campaign parameters (the related pass's list), in the query or in
+    a ``#xtor=…`` fragment; everything else is kept byte for byte (no re-encoding)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    fragment = parts.fragment
+    if "=" in fragment:
+        fragment = _without_tracking(fragment)
+    cleaned = parts._replace(query=_without_tracking(parts.query), fragment=fragment)
+    return url if cleaned == parts else urlunsplit(cleaned)
+
+
+def _outlet(name: str, feed_title: str) -> str:
+    return name or feed_title
+
+
 def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[RelatedRef]]:
-    """Linked items per brève, best first (what `brevefeed related` lists)."""
-    found: dict[int, list[RelatedRef]] = {}
+    """Linked stories per brève, best first: the articles of one story (the same article
+    syndicated, the same wording) make one reference naming all their outlets."""
+    found: dict[int, dict[int, tuple[str, str, list[str]]]] = {}
     for chunk in _chunks(list(breve_ids)):
         query = (
-            select(RelatedLink.breve_id, Item.title, Item.link, Source.name, Source.title)
+            select(
+                RelatedLink.breve_id,
+                func.coalesce(Item.story_id, Item.id),
+                Item.title,
+                Item.link,
+                Source.name,
+                Source.title,
+            )
             .join(Item, RelatedLink.item_id == Item.id)
             .join(Source, Item.source_id == Source.id)
             .where(RelatedLink.breve_id.in_(chunk), RelatedLink.state == "linked", Item.link != "")
             .order_by(RelatedLink.breve_id, RelatedLink.score.desc(), Item.id)
         )
-        for breve_id, title, link, name, feed_title in session.execute(query):
-            outlet = name or feed_title
-            found.setdefault(breve_id, []).append(RelatedRef(title or link, link, outlet))
-    return found
+        for breve_id, story, title, link, name, feed_title in session.execute(query):
+            stories = found.setdefault(breve_id, {})
+            _title, _link, outlets = stories.setdefault(story, (title or link, link, []))
+            outlet = _outlet(name, feed_title)
+            if outlet not in outlets:
+                outlets.append(outlet)
+    return {
+        breve_id: [
+            RelatedRef(title, clean_link(link), tuple(outlets))
+            for title, link, outlets in stories.values()
+        ]
+        for breve_id, stories in found.items()
+    }
 
 
 def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
@@ -262,6 +313,7 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
             published=b.published_at,
             updated=b.updated_at,
             related=tuple(related.get(b.id, ())),
+            sources=tuple(b.sources),
         )
         for b in breves
     ]
@@ -372,10 +424,39 @@ def tombstones(session: Session, pending: Pending) -> dict[str, list[Tombstone]]
     return found
 
 
-def press_items(session: Session, pending: Pending, folder: str, limit: int) -> list[PressItem]:
-    """The newest items linked to a published brève of this feed folder ("" = all, tags/…).
+def _press_item(group: Sequence[tuple[Item, Source]], story: int) -> PressItem:
+    """One entry for a story: its first item stands for it (so the entry keeps its id when
+    another outlet picks the story up), dated by its latest change, naming every outlet."""
+    item, source = next(((i, s) for i, s in group if i.id == story), group[0])
+    outlets = [_source_name(source)]
+    for _other, other_source in group:
+        name = _source_name(other_source)
+        if name not in outlets:
+            outlets.append(name)
+    return PressItem(
+        entry_id=item.entry_id,
+        title=item.title or item.link,
+        link=clean_link(item.link),
+        html=item.content_html or item.summary_html,
+        authors=tuple(item.authors),
+        published=item.published_at or item.fetched_at,
+        updated=max(i.updated_at or i.published_at or i.fetched_at for i, _s in group),
+        outlet=outlets[0],
+        outlet_link=source.site_link or source.url,
+        outlet_id=source.url,
+        outlets=tuple(outlets),
+    )
 
-    Newest by the item's own date (its fetch time when the feed gave none), each once.
+
+def _source_name(source: Source) -> str:
+    return source.name or source.title or source.url
+
+
+def press_items(session: Session, pending: Pending, folder: str, limit: int) -> list[PressItem]:
+    """The newest stories linked to a published brève of this feed folder ("" = all, tags/…),
+    each once however many outlets carried it.
+
+    Newest by the latest of their items' own dates (the fetch time when a feed gave none).
     """
     kind, _, _slug = folder.partition("/")
     linked = (
@@ -390,26 +471,28 @@ def press_items(session: Session, pending: Pending, folder: str, limit: int) -> 
             .where(BreveTag.breve_id == Breve.id, BreveTag.tag.in_(names))
             .exists()
         )
+    story = func.coalesce(Item.story_id, Item.id)
     when = func.coalesce(Item.published_at, Item.fetched_at)
-    query = (
-        select(Item, Source)
-        .join(Source, Item.source_id == Source.id)
+    newest = (
+        select(story)
         .where(Item.id.in_(linked))
-        .order_by(when.desc(), Item.id.desc())
+        .group_by(story)
+        .order_by(func.max(when).desc(), func.max(Item.id).desc())
         .limit(limit)
     )
-    return [
-        PressItem(
-            entry_id=item.entry_id,
-            title=item.title or item.link,
-            link=item.link,
-            html=item.content_html or item.summary_html,
-            authors=tuple(item.authors),
-            published=item.published_at or item.fetched_at,
-            updated=item.updated_at or item.published_at or item.fetched_at,
-            outlet=source.name or source.title or source.url,
-            outlet_link=source.site_link or source.url,
-            outlet_id=source.url,
-        )
-        for item, source in session.execute(query)
-    ]
+    order = list(session.scalars(newest))
+    groups: dict[int, list[tuple[Item, Source]]] = {key: [] for key in order}
+    query = (
+        select(story, Item, Source)
+        .join(Source, Item.source_id == Source.id)
+        .where(Item.id.in_(linked), story.in_(order))
+        .order_by(when, Item.id)
+    )
+    for key, item, source in session.execute(query):
+        groups[key].append((item, source))
+    return [_press_item(groups[key], key) for key in order]
+
+
+def known_folders(session: Session) -> list[str]:
+    """Every tag and section folder a run has published (their names are only ever added)."""
+    return list(session.scalars(select(PublishedFolder.folder).order_by(PublishedFolder.folder)))

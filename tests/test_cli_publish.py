@@ -78,3 +78,11 @@ def test_locked_is_exit_4(instance: Path) -> None:
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["publish", "--help"])
     assert result.exit_code == 0 and "brevefeed publish --quiet --wait 60" in result.output
+
+
+def test_a_deleted_feed_is_rewritten_and_force_rewrites_all(instance: Path) -> None:
+    code, out, _ = run(instance)
+    total = int(out.split()[1])
+    (instance.parent / "www" / "feed.xml").unlink()
+    assert run(instance) == (0, f"publish: 1 written, {total - 1} unchanged\n", "")
+    assert run(instance, "--force") == (0, f"publish: {total} written, 0 unchanged\n", "")

@@ -337,10 +337,7 @@ def test_websub_gets_only_changed_feed_urls(archive: Archive, tmp_path: Path, ou
     assert calls[-1] == (
         "https://hub.example.net/",
         [BASE + p for p in ("feed.xml", "atom.xml", "feed.json")]
-        + [
-            BASE + f"tags/sport/{p}"
-            for p in ("feed.xml", "atom.xml", "feed.json")
-        ],
+        + [BASE + f"tags/sport/{p}" for p in ("feed.xml", "atom.xml", "feed.json")],
     )
     assert publish(archive, config, now=NOW, notify=notify).changed_urls == []
     assert len(calls) == 2

@@ -2,7 +2,9 @@
 
 For each size: (c) the first full publish, (a) a publish with nothing changed, (b) a publish
 after one new brève — time and peak extra memory — and the naive publisher of the same run
-(load the latest 50, rebuild feed.xml/atom.xml/feed.json with feedgen every time).
+(load the latest 50, rebuild feed.xml/atom.xml/feed.json with feedgen every time). After (a) it
+checks that no file of the output was touched (same mtime, same inode), and it times the
+integrity check alone (a stat per file against the manifest, no hashing when nothing changed).
 
 Each measurement runs in a forked child so its peak RSS (ru_maxrss) is its own; "peak" is that
 peak minus the resident size at the fork. Archives are generated with bulk inserts (the change
@@ -31,7 +33,8 @@ from brevefeed.archive.breves import save_draft
 from brevefeed.archive.models import Breve, BreveTag
 from brevefeed.authoring import BreveDraft
 from brevefeed.config import Config, PublishConfig, SiteConfig
-from brevefeed.publish import publish
+from brevefeed.publish import manifest, publish
+from brevefeed.publish.write import state_folder
 
 SITE = SiteConfig(title="Le Journal", link="https://journal.example.org/", timezone="UTC")
 TAGS = [f"thème {i}" for i in range(30)]
@@ -195,7 +198,12 @@ def bench(size: int, folder: Path) -> dict[str, tuple[float, float]]:
     results: dict[str, tuple[float, float]] = {}
     archive.close()
     results["c first full"] = measure(run)
+    out = folder / f"public-{size}"
+    files = stamps(out)
     results["a no change"] = min((measure(run) for _ in range(5)), key=lambda r: r[0])
+    touched = sum(1 for path, stamp in stamps(out).items() if files.get(path) != stamp)
+    print(f"  no change: {touched} of {len(files):,} files touched", flush=True)
+    results["integrity check"] = measure(lambda: check_output(out))
     timings = []
     for n in range(5):
         archive = open_archive(url)
@@ -207,6 +215,24 @@ def bench(size: int, folder: Path) -> dict[str, tuple[float, float]]:
     for name, (seconds, mib) in results.items():
         print(f"  {name:18} {seconds * 1000:10.1f} ms   peak +{mib:6.1f} MiB", flush=True)
     return results
+
+
+def stamps(out: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+
+
+def check_output(out: Path) -> Callable[[], None]:
+    def check() -> None:
+        records = manifest.load(state_folder(out))
+        assert records is not None
+        broken, retimed = manifest.check(out, records)
+        assert not broken and not retimed, (broken, retimed)
+
+    return check
 
 
 def warm_up(folder: Path) -> None:
@@ -237,7 +263,7 @@ def main() -> None:
             table[size] = bench(size, Path(tmp))
     small, large = table[sizes[0]], table[sizes[-1]]
     print(f"\nratios {sizes[-1]:,} / {sizes[0]:,} (time):")
-    for name in ("a no change", "b one new", "c first full", "naive (each run)"):
+    for name in ("a no change", "integrity check", "b one new", "c first full", "naive (each run)"):
         print(f"  {name:18} {large[name][0] / small[name][0]:6.2f}×")
     print(f"\nbrevefeed vs naive at {sizes[-1]:,} (time):")
     for name in ("a no change", "b one new"):

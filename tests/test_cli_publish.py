@@ -81,7 +81,7 @@ def test_help_has_an_example() -> None:
 
 
 def test_a_deleted_feed_is_rewritten_and_force_rewrites_all(instance: Path) -> None:
-    code, out, _ = run(instance)
+    _code, out, _ = run(instance)
     total = int(out.split()[1])
     (instance.parent / "www" / "feed.xml").unlink()
     assert run(instance) == (0, f"publish: 1 written, {total - 1} unchanged\n", "")

@@ -158,7 +158,7 @@ def test_incremental_history_and_rebuild_from_nothing_give_the_same_files(
     out = tmp_path / "public"
     now = START + timedelta(days=10)
     seen_press = False
-    for n, step in enumerate(history()):
+    for step in history():
         now += timedelta(hours=1)
         step(archive, now)
         publish(archive, config, now=now)

@@ -5,6 +5,7 @@ byte; files deleted or overwritten by hand are rewritten; stories are listed onc
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from brevefeed.archive import Archive
+from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.breves import get_breve, retract, save_draft
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.authoring import BreveDraft
@@ -270,3 +273,58 @@ def test_dry_run_counts_like_a_run(archive: Archive, tmp_path: Path, keep: bool)
     dry = publish(archive, replace(config), now=START, dry_run=True)
     real = publish(archive, config, now=START)
     assert (len(dry.written), dry.unchanged) == (len(real.written), real.unchanged)
+
+
+SLUGS = ("piscine", "stade", "marche")
+TAGS = ("Santé", "vélo", "sport", "culture")
+operation = st.one_of(
+    st.tuples(
+        st.just("save"),
+        st.sampled_from(SLUGS),
+        st.integers(-400, 5),
+        st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
+    ),
+    st.tuples(st.just("retract"), st.sampled_from(SLUGS)),
+    st.tuples(st.just("link"), st.booleans()),
+)
+
+
+def apply(archive: Archive, op: tuple[object, ...], now: datetime, items: list[int]) -> None:
+    kind = op[0]
+    if kind == "save":
+        _kind, slug, day, tags = op
+        save(archive, draft(str(slug), int(str(day)), tuple(tags)), now)  # type: ignore[arg-type]
+        return
+    with archive.session() as session:
+        known = set(session.scalars(select(Breve.slug).where(Breve.status == "published")))
+    if kind == "retract" and op[1] in known:
+        with archive.session() as session:
+            retract(session, str(op[1]), reason="Erreur", editor="test", now=now)
+    elif kind == "link" and "marche" in known:
+        if not items:
+            items.extend(add_story(archive, now).values())
+        link(archive, "marche", items, linked=bool(op[1]), now=now)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.tuples(operation, st.booleans()), min_size=1, max_size=6))
+def test_any_history_rebuilt_from_nothing_gives_the_same_files(
+    steps: list[tuple[tuple[object, ...], bool]],
+) -> None:
+    """Generated histories (SQLite), published after some steps only."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        archive = open_archive(f"sqlite:///{folder / 'archive.sqlite3'}")
+        try:
+            now = START + timedelta(days=10)
+            items: list[int] = []
+            for op, publish_now in steps:
+                now += timedelta(hours=1)
+                apply(archive, op, now, items)
+                if publish_now:
+                    publish(archive, make_config(folder), now=now)
+            publish(archive, make_config(folder), now=now)
+            publish(archive, make_config(folder, "fresh"), now=now)
+            assert tree(folder / "fresh") == tree(folder / "public")
+        finally:
+            archive.close()

@@ -98,3 +98,15 @@ def test_expired_tombstones_come_back_as_changes(archive: Archive) -> None:
         assert expired.id == breve.id and expired.status == "retracted"
         stones = store.tombstones(session, store.Pending())
         assert [t.reason for t in stones["tags/sport"]] == ["Erreur"]
+
+
+def test_clean_link_drops_campaign_parameters_and_keeps_the_rest_byte_for_byte() -> None:
+    assert (
+        store.clean_link("https://ex.fr/a?utm_source=rss&id=7&FBCLID=x#xtor=RSS-3208")
+        == "https://ex.fr/a?id=7"
+    )
+    # Nothing re-encoded, ordinary anchors and parameters untouched.
+    kept = "https://ex.fr/a%20b?q=caf%C3%A9+cr%C3%A8me&page=2#suite"
+    assert store.clean_link(kept) == kept
+    assert store.clean_link("https://ex.fr/a?utm_medium=x") == "https://ex.fr/a"
+    assert store.clean_link("http://[::1") == "http://[::1"

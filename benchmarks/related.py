@@ -31,9 +31,9 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.index import rebuild as rebuild_index
 from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.config import RelatedConfig
-from brevefeed.related.linker import breve_counts, breve_terms, item_counts
+from brevefeed.related.linker import breve_counts, breve_terms, item_texts
 from brevefeed.related.run import link_pending_items, rebuild
-from brevefeed.related.score import profile_from, relatedness
+from brevefeed.related.score import field_counts, profile_from, relatedness
 from brevefeed.related.stats import count_documents, frequencies
 from pgschema import archive_schema
 
@@ -271,7 +271,7 @@ def naive_rate(archive: Archive, sample: int) -> float:
         pairs = zip(breves, counts, strict=True)
         profiles = [profile_from(c, b.tags, stats, documents) for b, c in pairs]
         for item in items:
-            mine_counts = item_counts(item)
+            mine_counts = field_counts(*item_texts(item))
             mine_stats = frequencies(session, mine_counts)[0]
             mine = profile_from(mine_counts, item.categories, mine_stats, documents)
             best = sorted((relatedness(mine, p) for p in profiles), reverse=True)[:10]

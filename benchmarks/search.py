@@ -33,7 +33,7 @@ from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.index import rebuild
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.search import SearchRequest, search
-from brevefeed.search.plan import DEFAULT_COUNT_LIMIT
+from brevefeed.search.plan import DEFAULTS
 from pgschema import archive_schema
 
 _NOUNS = (
@@ -295,7 +295,7 @@ def main() -> None:
     parser.add_argument(
         "--count-limit",
         type=int,
-        default=DEFAULT_COUNT_LIMIT,
+        default=DEFAULTS.count_limit,
         help="[search] count_limit: matches counted at most (default %(default)s)",
     )
     parser.add_argument(

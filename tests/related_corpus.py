@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.breves import save_draft
+import drafts
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.authoring import BreveDraft
 
@@ -32,16 +32,7 @@ def load_breves(session: Session, data: dict[str, Any]) -> dict[str, int]:
             tags=tuple(breve["tags"]),
             published=breve["date"],
         )
-        save_draft(
-            session,
-            draft,
-            host="e.org",
-            tz=UTC,
-            default_language="fr",
-            default_date=NOW,
-            editor="t",
-            now=NOW,
-        )
+        drafts.save(session, draft, now=NOW, editor="t")
     return {b.slug: b.id for b in session.scalars(select(Breve))}
 
 

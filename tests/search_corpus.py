@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import retract, save_draft
+from brevefeed.archive.breves import retract
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.authoring import BreveDraft
 from brevefeed.text import slugify
@@ -43,16 +44,7 @@ def load_corpus(archive: Archive) -> dict[str, str]:
                 tags=tuple(raw["tags"]),
                 published=datetime.fromisoformat(raw["published"]),
             )
-            saved = save_draft(
-                session,
-                draft,
-                host="breves.example.org",
-                tz=UTC,
-                default_language="fr",
-                default_date=NOW,
-                editor="test",
-                now=NOW,
-            )
+            saved = drafts.save(session, draft, now=NOW, host="breves.example.org")
             if raw.get("retracted"):
                 retract(session, saved.uid, reason=raw["retracted"], editor="test", now=NOW)
             ids[raw["ref"]] = saved.uid

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import drafts
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import (
     diff_fields,
@@ -13,7 +14,6 @@ from brevefeed.archive.breves import (
     get_breve,
     mint_uid,
     retract,
-    save_draft,
 )
 from brevefeed.authoring import BreveDraft
 from brevefeed.errors import InputError, NotFoundError
@@ -39,15 +39,13 @@ def save(
     archive: Archive, draft: BreveDraft, *, now: datetime = LATER, origin: str | None = "a.md"
 ):  # type: ignore[no-untyped-def]
     with archive.session() as session:
-        return save_draft(
+        return drafts.save(
             session,
             draft,
+            now=now,
             host="breves.example.org",
             tz=PARIS,
-            default_language="fr",
-            default_date=now,
             editor="jeanne",
-            now=now,
             origin=origin,
         )
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import retract, save_draft
-from brevefeed.archive.exchange import breve_record, restore_breve
+from brevefeed.archive.breves import retract
+from brevefeed.archive.exchange import breve_record, restore_record
 from brevefeed.archive.models import Breve
 from brevefeed.authoring import BreveDraft
 
@@ -29,16 +30,7 @@ def draft(**fields: object) -> BreveDraft:
 
 def save(archive: Archive, value: BreveDraft) -> None:
     with archive.session() as session:
-        save_draft(
-            session,
-            value,
-            host="journal.example.org",
-            tz=UTC,
-            default_language="fr",
-            default_date=NOW,
-            editor="test",
-            now=NOW,
-        )
+        drafts.save(session, value, now=NOW, host="journal.example.org")
 
 
 def seqs(archive: Archive) -> dict[str, int]:
@@ -73,5 +65,5 @@ def test_every_mutation_raises_the_stamp(archive: Archive) -> None:
         record = breve_record(breve)
     record.update(id=record["id"] + "-copie", slug="autre-copie", revisions=[])
     with archive.session() as session:
-        assert restore_breve(session, record) == "created"
+        assert restore_record(session, record) == "created"
     assert seqs(archive)["autre-copie"] > max(fourth.values())

@@ -6,6 +6,7 @@ import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from brevefeed.archive import Archive, open_archive
@@ -13,6 +14,7 @@ from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig
 from brevefeed.ingest import claim as claims
 from brevefeed.ingest.run import RunSummary, ingest, prepare
+from brevefeed.ingest.schedule import Standing, skip_reason
 from feedserver import FeedServer, Reply
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -115,3 +117,48 @@ def test_three_concurrent_workers_fetch_each_source_once(
             )
     finally:
         check.close()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def test_the_claim_and_the_pure_rule_agree_on_every_combination(archive: Archive) -> None:
+    """``claim.claimable`` (SQL) and ``schedule.skip_reason`` (Python) are one rule: every
+    combination of the columns it reads, on each side of each boundary, is judged alike."""
+    run_started = NOW - timedelta(minutes=30)
+    hour = timedelta(hours=1)
+    times = (None, NOW - hour, NOW, NOW + hour)
+    fetched = (None, run_started - timedelta(seconds=1), run_started, NOW)
+    flags = ((True, False, "cli"), (False, False, "cli"), (True, True, "config"),
+             (True, False, "dropped"))  # fmt: skip
+    standings = [
+        Standing(enabled, gone, origin, retry, due, lease and "other:1:ab", lease, last)
+        for enabled, gone, origin in flags
+        for retry in times
+        for due in times
+        for lease in times
+        for last in fetched
+    ]
+    with archive.session() as session:
+        rows = [Source(url=f"https://s{n}.example/rss", created_at=NOW, **vars(s))
+                for n, s in enumerate(standings)]  # fmt: skip
+        session.add_all(rows)
+        session.flush()
+        ids = [row.id for row in rows]
+    for force in (False, True):
+        due = {
+            i for i, s in zip(ids, standings, strict=True)
+            if skip_reason(s, NOW, force=force, run_started=run_started) is None
+        }  # fmt: skip
+        assert 0 < len(due) < len(ids)
+        with archive.session(write=False) as session:
+            counted = claims.count_claimable(session, NOW, force=force, run_started=run_started)
+            skipped = claims.skipped(session, NOW, force=force, run_started=run_started)
+        assert counted == len(due)
+        assert len(skipped) == len(ids) - len(due)
+        with pytest.raises(_Rollback), archive.session() as session:  # the leases are not kept
+            jobs = claims.claim(session, "me", NOW, lease=LEASE, limit=len(ids), force=force,
+                                run_started=run_started)  # fmt: skip
+            assert {job.id for job in jobs} == due
+            raise _Rollback

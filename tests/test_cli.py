@@ -169,7 +169,8 @@ def test_init_creates_and_refuses_to_overwrite(
     assert (target / "archive" / "README.md").exists()
     monkeypatch.chdir(target)
     monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
-    assert run("list").stdout == "no brève matches\n"
+    empty = run("list")
+    assert (empty.stdout, empty.stderr) == ("", "brevefeed: no brève matches\n")
     again = run("init", str(target))
     assert again.exit_code == 2 and "already exists" in again.stderr
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from brevefeed.archive import db
 from brevefeed.cli import cli
 from feedserver import FeedServer, Reply
 
@@ -157,3 +159,37 @@ def test_missing_opml_file_is_one_line(instance: Path, tmp_path: Path) -> None:
 def test_quiet_commands_print_nothing(instance: Path) -> None:
     assert _run(instance, "sources", "disable", "La Gazette", "--quiet") == (0, "", "")
     assert _run(instance, "sources", "enable", "La Gazette", "--quiet") == (0, "", "")
+
+
+def test_sources_list_reads_while_another_run_holds_the_write_lock(
+    instance: Path, archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sources list` used to bring config.toml's sources into the archive on every call, in
+    a write transaction: behind a long ingest it waited for the lock, then failed."""
+    if not archive_url.startswith("sqlite"):
+        pytest.skip("the SQLite write lock is what this test holds")
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    assert _run(instance, "sources", "list", "--format", "json")[0] == 0  # config written
+    holder = sqlite3.connect(archive_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, out, err = _run(instance, "sources", "list", "--format", "json")
+        exported = _run(instance, "sources", "export")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (code, err) == (0, "")
+    assert [s["name"] for s in json.loads(out)] == ["La Gazette", ""]
+    assert exported[0] == 0 and "La Gazette" in exported[1]
+
+
+def test_sources_list_shows_a_source_just_added_to_the_config(instance: Path) -> None:
+    assert _run(instance, "sources", "list", "--format", "json")[0] == 0
+    text = instance.read_text(encoding="utf-8")
+    instance.write_text(
+        text + '\n[[sources]]\nurl = "https://nouveau.example.org/feed.xml"\nname = "Nouveau"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = _run(instance, "sources", "list", "--format", "json")
+    assert code == 0
+    assert "Nouveau" in [s["name"] for s in json.loads(out)]

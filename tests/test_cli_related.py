@@ -13,7 +13,7 @@ from brevefeed.archive import open_archive
 from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.cli import cli
 from brevefeed.config import RelatedConfig
-from brevefeed.related.linker import LinkSettings, link_new_items
+from brevefeed.related.linker import link_new_items
 from brevefeed.related.run import link_pending_items
 from related_corpus import NOW, corpus, load_breves, load_items
 
@@ -33,7 +33,7 @@ def linked(tmp_path: Path, archive_url: str, monkeypatch: pytest.MonkeyPatch) ->
             data = corpus()
             load_breves(session, data)
             items = load_items(session, data)
-            link_new_items(session, LinkSettings(), every_breve, now=NOW)
+            link_new_items(session, RelatedConfig(), every_breve, now=NOW)
     finally:
         archive.close()
     return items
@@ -67,7 +67,8 @@ def test_errors(linked: dict[str, int]) -> None:
 def test_stories(linked: dict[str, int]) -> None:
     listed = json.loads(run("stories", "--min-outlets", "1", "--format", "json").stdout)
     assert len(listed) == len(linked)  # every item of the corpus is its own story
-    assert run("stories").stdout == "no story\n"
+    nothing = run("stories")
+    assert (nothing.stdout, nothing.stderr) == ("", "brevefeed: no story\n")
 
 
 def test_rebuild(linked: dict[str, int]) -> None:

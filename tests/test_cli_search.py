@@ -47,11 +47,23 @@ def run(config: str, *args: str) -> Result:
 
 
 def test_table_with_markers_off_a_terminal(config: str) -> None:
-    result = run(config, "retrouvé")
+    result = run(config, "retrouvé", "--format", "table")
     assert result.exit_code == 0, result.output
     assert "ont été [retrouvés] grâce" in result.stdout
     assert "Quotidien du Nord" in result.stdout
     assert "2 hits (showing 1–2)" in result.stdout
+
+
+def test_piped_output_is_tsv_one_hit_a_line(config: str) -> None:
+    """Off a terminal the default is what `list` always printed there: tab-separated rows,
+    nothing cut, no table frame or summary (it was a 200-column rich table)."""
+    result = run(config, "retrouvé")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert len(rows) == 2
+    assert all(len(row) == 5 for row in rows)
+    assert any("ont été [retrouvés] grâce" in row[4] for row in rows)
+    assert "hits" not in result.stdout
 
 
 def test_json_fields_are_stable(config: str) -> None:
@@ -97,7 +109,7 @@ def test_options(config: str) -> None:
 def test_no_hits_exits_1_like_grep(config: str) -> None:
     result = run(config, "licorne")
     assert result.exit_code == 1
-    assert result.stdout == "no hits\n"
+    assert (result.stdout, result.stderr) == ("", "brevefeed: no hits\n")
     assert run(config, "licorne", "--format", "json").stdout.strip().startswith('{\n  "total": 0')
     assert run(config, "licorne", "--quiet").stdout == ""
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from brevefeed.authoring.dates import period_bound, to_aware
+from brevefeed.authoring.dates import to_aware
 from brevefeed.errors import InputError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,22 +31,3 @@ def test_bad_dates(text: str) -> None:
 def test_wrong_type() -> None:
     with pytest.raises(InputError, match="must be a date"):
         to_aware(20240507, PARIS)
-
-
-@pytest.mark.parametrize(
-    ("text", "start", "end"),
-    [
-        ("2024", datetime(2024, 1, 1, tzinfo=PARIS), datetime(2025, 1, 1, tzinfo=PARIS)),
-        ("2024-05", datetime(2024, 5, 1, tzinfo=PARIS), datetime(2024, 6, 1, tzinfo=PARIS)),
-        ("2024-12", datetime(2024, 12, 1, tzinfo=PARIS), datetime(2025, 1, 1, tzinfo=PARIS)),
-        ("2024-05-07", datetime(2024, 5, 7, tzinfo=PARIS), datetime(2024, 5, 8, tzinfo=PARIS)),
-    ],
-)
-def test_period_bounds(text: str, start: datetime, end: datetime) -> None:
-    assert period_bound(text, PARIS, end=False) == start
-    assert period_bound(text, PARIS, end=True) == end
-
-
-def test_period_bound_rejects_nonsense() -> None:
-    with pytest.raises(InputError):
-        period_bound("2024-13", PARIS, end=False)

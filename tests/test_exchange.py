@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+import drafts
 from brevefeed.archive import Archive, open_archive
-from brevefeed.archive.breves import retract, save_draft
+from brevefeed.archive.breves import retract
 from brevefeed.archive.exchange import export_lines, looks_like_export, restore_line
 from brevefeed.archive.models import Breve
 from brevefeed.authoring import BreveDraft
@@ -32,28 +33,8 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 def populate(archive: Archive) -> None:
     with archive.session() as session:
         for draft in (DRAFT, replace(DRAFT, body="Corps modifié « ici »")):
-            save_draft(
-                session,
-                draft,
-                host="e.org",
-                tz=UTC,
-                default_language="fr",
-                default_date=NOW,
-                editor="zoé",
-                now=NOW,
-                origin="/data/oeuvre.md",
-            )
-        save_draft(
-            session,
-            replace(DRAFT, slug="autre", title="Autre"),
-            host="e.org",
-            tz=UTC,
-            default_language="fr",
-            default_date=NOW,
-            editor="zoé",
-            now=NOW,
-            origin=None,
-        )
+            drafts.save(session, draft, now=NOW, editor="zoé", origin="/data/oeuvre.md")
+        drafts.save(session, replace(DRAFT, slug="autre", title="Autre"), now=NOW, editor="zoé")
         retract(session, "autre", reason="Doublon « malheureux »", editor="zoé", now=NOW)
 
 
@@ -126,6 +107,19 @@ def test_bad_records(archive: Archive, mutate, message: str) -> None:  # type: i
     mutate(record)
     with archive.session() as session, pytest.raises(InputError, match=message):
         restore_line(session, json.dumps(record))
+
+
+def test_new_breve_with_a_taken_slug(archive: Archive) -> None:
+    """A new brève is checked before it is added: the slug look-up's autoflush must not insert
+    a half-filled row (an IntegrityError) before the one-line error names the holder."""
+    populate(archive)
+    record = json.loads(export(archive)[0])
+    holder = record["id"]
+    record.update(id=holder + "-copie", revisions=[])
+    with archive.session() as session, pytest.raises(InputError, match="already used by"):
+        restore_line(session, json.dumps(record))
+    with archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Breve)) == 2
 
 
 def test_bad_json(archive: Archive) -> None:

@@ -204,7 +204,7 @@ def test_poisoned_feeds_and_brief_ingest_import_and_publish(
         0,
         0,
     )
-    code, out, _err = run(instance, "sources", "list")
+    code, out, _err = run(instance, "sources", "list", "--format", "table")
     assert code == 0 and "id clashes" in out and "links dropped" in out
 
 

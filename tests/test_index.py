@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
+import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import get_breve, retract, save_draft
+from brevefeed.archive.breves import get_breve, retract
 from brevefeed.archive.index import (
     TITLE_TABLES,
     breve_document,
-    is_index_table,
     item_document,
     normalize,
     rebuild,
@@ -62,10 +62,7 @@ def test_breve_edit_retract_delete(archive: Archive) -> None:
         published=datetime(2021, 6, 1, 8, 0, tzinfo=UTC),
     )
     with archive.session() as session:
-        result = save_draft(
-            session, draft, host="breves.example.org", tz=UTC, default_language="fr",
-            default_date=NOW, editor="test", now=NOW,
-        )  # fmt: skip
+        result = drafts.save(session, draft, now=NOW, host="breves.example.org")
     assert result.change == "updated" and result.uid == ids["b-forum"]
     assert ids["b-forum"] in _found(archive, "rouvert")
     assert ids["b-forum"] not in _found(archive, "hébergeur")  # the old body left the index
@@ -172,12 +169,6 @@ def test_normalize_is_exactly_the_text_package() -> None:
     samples += ["qu’il l'hébergeur  23.051\u00a0fois\tæquo", "a\u0301b ﬁn _x_ l’ arbre"]
     for sample in samples:
         assert normalize(sample) == " ".join(stems(sample))
-
-
-def test_index_tables_are_known() -> None:
-    assert is_index_table("search_items")
-    assert is_index_table("search_breves_data")
-    assert not is_index_table("items")
 
 
 def test_postgres_configuration_folds_with_unaccent(archive: Archive) -> None:

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import get_breve
 from brevefeed.archive.models import Breve, Item, RelatedLink
+from brevefeed.config import RelatedConfig
 from brevefeed.related.linker import (
     CANDIDATE_BUDGET,
     MAX_CANDIDATE_DF,
-    LinkSettings,
     first_sentence,
-    item_lead,
+    item_texts,
+    lead_terms,
     link_breves,
     link_new_items,
     reset_links,
@@ -26,7 +27,7 @@ from brevefeed.related.linker import (
 from brevefeed.related.links import decide, find_item
 from related_corpus import NOW, corpus, expected_pairs, load_breves, load_items
 
-SETTINGS = LinkSettings(threshold=0.2, max_per_breve=5)
+SETTINGS = RelatedConfig(threshold=0.2, max_per_breve=5)
 
 
 def every_breve(session: Session, terms: Sequence[str], limit: int) -> list[int]:
@@ -111,7 +112,7 @@ def test_max_per_breve_and_bump_updated(archive: Archive) -> None:
         load_breves(session, data)
         before = get_breve(session, "signalements-pharos-hausse").updated_at
         load_items(session, data)
-        settings = LinkSettings(threshold=0.2, max_per_breve=1, bump_updated=True)
+        settings = RelatedConfig(threshold=0.2, max_per_breve=1, bump_updated=True)
         link_new_items(session, settings, every_breve, now=NOW)
         breve = get_breve(session, "signalements-pharos-hausse")
         links = session.scalars(select(RelatedLink).where(RelatedLink.breve_id == breve.id)).all()
@@ -143,8 +144,8 @@ def test_the_lead_is_the_title_and_the_first_sentence() -> None:
         "Les associations protestent.</p>",
         content_html="",
     )
-    lead = item_lead(item)
+    lead = lead_terms(*item_texts(item))
     assert {"brest", "centr", "social", "lund"} <= lead and "protestent" not in lead
     assert not any(term.startswith("protest") for term in lead)
     opening_in_content = Item(title="Titre", summary_html="", content_html="<p>Forum fermé.</p>")
-    assert "forum" in item_lead(opening_in_content)
+    assert "forum" in lead_terms(*item_texts(opening_in_content))

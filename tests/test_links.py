@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import get_breve, save_draft
+from brevefeed.archive.breves import get_breve
 from brevefeed.archive.models import Item, Source
 from brevefeed.authoring import BreveDraft
 from brevefeed.errors import NotFoundError
@@ -56,15 +57,8 @@ def test_plan_replace_lets_old_auto_links_go() -> None:
 
 def add_items(archive: Archive) -> tuple[int, list[int]]:
     with archive.session() as session:
-        result = save_draft(
-            session,
-            BreveDraft(title="Forum fermé", slug="forum-ferme", body="Corps"),
-            host="e.org",
-            tz=UTC,
-            default_language="fr",
-            default_date=NOW,
-            editor="t",
-            now=NOW,
+        result = drafts.save(
+            session, BreveDraft(title="Forum fermé", slug="forum-ferme", body="Corps"), now=NOW
         )
         source = Source(url="https://outlet.example/feed", name="L’Écho", created_at=NOW)
         session.add(source)

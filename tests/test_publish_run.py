@@ -24,12 +24,12 @@ from brevefeed.archive.breves import retract
 from brevefeed.archive.db import make_engine
 from brevefeed.archive.models import Breve
 from brevefeed.config import Config, PublishConfig, SiteConfig
-from brevefeed.errors import ConfigError, ExitCode, LockedError
+from brevefeed.errors import ConfigError, ExitCode, LockedError, PublishWriteError
 from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import publish
 from brevefeed.publish import write as write_module
 from brevefeed.publish.manifest import MANIFEST_NAME
-from brevefeed.publish.write import LOCK_NAME, PublishWriteError, exclusive, state_folder
+from brevefeed.publish.write import LOCK_NAME, exclusive, state_folder
 from conftest import FIXTURES
 from feedcheck import NS, jing_validate, rss_rule_failures, schematron_failures
 

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import drafts
 from brevefeed.archive import Archive, queries
-from brevefeed.archive.breves import retract, save_draft
+from brevefeed.archive.breves import retract
 from brevefeed.archive.queries import BreveFilter, iter_all_breves, list_breves
 from brevefeed.authoring import BreveDraft
 
@@ -24,17 +25,7 @@ def fill(archive: Archive, count: int) -> None:
                 published=START + timedelta(days=n),
                 tags=("pair",) if n % 2 == 0 else ("impair",),
             )
-            save_draft(
-                session,
-                draft,
-                host="h.org",
-                tz=UTC,
-                default_language="fr",
-                default_date=START,
-                editor="t",
-                now=START,
-                origin=None,
-            )
+            drafts.save(session, draft, now=START, host="h.org")
 
 
 def slugs(breves: list) -> list[str]:  # type: ignore[type-arg]

@@ -15,8 +15,12 @@ import slowparse
 from brevefeed.archive import Archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.config import Config, SourceConfig
+from brevefeed.ingest import backfill as backfill_module
+from brevefeed.ingest import parsers as parsers_module
 from brevefeed.ingest import run as run_module
-from brevefeed.ingest.run import backfill, ingest, one_line
+from brevefeed.ingest.backfill import backfill
+from brevefeed.ingest.parsers import one_line
+from brevefeed.ingest.run import ingest
 from feedserver import FeedServer, Reply
 from test_run import FEEDS, RSS, _healthy, _items, _make_due, _run_with, _source, _with_sources
 
@@ -169,7 +173,7 @@ def test_backfill_survives_odd_dates_and_a_store_that_raises(
             raise OverflowError("date value out of range")
         return _real_store(session, source_id, entries, *args)
 
-    monkeypatch.setattr(run_module, "store_entries", store)
+    monkeypatch.setattr(backfill_module, "store_entries", store)
     config = dataclasses.replace(ingest_config, sources=(SourceConfig(url=feed_server.url("/h")),))
     summary = backfill(archive, config, feed_server.url("/h"))
     assert (summary.fetched, summary.new_items, summary.errors) == (1, 4, 1)
@@ -199,7 +203,7 @@ def test_a_parse_past_the_time_limit_fails_that_feed_and_frees_its_worker(
     monkeypatch: pytest.MonkeyPatch,
     workers: int,
 ) -> None:
-    monkeypatch.setattr(run_module, "parse_feed", slowparse.parse_or_hang)
+    monkeypatch.setattr(parsers_module, "parse_feed", slowparse.parse_or_hang)
     slowparse.RELEASE.clear()
     # Generous for worker start-up on a loaded machine: the hanging parse never ends anyway.
     limit = 5.0 if workers else 1.0

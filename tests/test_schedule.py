@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,10 +9,11 @@ from brevefeed.ingest.schedule import (
     MAX_RETRY_AFTER,
     Outcome,
     SourceState,
+    Standing,
     backoff,
     decide,
-    is_due,
     parse_retry_after,
+    skip_reason,
     skip_to_allowed_hour,
 )
 
@@ -97,12 +99,22 @@ def test_permanent_redirect_moves_the_url_only_when_seen_twice() -> None:
     assert decide(seen, Outcome(200), NOW, 0.0).pending_redirect is None
 
 
-def test_is_due() -> None:
-    due = dict(now=NOW, retry_after=None, enabled=True, gone=False, origin="cli", force=False)
-    assert is_due(next_fetch_at=None, **due)
-    assert not is_due(next_fetch_at=NOW + HOUR, **due)
-    assert is_due(next_fetch_at=NOW + HOUR, **(due | {"force": True}))
-    assert not is_due(next_fetch_at=None, **(due | {"gone": True, "force": True}))
-    assert not is_due(next_fetch_at=None, **(due | {"retry_after": NOW + HOUR, "force": True}))
-    assert not is_due(next_fetch_at=None, **(due | {"origin": "dropped"}))
-    assert not is_due(next_fetch_at=None, **(due | {"enabled": False}))
+def test_skip_reason_names_what_holds_a_source_back() -> None:
+    ready = Standing(enabled=True, gone=False, origin="cli")
+
+    def why(force: bool = False, **changes: object) -> str | None:
+        return skip_reason(replace(ready, **changes), NOW, force=force, run_started=NOW - HOUR)
+
+    assert why() is None and why(next_fetch_at=NOW) is None
+    assert why(next_fetch_at=NOW + HOUR) == f"not due until {(NOW + HOUR).isoformat()}"
+    assert why(force=True, next_fetch_at=NOW + HOUR) is None
+    assert why(force=True, enabled=False) == "disabled"
+    assert why(force=True, gone=True) == "gone (HTTP 410), until `sources enable`"
+    assert why(force=True, origin="dropped") == "no longer in config.toml"
+    assert (
+        why(force=True, retry_after=NOW + HOUR) == f"Retry-After until {(NOW + HOUR).isoformat()}"
+    )
+    leased = why(force=True, lease_owner="host:12:ab", lease_expires_at=NOW)
+    assert leased == f"leased by host:12:ab until {NOW.isoformat()}"
+    assert why(force=True, last_fetch_at=NOW - HOUR) == "already fetched by this run"
+    assert why(force=True, last_fetch_at=NOW - 2 * HOUR, lease_expires_at=NOW - HOUR) is None

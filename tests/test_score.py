@@ -3,8 +3,8 @@ from collections import Counter
 
 from brevefeed.related.score import (
     TAG_BONUS,
+    field_counts,
     packed_profile,
-    profile,
     profile_from,
     relatedness,
     shared_tags,
@@ -18,7 +18,7 @@ DOCUMENTS = 1000
 
 
 def make(title: str, body: str, tags: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
-    return profile(title, "", body, tags, FREQUENCIES, DOCUMENTS)
+    return profile_from(field_counts(title, "", body), tags, FREQUENCIES, DOCUMENTS)
 
 
 BREVE = make(

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from brevefeed.errors import QueryError
 from brevefeed.search.query import (
     MAX_DEPTH,
     MAX_TERMS,
     All,
     Any,
     Not,
-    QueryError,
     Term,
     and_also,
     field_term,

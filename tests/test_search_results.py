@@ -15,7 +15,7 @@ def test_matcher_takes_positive_text_terms_only() -> None:
 def test_highlight_marks_original_forms() -> None:
     matcher = matcher_for(parse_query("agression homophobe darmani*"))
     text = "Les Agressions homophobes : Gérald Darmanin réagit à l’agression."
-    assert with_markers(snippet(text, matcher)) == (
+    assert with_markers(snippet(text, matcher, width=200)) == (
         "Les [Agressions] [homophobes] : Gérald [Darmanin] réagit à l’[agression]."
     )
 
@@ -43,8 +43,11 @@ def test_no_match_shows_the_beginning() -> None:
 
 
 def test_short_text_is_whole() -> None:
-    assert snippet("", matcher_for(parse_query("a"))) == []
-    assert plain(snippet("Un  texte\ncourt", matcher_for(parse_query("a")))) == "Un texte court"
+    assert snippet("", matcher_for(parse_query("a")), width=200) == []
+    assert (
+        plain(snippet("Un  texte\ncourt", matcher_for(parse_query("a")), width=200))
+        == "Un texte court"
+    )
 
 
 def _every_word(text: str, matcher: Matcher) -> list[tuple[int, int]]:

@@ -7,7 +7,6 @@ from brevefeed.archive.models import Item, Source
 from brevefeed.related.stories import (
     SAME_TITLE_LIMIT,
     StoryGrouper,
-    assign_story,
     recent_stories,
 )
 
@@ -40,7 +39,7 @@ def item(
     )
     session.add(row)
     session.flush()
-    assign_story(session, row)
+    StoryGrouper(session).assign(row)
     session.flush()
     return row
 
@@ -79,7 +78,7 @@ def test_grouping(archive: Archive) -> None:
         late = item(session, veille, 2, "Le forum ferme ses portes", "https://veille.example/z")
         late.published_at = datetime(2025, 5, 1, tzinfo=UTC)
         late.story_id = None
-        assign_story(session, late)
+        StoryGrouper(session).assign(late)
         assert first.story_id == first.id
         assert via_link.story_id == first.id
         assert same_words.story_id == first.id

@@ -1,4 +1,4 @@
-"""Atomic writes and the lock; a publish killed with -9 at random moments leaves every file
+"""Atomic writes and the lock; a publish killed with -9 at any moment leaves every file
 either its old or its new version."""
 
 from __future__ import annotations
@@ -7,11 +7,9 @@ import errno
 import json
 import multiprocessing
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +20,11 @@ from brevefeed import files as files_module
 from brevefeed.archive import open_archive
 from brevefeed.archive.models import Breve
 from brevefeed.config import Config, PublishConfig, SiteConfig
-from brevefeed.errors import ExitCode, LockedError
+from brevefeed.errors import ExitCode, LockedError, PublishWriteError
 from brevefeed.publish import publish
 from brevefeed.publish import write as write_module
 from brevefeed.publish.write import (
     LOCK_NAME,
-    PublishWriteError,
     exclusive,
     remove_stale_temporaries,
     state_folder,
@@ -176,9 +173,11 @@ def test_stale_temporaries_are_removed(temps: Path) -> None:
     assert [p.name for p in temps.iterdir()] == [LOCK_NAME]
 
 
-def _publish(url: str, folder: Path, title: str) -> None:
+def _publish(url: str, folder: Path, title: str, stop: tuple[str, int, int] | None) -> None:
     """The child: publish with the site title given (alternating two titles makes every
     document change on every run, so a kill can land in the middle of any file)."""
+    if stop is not None:
+        _stop_at(*stop)
     config = Config(
         site=SiteConfig(title=title, link="https://journal.example.org/"),
         publish=PublishConfig(
@@ -189,6 +188,25 @@ def _publish(url: str, folder: Path, title: str) -> None:
     archive = open_archive(url)
     publish(archive, config, now=datetime(2024, 6, 1, tzinfo=UTC), wait=30)
     archive.close()
+
+
+def _stop_at(name: str, nth: int, signal_fd: int) -> None:
+    """In the child: freeze the run just before its ``nth`` call of ``os.<name>`` (``fsync``:
+    a temporary written but not yet durable; ``replace``: durable but not renamed), tell the
+    parent through ``signal_fd`` and wait there for its kill -9. Where the run stands is then
+    known, not guessed from a sleep."""
+    real = getattr(os, name)
+    calls = 0
+
+    def frozen(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == nth:
+            os.write(signal_fd, b"!")
+            signal.pause()
+        return real(*args)
+
+    setattr(os, name, frozen)
 
 
 def _fill(url: str, count: int) -> None:
@@ -219,9 +237,13 @@ def _fill(url: str, count: int) -> None:
         archive.close()
 
 
-def _run_child(url: str, folder: Path, title: str) -> multiprocessing.process.BaseProcess:
+def _run_child(
+    url: str, folder: Path, title: str, stop: tuple[str, int, int] | None = None
+) -> multiprocessing.process.BaseProcess:
     # Forked, not spawned: the child starts publishing at once, without re-importing.
-    child = multiprocessing.get_context("fork").Process(target=_publish, args=(url, folder, title))
+    child = multiprocessing.get_context("fork").Process(
+        target=_publish, args=(url, folder, title, stop)
+    )
     child.start()
     return child
 
@@ -248,26 +270,31 @@ def test_kill_9_leaves_old_or_new_files_never_broken(tmp_path: Path) -> None:
     titles = ("Le Journal", "La Gazette")
     known: dict[str, dict[bytes, str]] = {}
     # Both complete versions of every file, from uninterrupted runs.
-    durations = []
     for title in titles:
-        started = time.monotonic()
         child = _run_child(url, tmp_path, title)
         child.join(timeout=120)
-        durations.append(time.monotonic() - started)
         assert child.exitcode == 0
         for name, data in _versions(out).items():
             known.setdefault(name, {})[data] = title
     assert all(len(v) == 2 for v in known.values()) and len(known) > 60
-    rng = random.Random(5005)
-    kills = mixed = 0
+    mixed = 0
     for attempt in range(16):
-        child = _run_child(url, tmp_path, titles[attempt % 2])
-        # Kill moments spread over a run's length, as measured above on this machine.
-        time.sleep(rng.uniform(0.0, 0.8 * min(durations)))
-        if child.is_alive() and child.pid is not None:
+        # Back to the last complete run's files (killed runs record nothing, so that run
+        # stays the mark): each run rewrites all of them, and reaches its stop.
+        for name, versions in known.items():
+            (out / name).write_bytes(next(d for d, t in versions.items() if t == titles[1]))
+        read_end, write_end = os.pipe()
+        stop = ("fsync" if attempt % 2 else "replace", 1 + attempt * 2, write_end)
+        child = _run_child(url, tmp_path, titles[0], stop)
+        os.close(write_end)
+        try:
+            assert os.read(read_end, 1) == b"!", "the run ended before its stop"
+        finally:
+            os.close(read_end)
+            assert child.pid is not None
             os.kill(child.pid, signal.SIGKILL)
-            kills += 1
-        child.join()
+            child.join()
+        assert child.exitcode == -signal.SIGKILL
         seen = set()
         for name, data in _versions(out).items():
             _parse(name, data)
@@ -275,6 +302,5 @@ def test_kill_9_leaves_old_or_new_files_never_broken(tmp_path: Path) -> None:
             seen.add(known[name][data])
         assert set(_versions(out)) == set(known)
         mixed += len(seen) > 1
-    assert kills >= 8
-    # Some kills did land in the middle of a run (old and new files side by side).
-    assert mixed >= 1
+    # Every stop but the first (before any file was replaced) left old and new side by side.
+    assert mixed == 15

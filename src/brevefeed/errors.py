@@ -49,6 +49,20 @@ class InputError(BrevefeedError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class QueryError(BrevefeedError):
+    """The search query cannot be read; the message says why in one line."""
+
+
+class InstanceExistsError(BrevefeedError):
+    """`brevefeed init` would overwrite an existing config.toml or archive."""
+
+
+class PublishWriteError(BrevefeedError):
+    """A document could not be written; the file it would have replaced is intact."""
+
+    exit_code = ExitCode.PARTIAL
+
+
 class NotFoundError(BrevefeedError):
     exit_code = ExitCode.NOT_FOUND
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from brevefeed.archive.models import Breve, BreveTag, Revision
+from brevefeed.archive.types import iso as iso  # re-exported: exchange, feeds… import it here
 from brevefeed.authoring import BreveDraft, render_markdown
 from brevefeed.errors import InputError, NotFoundError
 
@@ -41,11 +42,6 @@ class SaveResult:
 def mint_uid(host: str, published: datetime, slug: str, tz: tzinfo) -> str:
     """RFC 4151 tag URI: ``tag:example.org,2024-05-07:breves/slug``; minted once, never edited."""
     return f"tag:{host},{published.astimezone(tz):%Y-%m-%d}:breves/{slug}"
-
-
-def iso(value: datetime | None) -> str | None:
-    """UTC ISO 8601, the one spelling of a time in snapshots and exports."""
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def snapshot(breve: Breve) -> dict[str, Any]:

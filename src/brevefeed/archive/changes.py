@@ -1,56 +1,58 @@
-"""A monotonic change stamp on brèves, raised by every mutation.
+"""What the archive keeps true whoever writes to it: change stamps and the search index.
 
-Publishing must find what changed since its last run without reading the whole archive. Instead
-of asking every writer (``breves.py``, ``exchange.py``, and whatever comes later) to remember,
-one ``before_flush`` listener on all sessions gives every new or modified brève — tags,
-retraction and related items included — ``max(change_seq) + 1``. The max walks
-``ix_breves_change_seq``, so the cost is one index lookup per flush.
+Publish reads only the brèves whose ``change_seq`` rose since its last run, and the search
+(and the related scorer, which reads stems from it) reads the index. Both must follow every
+write: a brève added, edited or retracted, a tag, a related link made or removed (by an
+editor, a linking pass, ``related --rebuild``, or a cascade when a source is deleted), a
+related item retitled, an outlet renamed, items stored or updated by ingest.
 
-The publisher records the highest stamp of the snapshot it read and later reads only stamps
-above it, so a stamp must never become visible *below* that mark. Writers are serialized (on
-SQLite every writing transaction is ``BEGIN IMMEDIATE``; on PostgreSQL a writer takes ``SHARE
-ROW EXCLUSIVE`` on ``breves`` before reading the max, so two can no longer compute the same
-stamp), hence stamps become visible in increasing order: a snapshot holds every stamp up to its
-highest, and a writer still in flight when it was taken commits a higher one. Brèves are never
-deleted, so the max never goes down.
+Why the database keeps them (triggers, migration 0009), not a module of named writes
+    ORM session events used to infer what changed, and every plain ``update()``/``delete()``
+    and every ``ON DELETE CASCADE`` went unseen: a source titled by its first fetch stayed
+    unsearchable by that title, a link dropped by ``related --rebuild`` or by deleting its
+    source stayed in the feeds. Routing every write through one module of named operations
+    would fix today's writers but leave the next one (or a cascade, or an operator's SQL) to
+    remember; a trigger cannot be forgotten, and sees cascades. So:
+
+    - the stamp is wholly the database's: triggers raise ``change_seq`` to ``max + 1`` for
+      each stamped row. Writers are serialized (SQLite: every writing transaction is ``BEGIN
+      IMMEDIATE``; PostgreSQL: an advisory lock taken before the first stamped row), so
+      stamps become visible in increasing order and a publish run that read up to a stamp
+      never misses one below it. Brèves are never deleted, so the max never goes down.
+    - the index stores stems computed in Python (``brevefeed.text``: French elisions,
+      folding, Snowball), which neither database can compute. The triggers record *which*
+      records are stale in ``search_pending``; ``index.settle`` rewrites them. The hooks
+      below run it after every ORM flush (a linking pass reads the stems it just stored) and
+      before every writing transaction commits (a plain statement since the last flush), so
+      the rows commit with the change. They decide nothing about what changed: the database
+      did; a transaction that leaves pending rows behind is one brevefeed did not run.
+
+Read-only transactions (``Archive.session(write=False)``, ``Archive.snapshot``) never settle:
+they must not write, and nothing they did can be pending.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.models import Breve, BreveTag, RelatedLink
+from brevefeed.archive.db import WRITE_OPTION
+from brevefeed.archive.index import settle
 
 
-def _touched(session: Session) -> set[Breve]:
-    breves: set[Breve] = set()
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, RelatedLink):
-            # A related item shown under a brève is part of its entry (« À lire aussi »).
-            with session.no_autoflush:
-                breve = session.get(Breve, obj.breve_id)
-            if breve is not None and breve not in session.deleted:
-                breves.add(breve)
-        elif isinstance(obj, Breve) and obj not in session.deleted:
-            if obj in session.new or session.is_modified(obj):
-                breves.add(obj)
-        elif (
-            isinstance(obj, BreveTag) and obj.breve is not None and obj.breve not in session.deleted
-        ):
-            breves.add(obj.breve)
-    return breves
+def _settle(session: Session) -> None:
+    connection = session.connection()
+    if connection.get_execution_options().get(WRITE_OPTION, True):
+        settle(connection)
 
 
-@event.listens_for(Session, "before_flush")
-def _stamp_changes(session: Session, _context: Any, _instances: Any) -> None:
-    touched = _touched(session)
-    if not touched:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE breves IN SHARE ROW EXCLUSIVE MODE"))
-    current = session.execute(select(func.coalesce(func.max(Breve.change_seq), 0))).scalar_one()
-    for breve in touched:
-        breve.change_seq = current + 1
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    _settle(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _settle(session)

@@ -13,24 +13,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from brevefeed.errors import ArchiveError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 #: Execution option telling a SQLite transaction whether it will write.
 WRITE_OPTION = "brevefeed_write"
 #: Arbitrary constant naming brevefeed's migration lock among PostgreSQL advisory locks.
 PG_MIGRATION_LOCK = 0x62726576
+#: The newest migration. Opening the archive compares its alembic_version with this, one
+#: query, and loads Alembic (about a second of imports) only when they differ; a test checks
+#: it against the migrations folder, so a new migration cannot forget it.
+HEAD_REVISION = "0009_archive_triggers"
 
 
 def describe_url(url: str) -> str:
@@ -98,6 +101,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _alembic_config(connection: Connection) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(files("brevefeed.archive") / "migrations"))
     config.attributes["connection"] = connection
@@ -105,13 +110,26 @@ def _alembic_config(connection: Connection) -> AlembicConfig:
 
 
 def head_revision() -> str | None:
+    """The newest migration as Alembic reads it from the migrations folder."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(files("brevefeed.archive") / "migrations"))
     return script.get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     with _connect(engine) as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _stored_revision(connection)
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """The archive's schema revision, read as Alembic stores it (None: no schema yet)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise ArchiveError(f"archive has several schema revisions ({', '.join(rows)})")
+    return rows[0] if rows else None
 
 
 @contextmanager
@@ -173,10 +191,12 @@ def _driver_pragma(connection: Connection, pragma: str) -> None:
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to the newest migration; returns (before, after) revisions."""
     with migrating(engine) as connection:
-        before = MigrationContext.configure(connection).get_current_revision()
-        if before != head_revision():
+        before = _stored_revision(connection)
+        if before != HEAD_REVISION:
+            from alembic import command
+
             command.upgrade(_alembic_config(connection), "head")
-        after = MigrationContext.configure(connection).get_current_revision()
+        after = _stored_revision(connection)
     return before, after
 
 
@@ -222,7 +242,7 @@ def open_archive(url: str, *, upgrade_schema: bool = True) -> Archive:
     engine = make_engine(url)
     try:
         if upgrade_schema:
-            if current_revision(engine) != head_revision():
+            if current_revision(engine) != HEAD_REVISION:
                 upgrade(engine)
         else:
             with _connect(engine):

@@ -1,4 +1,4 @@
-"""The full-text search index, per backend, kept in step with the archive by ORM events.
+"""The full-text search index, per backend, kept in step with the archive by the database.
 
 What is indexed
     Every brève and every item becomes six normalized fields — title, standfirst (an item's
@@ -31,15 +31,16 @@ Why the backends receive stems, not text
       as it is. The index rows reference their record with ON DELETE CASCADE.
 
 Maintenance
-    ``after_flush`` on every ORM ``Session`` re-reads the brèves and items the flush touched
-    (new, edited, retracted, deleted; a tag row counts for its brève; a renamed source for its
-    items) from the database and rewrites their index rows, on the flush's own connection,
-    so the index commits or rolls back with the change. Statements that bypass the ORM unit of
-    work (bulk ``insert()``/``update()`` executed directly) are not seen: run ``brevefeed search
-    --reindex`` after such a load (the search benchmark does exactly that).
+    The database notes every record whose index row is stale in ``search_pending`` (triggers
+    of migration 0009: a new, edited or deleted brève or item, a tag row for its brève, a
+    renamed source for its items), whoever writes — ORM, plain ``update()``/``delete()``, a
+    cascade. ``settle`` re-reads those records and rewrites their rows on the transaction's
+    own connection, so the index commits or rolls back with the change (when it runs: see
+    ``archive.changes``). A write made outside brevefeed is indexed by its next write, or by
+    ``brevefeed search --reindex``.
 
 These tables are not ORM models (FTS5 tables and tsvector columns have no common form on the
-two backends); ``is_index_table`` lets the schema comparison test leave them out.
+two backends): the schema comparison test leaves ``INDEX_TABLES`` out.
 """
 
 from __future__ import annotations
@@ -48,12 +49,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass
 from functools import lru_cache
-from itertools import chain
 from sys import intern
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, func, inspect, select, text
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from brevefeed.archive.models import Breve, BreveTag, Item, Source
 from brevefeed.text import html_to_text, stems
@@ -65,18 +64,9 @@ FTS_COLUMNS = ("title", "standfirst", "body", "tag", "author", "source")
 #: bm25 weight per FTS5 column, in FTS_COLUMNS order: title > standfirst > tags > body.
 SQLITE_WEIGHTS = (10.0, 4.0, 1.0, 2.0, 1.0, 1.0)
 PG_CONFIG = "brevefeed_french"
-#: Brève columns that make up its index row (tags are seen through their own rows).
-BREVE_INDEXED = ("title", "standfirst", "body_html", "authors")
-#: Item columns whose change alters its index row (fetch bookkeeping does not).
-ITEM_INDEXED = ("title", "summary_html", "content_html", "authors", "categories", "source_id")
 BATCH = 1000
-
-_PENDING = "brevefeed.index.doomed_items"
-
-
-def is_index_table(name: str) -> bool:
-    """The index's own tables, and FTS5's shadow tables behind them (search_items_data…)."""
-    return any(name == table or name.startswith(f"{table}_") for table in INDEX_TABLES)
+#: Filled by the database's triggers (migration 0009): the records whose index row is stale.
+PENDING_TABLE = "search_pending"
 
 
 def normalize(value: str) -> str:
@@ -359,7 +349,7 @@ def rebuild(
         connection.execute(select(func.count()).select_from(table)).scalar_one()
         for table in (_breves, _items)
     )
-    for table in _tables(connection):
+    for table in (*_tables(connection), PENDING_TABLE):
         connection.execute(text(f"DELETE FROM {table}"))
     done = 0
     if progress:
@@ -393,48 +383,17 @@ def _tables(connection: Connection) -> tuple[str, ...]:
 # Keeping the index in step ----------------------------------------------------------------
 
 
-def _changed(obj: object, names: Iterable[str]) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
+def settle(connection: Connection) -> None:
+    """Rewrite the index rows of every record the triggers noted since the last call.
 
-
-@event.listens_for(Session, "before_flush")
-def _note_doomed_items(session: Session, _context: UOWTransaction, _instances: Any) -> None:
-    # A deleted source takes its items with it (ON DELETE CASCADE) during the flush; on SQLite
-    # their FTS5 rows must go too, and after the flush nothing says which items they were.
-    doomed = [obj.id for obj in session.deleted if isinstance(obj, Source) and obj.id is not None]
-    if doomed:
-        ids = session.connection().execute(
-            select(_items.c.id).where(_items.c.source_id.in_(doomed))
-        )
-        session.info.setdefault(_PENDING, set()).update(ids.scalars())
-
-
-@event.listens_for(Session, "after_flush")
-def _update_index(session: Session, _context: UOWTransaction) -> None:
-    breve_ids: set[int | None] = set()
-    item_ids: set[int | None] = set(session.info.pop(_PENDING, set()))
-    renamed: list[int] = []
-    dirty = session.dirty
-    for obj in chain(session.new, dirty, session.deleted):
-        if isinstance(obj, Breve):
-            # A brève also changes for reasons the index ignores (publish's change stamp,
-            # a retraction): only its indexed fields call for a new index row.
-            if obj not in dirty or _changed(obj, BREVE_INDEXED):
-                breve_ids.add(obj.id)
-        elif isinstance(obj, BreveTag):
-            breve_ids.add(obj.breve_id)
-        elif isinstance(obj, Item):
-            if obj not in dirty or _changed(obj, ITEM_INDEXED):
-                item_ids.add(obj.id)
-        elif isinstance(obj, Source) and obj in dirty and _changed(obj, ("name", "title")):
-            renamed.append(obj.id)
-    if not (breve_ids or item_ids or renamed):
-        return
-    connection = session.connection()
-    if renamed:
-        item_ids.update(
-            connection.execute(select(_items.c.id).where(_items.c.source_id.in_(renamed))).scalars()
-        )
-    refresh(connection, "breve", breve_ids)
-    refresh(connection, "item", item_ids)
+    Run before a writing transaction commits and after each ORM flush (see
+    ``archive.changes``), so the index commits with the change and a pass reading it in the
+    same transaction (related linking) sees what it just wrote.
+    """
+    pending: dict[str, set[int]] = {"breve": set(), "item": set()}
+    for kind, record_id in connection.execute(
+        text(f"DELETE FROM {PENDING_TABLE} RETURNING kind, record_id")
+    ):
+        pending[kind].add(record_id)
+    for kind, ids in pending.items():
+        refresh(connection, kind, ids)

@@ -77,7 +77,8 @@ class Breve(Base):
     retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The file this brève was imported from, so another file cannot take its slug by accident.
     origin: Mapped[str | None] = mapped_column(Text, nullable=True)
-    #: Raised by every mutation (see ``archive.changes``), so publish can find what changed.
+    #: Raised by the database on every mutation (see ``archive.changes``), so publish can find
+    #: what changed.
     change_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tag_rows: Mapped[list[BreveTag]] = relationship(
@@ -195,6 +196,16 @@ class Source(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     items: Mapped[list[Item]] = relationship(back_populates="source")
+
+    @property
+    def outlet(self) -> str:
+        return outlet_name(self.name, self.title, self.url)
+
+
+def outlet_name(name: str, title: str, url: str) -> str:
+    """How readers see an outlet: the newsroom's name for it, else the feed's own title, else
+    its URL, never empty (feeds, search and ``related`` print it as the label of a link)."""
+    return name or title or url
 
 
 class Item(Base):

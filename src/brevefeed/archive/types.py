@@ -37,3 +37,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC ISO 8601, the one spelling of a time in snapshots and exports."""
+    return value.astimezone(UTC).isoformat() if value else None

@@ -1,43 +1,145 @@
-"""The `brevefeed` command: a thin click layer that parses, calls one function, prints."""
+"""The `brevefeed` command: a thin click layer that parses, calls one function, prints.
+
+Subcommands are loaded only when run: importing every command's module (SQLAlchemy, Alembic,
+httpx, feedgen, lxml…) took over a second before `--version` or `search` could answer. The
+registry below carries each command's short help so `brevefeed --help` imports none of them;
+a test checks it against the commands' own help.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from brevefeed import __version__
-from brevefeed.cli import admin, breves, display, ingest, related, search
-from brevefeed.cli import publish as publish_cmd
+from brevefeed.cli import display
+from brevefeed.cli.app import global_options
 from brevefeed.errors import BrevefeedError, ExitCode
+
+#: name -> (module under brevefeed.cli, attribute, the first sentence of its help, which
+#: `brevefeed --help` shortens to fit as click would).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "add": (
+        "breves",
+        "add",
+        "Add one brève (or edit the one it matches) from FILE, or - for standard input.",
+    ),
+    "db": ("admin", "db", "Archive schema: show or apply migrations."),
+    "export": ("breves", "export", "Export the whole archive as JSON Lines, revisions included."),
+    "import": (
+        "breves",
+        "import_",
+        "Import brève files, directories of them (recursively) and archive exports.",
+    ),
+    "ingest": (
+        "ingest",
+        "ingest",
+        "Fetch the feeds that are due and store their new and changed items.",
+    ),
+    "init": (
+        "admin",
+        "init",
+        "Create a new instance in DIRECTORY: a commented config.toml and an empty archive.",
+    ),
+    "list": ("breves", "list_", "List brèves, newest first."),
+    "publish": (
+        "publish",
+        "publish",
+        "Publish the archive as RSS, Atom and JSON feeds into [publish] output.",
+    ),
+    "relate": (
+        "related",
+        "relate",
+        "Link ITEM (number, link or entry id) to BREVE by hand; automatic passes keep it.",
+    ),
+    "related": (
+        "related",
+        "related",
+        "List the external items related to a brève, best first; or rebuild every link.",
+    ),
+    "retract": (
+        "breves",
+        "retract_",
+        "Retract a brève: it stays in the archive, marked retracted with its reason.",
+    ),
+    "search": (
+        "search",
+        "search_",
+        "Search brèves and ingested items, in French: accents, case, elisions and word forms"
+        " do not matter.",
+    ),
+    "show": ("breves", "show", "Show every field of one brève."),
+    "sources": ("ingest", "sources", "Follow, pause and list other outlets' feeds."),
+    "stories": ("related", "stories", "List recent stories with the outlets that covered them."),
+    "unrelate": (
+        "related",
+        "unrelate",
+        "Detach ITEM from BREVE for good: automatic passes will not link them again.",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    module, attribute, _ = COMMANDS[name]
+    command = getattr(importlib.import_module(f"brevefeed.cli.{module}"), attribute)
+    assert isinstance(command, click.Command)
+    return command
+
+
+def _short_help(name: str, limit: int) -> str:
+    return click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    # The message may quote a feed's or a file's text: shown, never obeyed.
+    click.echo(f"brevefeed: error: {display.line(message)}", err=True)
+    sys.exit(code)
 
 
 class _Group(click.Group):
-    """Turns every brevefeed error into one line on stderr and its documented exit code."""
+    """Loads subcommands on demand, and turns every brevefeed error into one line on stderr
+    and its documented exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own listing would import every command to ask for its help.
+        with formatter.section("Commands"):
+            names = self.list_commands(ctx)
+            limit = formatter.width - 6 - max(len(name) for name in names)
+            rows = [(name, _short_help(name, limit)) for name in names]
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrevefeedError as exc:
-            # The message may quote a feed's or a file's text: shown, never obeyed.
-            click.echo(f"brevefeed: error: {display.line(exc)}", err=True)
-            sys.exit(exc.exit_code)
-        except OperationalError as exc:
-            # The archive failed under us (locked past the busy timeout, disk full, file made
-            # read-only): the transaction was rolled back; say so in one line.
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            message = f"archive: {reason} (nothing was written)"
-            click.echo(f"brevefeed: error: {display.line(message)}", err=True)
-            sys.exit(ExitCode.USAGE)
+            _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             click.echo("brevefeed: interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:
+            # SQLAlchemy is only loaded by commands that open the archive, so its error
+            # class is looked up, not imported, here.
+            sa_exc = sys.modules.get("sqlalchemy.exc")
+            if sa_exc is None or not isinstance(exc, sa_exc.OperationalError):
+                raise
+            # The archive failed under us (locked past the busy timeout, disk full, file made
+            # read-only): the transaction was rolled back; say so in one line.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            _fail(f"archive: {reason} (nothing was written)", ExitCode.USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="brevefeed")
+@global_options
 def cli() -> None:
     """brevefeed: an archive of brèves, published as feeds, searchable from the terminal.
 
@@ -47,29 +149,8 @@ def cli() -> None:
     """
 
 
-for command in (
-    breves.add,
-    breves.import_,
-    breves.list_,
-    breves.show,
-    breves.retract_,
-    breves.export,
-    search.search_,
-    admin.db,
-    admin.init,
-    ingest.ingest,
-    ingest.sources,
-    publish_cmd.publish,
-    related.related,
-    related.relate,
-    related.unrelate,
-    related.stories,
-):
-    cli.add_command(command)
-
-
 def main() -> None:
     cli(prog_name="brevefeed")
 
 
-__all__ = ["ExitCode", "cli", "main"]
+__all__ = ["COMMANDS", "ExitCode", "cli", "load_command", "main"]

@@ -18,7 +18,7 @@ from brevefeed.archive.db import (
 from brevefeed.archive.db import upgrade as upgrade_schema
 from brevefeed.cli.app import App, common_options
 from brevefeed.config import load_config
-from brevefeed.errors import BrevefeedError, ExitCode
+from brevefeed.errors import InstanceExistsError
 
 
 @click.group()
@@ -61,10 +61,6 @@ def current(app: App) -> None:
     head = head_revision()
     state = "up to date" if revision == head else f"behind {head}: run `brevefeed db upgrade`"
     click.echo(f"{revision or 'empty'} ({state})")
-
-
-class InstanceExistsError(BrevefeedError):
-    exit_code = ExitCode.USAGE
 
 
 @click.command()

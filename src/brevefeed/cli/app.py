@@ -8,17 +8,20 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from brevefeed.archive import Archive, open_archive
 from brevefeed.cli import display
-from brevefeed.config import Config, load_config
-from brevefeed.files import replace_atomically
+
+if TYPE_CHECKING:
+    # Loaded when first used: `--version` and `--help` need no config, SQLAlchemy or rich.
+    from rich.console import Console
+
+    from brevefeed.archive import Archive
+    from brevefeed.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,13 +38,22 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from brevefeed.cli import logs
+            from brevefeed.config import load_config
+
             self._config = load_config(self.config_path)
+            logs.log.info("config: %s", self._config.path)
         return self._config
 
     @property
     def archive(self) -> Archive:
         if self._archive is None:
+            from brevefeed.archive import open_archive
+            from brevefeed.archive.db import describe_url
+            from brevefeed.cli import logs
+
             self._archive = open_archive(self.config.archive.url)
+            logs.log.info("archive: %s", describe_url(self.config.archive.url))
         return self._archive
 
     def close(self) -> None:
@@ -66,6 +78,14 @@ class App:
         if self.quiet or not sys.stderr.isatty():
             yield lambda done, total: None
             return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         columns = (
             TextColumn(label, markup=False),
             BarColumn(),
@@ -88,20 +108,75 @@ def default_editor() -> str:
         return "brevefeed"
 
 
-def common_options(func: F) -> F:
-    """--config and --quiet on every command, and an ``app`` argument built from them."""
+@dataclass(frozen=True)
+class Options:
+    """--config, --quiet and --verbose, given before or after the subcommand."""
 
-    @click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=str),
-        help="config.toml to use (default: $BREVEFEED_CONFIG, else ./config.toml).",
-    )
-    @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+    config_path: str | None = None
+    quiet: bool = False
+    verbose: int = 0
+
+    def then(self, later: Options) -> Options:
+        """These options overridden by those given after them (on the subcommand)."""
+        return Options(
+            later.config_path or self.config_path,
+            self.quiet or later.quiet,
+            self.verbose + later.verbose,
+        )
+
+
+def _shared_options(func: F) -> F:
+    for option in reversed(
+        (
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False, path_type=str),
+                help="config.toml to use (default: $BREVEFEED_CONFIG, else ./config.toml).",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="Print nothing on success."),
+            click.option(
+                "--verbose",
+                "-v",
+                count=True,
+                help="Log on stderr what is done and why (-vv: more detail).",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+def global_options(func: F) -> F:
+    """The shared options before the subcommand (``brevefeed --config x.toml list``), as git
+    and alembic take them; kept for the subcommand to read."""
+
+    @_shared_options
     @functools.wraps(func)
-    def wrapper(*args: Any, config_path: str | None, quiet: bool, **kwargs: Any) -> Any:
-        app = App(config_path, quiet)
-        click.get_current_context().call_on_close(app.close)
+    def wrapper(*args: Any, config_path: str | None, quiet: bool, verbose: int) -> Any:
+        click.get_current_context().obj = Options(config_path, quiet, verbose)
+        return func(*args)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def common_options(func: F) -> F:
+    """--config, --quiet and --verbose on every command, and an ``app`` argument built from
+    them and from those given before the subcommand."""
+
+    @_shared_options
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any, config_path: str | None, quiet: bool, verbose: int, **kwargs: Any
+    ) -> Any:
+        # Logging is set up by commands, not loaded for `--version` or `--help`.
+        from brevefeed.cli import logs
+
+        ctx = click.get_current_context()
+        given = (ctx.find_object(Options) or Options()).then(Options(config_path, quiet, verbose))
+        ctx.call_on_close(logs.log_to_stderr(given.quiet, given.verbose))
+        app = App(given.config_path, given.quiet)
+        ctx.call_on_close(app.close)
         return func(app, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -118,6 +193,8 @@ def editor_option(func: F) -> F:
 
 def write_atomically(path: Path, lines: Iterator[str]) -> int:
     """Write lines to ``path`` atomically (``brevefeed.files``): never a half-written file."""
+    from brevefeed.files import replace_atomically
+
     count = 0
 
     def encoded() -> Iterator[bytes]:

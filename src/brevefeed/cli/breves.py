@@ -5,37 +5,29 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markdown import Markdown
-from rich.table import Table
 
-from brevefeed.archive.breves import get_breve, iso, retract
-from brevefeed.archive.exchange import breve_record, export_lines
 from brevefeed.archive.models import STATUSES, Breve
 from brevefeed.archive.queries import BreveFilter, list_breves
-from brevefeed.authoring.dates import period_bound, to_aware
-from brevefeed.cli import display
+from brevefeed.archive.types import iso
+from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options, editor_option, write_atomically
+from brevefeed.cli.dates import INSTANT, Period, since_option, until_option
 from brevefeed.errors import ExitCode, InputError
-from brevefeed.importing import (
-    ImportContext,
-    ImportSummary,
-    import_paths,
-    parse_input,
-    read_input,
-    save_one,
-)
-from brevefeed.related.run import link_changed_breves
+
+if TYPE_CHECKING:
+    from brevefeed.importing import ImportContext, ImportSummary
+
+# The commands that write (and `show`, `export`) import the importer, Markdown rendering and
+# the linker when they run: `list` needs none of them and starts that much sooner.
 
 
-def _context(app: App, editor: str, date: str | None) -> ImportContext:
-    tz = app.config.site.tz
-    try:
-        default_date = to_aware(date, tz, what="--date") if date else None
-    except InputError as exc:
-        raise click.BadParameter(str(exc), param_hint="--date") from None
+def _context(app: App, editor: str, date: Period | None) -> ImportContext:
+    from brevefeed.importing import ImportContext
+
+    default_date = date.start(app.config.site.tz) if date else None
     return ImportContext(
         site=app.config.site, editor=editor, now=datetime.now(UTC), default_date=default_date
     )
@@ -43,6 +35,8 @@ def _context(app: App, editor: str, date: str | None) -> ImportContext:
 
 def _link(app: App, summary: ImportSummary) -> None:
     """Attach ingested coverage to the brèves just added or edited."""
+    from brevefeed.related.run import link_changed_breves
+
     now = datetime.now(UTC)
     config = app.config.related
     link_changed_breves(app.archive, config, summary.created_uids, now=now)
@@ -60,6 +54,7 @@ def _report(app: App, summary: ImportSummary) -> None:
 
 date_option = click.option(
     "--date",
+    type=INSTANT,
     metavar="DATE",
     help="Publication date for files that carry none (default: now). E.g. 2024-05-07T18:30.",
 )
@@ -70,7 +65,7 @@ date_option = click.option(
 @date_option
 @editor_option
 @common_options
-def add(app: App, file: str, date: str | None, editor: str) -> None:
+def add(app: App, file: str, date: Period | None, editor: str) -> None:
     """Add one brève (or edit the one it matches) from FILE, or - for standard input.
 
     \b
@@ -78,6 +73,8 @@ def add(app: App, file: str, date: str | None, editor: str) -> None:
       brevefeed add examples/2024-05-07-fermeture-forum.md
       cat brouillon.md | brevefeed add - --date 2024-05-07
     """
+    from brevefeed.importing import ImportSummary, parse_input, read_input, save_one
+
     context = _context(app, editor, date)
     summary = ImportSummary()
     if file == "-":
@@ -95,7 +92,7 @@ def add(app: App, file: str, date: str | None, editor: str) -> None:
 @date_option
 @editor_option
 @common_options
-def import_(app: App, paths: tuple[Path, ...], date: str | None, editor: str) -> None:
+def import_(app: App, paths: tuple[Path, ...], date: Period | None, editor: str) -> None:
     """Import brève files, directories of them (recursively) and archive exports.
 
     Markdown with +++ TOML front matter, scraped page text and `brevefeed export` files are
@@ -107,6 +104,8 @@ def import_(app: App, paths: tuple[Path, ...], date: str | None, editor: str) ->
       brevefeed import examples/
       brevefeed import sauvegarde.jsonl
     """
+    from brevefeed.importing import import_paths
+
     context = _context(app, editor, date)
     with app.progress("Importing") as progress:
         summary = import_paths(app.archive, paths, context, progress=progress)
@@ -130,26 +129,20 @@ def _summary_record(breve: Breve) -> dict[str, Any]:
 
 @click.command(name="list")
 @click.option("--tag", help="Only brèves with this tag.")
-@click.option("--since", metavar="DATE", help="Published on or after DATE (2024, 2024-05, …).")
-@click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive).")
+@since_option
+@until_option
 @click.option("--status", type=click.Choice(STATUSES), help="Only brèves with this status.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl"]),
-    default="table",
-    show_default=True,
-)
+@output.format_option
 @common_options
 def list_(
     app: App,
     tag: str | None,
-    since: str | None,
-    until: str | None,
+    since: Period | None,
+    until: Period | None,
     status: str | None,
     limit: int,
-    fmt: str,
+    fmt: str | None,
 ) -> None:
     """List brèves, newest first.
 
@@ -158,47 +151,30 @@ def list_(
       brevefeed list --tag justice --since 2024-05 --format json
     """
     tz = app.config.site.tz
-    try:
-        where = BreveFilter(
-            tag=tag,
-            since=period_bound(since, tz, end=False) if since else None,
-            until=period_bound(until, tz, end=True) if until else None,
-            status=status,
-        )
-    except InputError as exc:
-        raise click.UsageError(str(exc)) from None
+    where = BreveFilter(
+        tag=tag,
+        since=since.start(tz) if since else None,
+        until=until.end(tz) if until else None,
+        status=status,
+    )
     with app.archive.session(write=False) as session:
-        breves = list_breves(session, where, limit=limit)
-        records = [_summary_record(b) for b in breves]
-    if fmt == "json":
-        click.echo(display.json_text(records, indent=2))
-    elif fmt == "jsonl":
-        for record in records:
-            click.echo(display.json_text(record))
-    elif records:
-        rows = [
+        records = [_summary_record(b) for b in list_breves(session, where, limit=limit)]
+
+    def rows() -> list[output.Row]:
+        return [
             (
                 f"{datetime.fromisoformat(r['published']).astimezone(tz):%Y-%m-%d %H:%M}",
-                display.line(r["slug"]),
-                display.line(r["title"]),
-                display.line(", ".join(r["authors"])),
-                display.line(", ".join(r["tags"])),
+                r["slug"],
+                r["title"],
+                ", ".join(r["authors"]),
+                ", ".join(r["tags"]),
                 r["status"],
             )
             for r in records
         ]
-        if display.is_terminal():
-            table = Table("date", "slug", "title", "authors", "tags", "status", box=None)
-            for row in rows:
-                table.add_row(*(display.plain(cell) for cell in row))
-            app.console.print(table)
-        else:
-            # Piped: one tab-separated line per brève, nothing cut, for grep and cut (a tab
-            # or newline inside a field is a space, so each line keeps its columns).
-            for row in rows:
-                click.echo("\t".join(row))
-    else:
-        app.say("no brève matches")
+
+    headers = ("date", "slug", "title", "authors", "tags", "status")
+    output.write(app, fmt, output.Listing(records, headers, rows, empty="no brève matches"))
 
 
 @click.command()
@@ -217,6 +193,9 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
     Example:
       brevefeed show fermeture-d-un-forum-de-rencontres --revisions
     """
+    from brevefeed.archive.breves import get_breve
+    from brevefeed.archive.exchange import breve_record
+
     tz = app.config.site.tz
     with app.archive.session(write=False) as session:
         breve = get_breve(session, ref)
@@ -252,6 +231,8 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
     elif html:
         echo(record["body_html"])
     else:
+        from rich.markdown import Markdown
+
         # Links shown as "text (url)", not as terminal hyperlinks a file could aim anywhere.
         app.console.print(Markdown(display.block(record["body"]), hyperlinks=False))
     for rev in record.get("revisions", []):
@@ -276,6 +257,8 @@ def retract_(app: App, ref: str, reason: str, editor: str) -> None:
     Example:
       brevefeed retract fermeture-d-un-forum-de-rencontres --reason "Chiffres erronés"
     """
+    from brevefeed.archive.breves import retract
+
     with app.archive.session() as session:
         breve = retract(session, ref, reason=reason, editor=editor, now=datetime.now(UTC))
         app.say(f"retracted {breve.slug}")
@@ -298,6 +281,8 @@ def export(app: App, output: Path | None) -> None:
     Example:
       brevefeed export -o sauvegarde.jsonl
     """
+    from brevefeed.archive.exchange import export_lines
+
     with app.archive.session(write=False) as session:
         if output is None:
             for line in export_lines(session):

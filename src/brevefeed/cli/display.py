@@ -13,10 +13,13 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:
+    # rich is loaded by the first table or styled text: `--version`, `--help`, TSV and JSON
+    # output need none of it.
+    from rich.console import Console
+    from rich.text import Text
 
 #: What a terminal may act on rather than show: C0 and C1 controls, DEL, the bidi embeddings,
 #: overrides and isolates (they reorder whatever follows them on the line), and lone
@@ -48,11 +51,15 @@ def block(value: str) -> str:
 
 def plain(value: object) -> Text:
     """A table cell from a plain string: no markup, no emoji codes, no control codes."""
+    from rich.text import Text
+
     return Text(line(value))
 
 
 def marked(parts: Iterable[tuple[str, bool]], style: str = "bold") -> Text:
     """Text with some parts styled, the styles set as spans (never as markup)."""
+    from rich.text import Text
+
     text = Text()
     for part, on in parts:
         text.append(line(part), style=style if on else None)
@@ -68,6 +75,8 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
 
 def console(*, stderr: bool = False) -> Console:
     """A console that prints strings as they are: no markup, emoji codes or highlighting."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     # Off a terminal, tables should not be squeezed to 80 columns.
     width = None if stream.isatty() else 200

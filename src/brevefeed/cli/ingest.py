@@ -7,20 +7,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from brevefeed.cli import display
+from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options, write_atomically
 from brevefeed.errors import ExitCode, InputError
 from brevefeed.ingest import sources as registry
-from brevefeed.ingest.discover import resolve_feed_url
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
-from brevefeed.ingest.run import RunSummary, backfill, fetch_settings
-from brevefeed.ingest.run import ingest as run_ingest
-from brevefeed.related.run import link_pending_items
+
+if TYPE_CHECKING:
+    from brevefeed.ingest.run import RunSummary
 
 
 @contextmanager
@@ -28,6 +27,22 @@ def _sources_session(app: App) -> Iterator[Session]:
     """A transaction that first brings config.toml's [[sources]] in step (re-read each run)."""
     with app.archive.session() as session:
         registry.sync_config(session, app.config.sources, datetime.now(UTC))
+        yield session
+
+
+@contextmanager
+def _sources_snapshot(app: App) -> Iterator[Session]:
+    """A read-only view of the sources, config.toml's [[sources]] included.
+
+    Listing must not queue for the write lock behind a long ingest: the config is written
+    into the archive only when it changed since the last command that wrote it.
+    """
+    declared = app.config.sources
+    with app.archive.session(write=False) as session:
+        if registry.config_in_step(session, declared):
+            yield session
+            return
+    with _sources_session(app) as session:
         yield session
 
 
@@ -62,20 +77,18 @@ def ingest(app: App, all_sources: bool, source: str | None, backfill_ref: str | 
       brevefeed ingest --source "Le Quotidien"
       brevefeed ingest --backfill https://journal.example.org/feed.xml
     """
+    # httpx and the fetch machinery are loaded by the commands that fetch, not by
+    # `sources list`, which monitoring may run every minute.
+    from brevefeed.pipeline import ingest_and_link
+
     if backfill_ref is not None and (all_sources or source):
         raise click.UsageError("--backfill cannot be combined with --all or --source")
-    if backfill_ref is not None:
-        summary = backfill(app.archive, app.config, backfill_ref)
-    else:
-        with app.progress("Fetching") as progress:
-            summary = run_ingest(
-                app.archive, app.config, all_sources=all_sources, source=source, progress=progress
-            )
-    _report(app, summary)
-    with app.progress("Linking") as progress:
-        linked = link_pending_items(
-            app.archive, app.config.related, now=datetime.now(UTC), progress=progress
-        )
+    report = ingest_and_link(
+        app.archive, app.config, all_sources=all_sources, source=source,
+        backfill_ref=backfill_ref, stages=app.progress,
+    )  # fmt: skip
+    _report(app, report.ingest)
+    linked = report.linked
     if linked.items:
         app.say(f"related: {linked.items} items grouped, {linked.links_added} links to brèves")
 
@@ -105,6 +118,9 @@ def add(app: App, url: str, name: str, keywords: str, no_discover: bool) -> None
       brevefeed sources add https://journal.example.org/ --name "Le Journal" \\
           --keywords "haine en ligne, harcèlement"
     """
+    from brevefeed.ingest.discover import resolve_feed_url
+    from brevefeed.ingest.run import fetch_settings
+
     declared = registry.check_url(url)
     feed_url, note = declared, None
     if not no_discover:
@@ -120,47 +136,44 @@ def add(app: App, url: str, name: str, keywords: str, no_discover: bool) -> None
 
 
 @sources.command(name="list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@output.format_option
 @common_options
-def list_(app: App, fmt: str) -> None:
+def list_(app: App, fmt: str | None) -> None:
     """Every source with its state: last fetch, HTTP status, errors, next fetch, items.
 
     \b
     Example:
       brevefeed sources list --format json
     """
-    with _sources_session(app) as session:
+    with _sources_snapshot(app) as session:
         records = [row.record() for row in registry.list_sources(session)]
-    if fmt == "json":
-        click.echo(display.json_text(records, indent=2))
-        return
-    if not records:
-        app.say("no source followed (add one with `brevefeed sources add URL`)")
-        return
     tz = app.config.site.tz
 
     def local(value: str | None) -> str:
         return f"{datetime.fromisoformat(value).astimezone(tz):%Y-%m-%d %H:%M}" if value else "-"
 
-    table = Table("name", "url", "status", "last fetch", "HTTP", "errors", "next fetch", "items",
-                  "id clashes", "links dropped", "last error", box=None)  # fmt: skip
-    for r in records:
-        table.add_row(
-            display.plain(r["name"] or r["title"]),
-            display.plain(r["url"]),
-            r["status"],
-            local(r["last_fetch"]),
-            str(r["last_status"] or "-"),
-            str(r["consecutive_errors"]),
-            local(r["next_fetch"]),
-            str(r["items"]),
-            str(r["id_collisions"]),
-            str(r["dropped_links"]),
-            display.plain(r["last_error"] or ""),
-        )
-    app.console.print(table)
+    def rows() -> list[output.Row]:
+        return [
+            (
+                r["name"] or r["title"],
+                r["url"],
+                r["status"],
+                local(r["last_fetch"]),
+                str(r["last_status"] or "-"),
+                str(r["consecutive_errors"]),
+                local(r["next_fetch"]),
+                str(r["items"]),
+                str(r["id_collisions"]),
+                str(r["dropped_links"]),
+                r["last_error"] or "",
+            )
+            for r in records
+        ]
+
+    headers = ("name", "url", "status", "last fetch", "HTTP", "errors", "next fetch", "items",
+               "id clashes", "links dropped", "last error")  # fmt: skip
+    empty = "no source followed (add one with `brevefeed sources add URL`)"
+    output.write(app, fmt, output.Listing(records, headers, rows, empty=empty))
 
 
 @sources.command(name="remove")
@@ -258,9 +271,9 @@ def export(app: App, output: Path | None) -> None:
     Example:
       brevefeed sources export -o abonnements.opml
     """
-    with _sources_session(app) as session:
+    with _sources_snapshot(app) as session:
         outlines = [
-            Outline(row.source.url, row.source.name or row.source.title, row.source.site_link)
+            Outline(row.source.url, row.source.outlet, row.source.site_link)
             for row in registry.list_sources(session)
             if row.source.origin != "dropped"
         ]

@@ -6,18 +6,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 import click
-from rich.table import Table
 
-from brevefeed.archive.breves import get_breve, iso
-from brevefeed.cli import display
+from brevefeed.archive.breves import get_breve
+from brevefeed.archive.types import iso
+from brevefeed.cli import output
 from brevefeed.cli.app import App, common_options
 from brevefeed.related.links import decide, find_item, related_items
 from brevefeed.related.run import rebuild as rebuild_links
 from brevefeed.related.stories import recent_stories
-
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
 
 
 @click.command()
@@ -28,9 +24,9 @@ format_option = click.option(
     is_flag=True,
     help="Link the whole archive again from scratch (manual decisions are kept).",
 )
-@format_option
+@output.format_option
 @common_options
-def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str) -> None:
+def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str | None) -> None:
     """List the external items related to a brève, best first; or rebuild every link.
 
     \b
@@ -54,27 +50,25 @@ def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str) 
         raise click.UsageError("give a brève's ID or SLUG, or --rebuild")
     with app.archive.session(write=False) as session:
         rows = related_items(session, get_breve(session, ref), include_rejected=rejected)
-    if fmt == "json":
-        records = [asdict(r) | {"published": iso(r.published)} for r in rows]
-        click.echo(display.json_text(records, indent=2))
-        return
-    if not rows:
-        app.say("no related item")
-        return
-    table = Table("item", "score", "how", "outlet", "date", "title", "link", box=None)
     tz = app.config.site.tz
-    for r in rows:
-        when = f"{r.published.astimezone(tz):%Y-%m-%d}" if r.published else ""
-        table.add_row(
-            str(r.item_id),
-            f"{r.score:.2f}",
-            r.method,
-            display.plain(r.outlet),
-            when,
-            display.plain(r.title),
-            display.plain(r.link),
-        )
-    app.console.print(table)
+    records = [asdict(r) | {"published": iso(r.published)} for r in rows]
+
+    def cells() -> list[output.Row]:
+        return [
+            (
+                str(r.item_id),
+                f"{r.score:.2f}",
+                r.method,
+                r.outlet,
+                f"{r.published.astimezone(tz):%Y-%m-%d}" if r.published else "",
+                r.title,
+                r.link,
+            )
+            for r in rows
+        ]
+
+    headers = ("item", "score", "how", "outlet", "date", "title", "link")
+    output.write(app, fmt, output.Listing(records, headers, cells, empty="no related item"))
 
 
 def _decide(app: App, breve_ref: str, item_ref: str, *, linked: bool) -> None:
@@ -123,9 +117,9 @@ def unrelate(app: App, breve: str, item: str) -> None:
     show_default=True,
     help="Only stories covered by at least this many outlets.",
 )
-@format_option
+@output.format_option
 @common_options
-def stories(app: App, limit: int, min_outlets: int, fmt: str) -> None:
+def stories(app: App, limit: int, min_outlets: int, fmt: str | None) -> None:
     """List recent stories with the outlets that covered them.
 
     \b
@@ -134,22 +128,20 @@ def stories(app: App, limit: int, min_outlets: int, fmt: str) -> None:
     """
     with app.archive.session(write=False) as session:
         found = recent_stories(session, limit=limit, min_outlets=min_outlets)
-    if fmt == "json":
-        records = [asdict(s) | {"latest": iso(s.latest)} for s in found]
-        click.echo(display.json_text(records, indent=2))
-        return
-    if not found:
-        app.say("no story")
-        return
-    table = Table("story", "latest", "items", "outlets", "title", box=None)
     tz = app.config.site.tz
-    for s in found:
-        when = f"{s.latest.astimezone(tz):%Y-%m-%d %H:%M}" if s.latest else ""
-        table.add_row(
-            str(s.story_id),
-            when,
-            str(s.items),
-            display.plain(", ".join(s.outlets)),
-            display.plain(s.title),
-        )
-    app.console.print(table)
+    records = [asdict(s) | {"latest": iso(s.latest)} for s in found]
+
+    def rows() -> list[output.Row]:
+        return [
+            (
+                str(s.story_id),
+                f"{s.latest.astimezone(tz):%Y-%m-%d %H:%M}" if s.latest else "",
+                str(s.items),
+                ", ".join(s.outlets),
+                s.title,
+            )
+            for s in found
+        ]
+
+    headers = ("story", "latest", "items", "outlets", "title")
+    output.write(app, fmt, output.Listing(records, headers, rows, empty="no story"))

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from datetime import tzinfo
 from typing import Any
 
 import click
-from rich.table import Table
 
-from brevefeed.archive.breves import iso
-from brevefeed.archive.index import rebuild
-from brevefeed.authoring.dates import period_bound
-from brevefeed.cli import display
+from brevefeed.archive.types import iso
+from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options
-from brevefeed.errors import ExitCode, InputError
+from brevefeed.cli.dates import Period, since_option, until_option
+from brevefeed.errors import ExitCode
 from brevefeed.search import Hit, SearchPage, SearchRequest, search
 from brevefeed.search.plan import KINDS, SORTS
 from brevefeed.search.results import with_markers
@@ -44,71 +40,46 @@ def hit_record(hit: Hit) -> dict[str, Any]:
     }
 
 
-def _bound(value: str | None, tz: tzinfo, *, end: bool, option: str) -> Any:
-    if not value:
-        return None
-    try:
-        return period_bound(value, tz, end=end)
-    except InputError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
-
-
-def _table(app: App, page: SearchPage, tz: tzinfo, offset: int) -> None:
-    terminal = display.is_terminal()
-    table = Table("date", "kind", "source / author", "title", "passage", box=None)
+def _rows(page: SearchPage, tz: tzinfo, *, bold: bool) -> list[output.Row]:
+    rows: list[output.Row] = []
     for hit in page.hits:
         # Bold needs a terminal; anywhere else the matched words keep their [markers].
-        if terminal:
-            passage = display.marked(hit.snippet)
-        else:
-            passage = display.plain(with_markers(hit.snippet))
+        passage = display.marked(hit.snippet) if bold else with_markers(hit.snippet)
         kind = "brève" if hit.kind == "breve" else "item"
         if hit.retracted:
             kind += " (retracted)"
-        table.add_row(
-            f"{hit.date.astimezone(tz):%Y-%m-%d}" if hit.date else "",
-            kind,
-            display.plain(", ".join(hit.outlets) or hit.source or ", ".join(hit.authors)),
-            display.plain(hit.title),
-            passage,
+        rows.append(
+            (
+                f"{hit.date.astimezone(tz):%Y-%m-%d}" if hit.date else "",
+                kind,
+                ", ".join(hit.outlets) or hit.source or ", ".join(hit.authors),
+                hit.title,
+                passage,
+            )
         )
-    app.console.print(table)
+    return rows
+
+
+def _listing(page: SearchPage, tz: tzinfo, offset: int, *, bold: bool) -> output.Listing:
+    records = [hit_record(hit) for hit in page.hits]
     last = offset + len(page.hits)
     total = f"{page.total:,}" if page.exact else f"more than {page.total:,}"
     order = ", ranked by tiers" if page.tiered else ""
-    app.say(f"{total} hits" + (f" (showing {offset + 1}–{last}{order})" if page.hits else ""))
-
-
-def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> None:
-    records = [hit_record(hit) for hit in page.hits]
-    if fmt == "json":
-        document = {"total": page.total, "total_exact": page.exact, "hits": records}
-        click.echo(display.json_text(document, indent=2))
-    elif fmt == "jsonl":
-        for record in records:
-            click.echo(display.json_text(record))
-    elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            record["authors"] = "; ".join(record["authors"])
-            record["tags"] = "; ".join(record["tags"])
-            record["outlets"] = "; ".join(record["outlets"])
-            writer.writerow(
-                {k: display.block(v) if isinstance(v, str) else v for k, v in record.items()}
-            )
-        click.echo(out.getvalue(), nl=False)
-    elif page.hits:
-        _table(app, page, tz, offset)
-    else:
-        app.say(f"no hits ({page.total} in all)" if page.total else "no hits")
+    return output.Listing(
+        records,
+        headers=("date", "kind", "source / author", "title", "passage"),
+        rows=lambda: _rows(page, tz, bold=bold),
+        empty=f"no hits ({page.total} in all)" if page.total else "no hits",
+        footer=f"{total} hits (showing {offset + 1}–{last}{order})",
+        document={"total": page.total, "total_exact": page.exact, "hits": records},
+        fields=FIELDS,
+    )
 
 
 @click.command(name="search")
 @click.argument("query", nargs=-1)
-@click.option("--since", metavar="DATE", help="Published on or after DATE (2024, 2024-05, …).")
-@click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive).")
+@since_option
+@until_option
 @click.option(
     "--kind",
     type=click.Choice(list(KINDS)),
@@ -133,20 +104,14 @@ def _print(app: App, page: SearchPage, fmt: str, tz: tzinfo, offset: int) -> Non
     is_flag=True,
     help="One line per item, not one per story (the same story told by several outlets).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-)
+@output.format_option
 @click.option("--reindex", is_flag=True, help="Rebuild the whole search index, then exit.")
 @common_options
 def search_(
     app: App,
     query: tuple[str, ...],
-    since: str | None,
-    until: str | None,
+    since: Period | None,
+    until: Period | None,
     kind: str,
     tags: tuple[str, ...],
     sources: tuple[str, ...],
@@ -155,7 +120,7 @@ def search_(
     offset: int,
     include_retracted: bool,
     all_items: bool,
-    fmt: str,
+    fmt: str | None,
     reindex: bool,
 ) -> None:
     """Search brèves and ingested items, in French: accents, case, elisions and word forms
@@ -179,6 +144,8 @@ def search_(
       brevefeed search --reindex
     """
     if reindex:
+        from brevefeed.archive.index import rebuild
+
         with app.archive.session() as session, app.progress("Indexing") as progress:
             count = rebuild(session.connection(), progress)
         app.say(f"indexed {count} brèves and items")
@@ -191,8 +158,8 @@ def search_(
         query=" ".join(query),
         kinds=KINDS[kind],
         sort=sort,  # type: ignore[arg-type]
-        since=_bound(since, tz, end=False, option="--since"),
-        until=_bound(until, tz, end=True, option="--until"),
+        since=since.start(tz) if since else None,
+        until=until.end(tz) if until else None,
         tags=tags,
         sources=sources,
         include_retracted=include_retracted,
@@ -205,6 +172,7 @@ def search_(
     )
     with app.archive.session(write=False) as session:
         page = search(session, request)
-    _print(app, page, fmt, tz, offset)
+    bold = output.chosen(fmt) == "table" and display.is_terminal()
+    output.write(app, fmt, _listing(page, tz, offset, bold=bold))
     if page.total == 0:
         sys.exit(ExitCode.PARTIAL)

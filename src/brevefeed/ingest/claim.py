@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, upda
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Source
+from brevefeed.ingest.schedule import Standing, skip_reason
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,18 @@ def _job(source: Source) -> Job:
     )
 
 
+def _standing(source: Source) -> Standing:
+    return Standing(
+        source.enabled, source.gone, source.origin, source.retry_after, source.next_fetch_at,
+        source.lease_owner, source.lease_expires_at, source.last_fetch_at,
+    )  # fmt: skip
+
+
 def claimable(
     now: datetime, *, force: bool, run_started: datetime, only: Sequence[int] | None
 ) -> ColumnElement[bool]:
-    """The SQL twin of ``schedule.is_due``, plus: not leased by a live worker, not already
-    fetched by this run (so --all does not loop over sources it just fetched)."""
+    """``schedule.skip_reason`` in SQL (its docstring states the rule): true for the sources
+    it finds due, clause for clause, with ``only`` (--source) on top."""
     return and_(
         Source.enabled.is_(true()),
         Source.gone.is_(false()),
@@ -67,6 +75,26 @@ def claimable(
         true() if force else or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now),
         Source.id.in_(only) if only is not None else true(),
     )
+
+
+def skipped(
+    session: Session,
+    now: datetime,
+    *,
+    force: bool,
+    run_started: datetime,
+    only: Sequence[int] | None = None,
+) -> list[tuple[str, str]]:
+    """(url, why) for each source that will not be claimed now, for the run's log."""
+    rows = session.scalars(
+        select(Source)
+        .where(~claimable(now, force=force, run_started=run_started, only=None))
+        .where(Source.id.in_(only) if only is not None else true())
+        .order_by(Source.id)
+    )
+    found = ((row.url, skip_reason(_standing(row), now, force=force, run_started=run_started))
+             for row in rows)  # fmt: skip
+    return [(url, why) for url, why in found if why is not None]
 
 
 def count_claimable(

@@ -23,6 +23,7 @@ import brotli
 import httpcore
 import httpx
 
+from brevefeed.config import IngestConfig
 from brevefeed.ingest.schedule import PERMANENT_REDIRECTS
 from brevefeed.urls import BadURLError, check_web_url
 
@@ -35,20 +36,27 @@ CHUNK = 65_536
 
 
 class BodyTooLargeError(Exception):
-    pass
+    """Private to ``fetch``, which turns it into the FetchResult's error: never reaches a user."""
 
 
 class RefusedAddressError(httpx.ConnectError):
-    """The host resolves to an address brevefeed must not reach (loopback, private, …)."""
+    """The host resolves to an address brevefeed must not reach (loopback, private, …).
+
+    Private to ``fetch``, like BodyTooLargeError: raised inside the network backend, where
+    httpx expects a ConnectError, and caught by ``fetch`` into the FetchResult's error."""
+
+
+#: The documented defaults, those of [ingest] in config.toml, stated there only.
+_DEFAULTS = IngestConfig()
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    allow_private: bool = False
+    timeout: float = _DEFAULTS.timeout
+    connect_timeout: float = _DEFAULTS.connect_timeout
+    max_bytes: int = _DEFAULTS.max_bytes
+    max_redirects: int = _DEFAULTS.max_redirects
+    allow_private: bool = _DEFAULTS.allow_private
     user_agent: str = "brevefeed"
 
 

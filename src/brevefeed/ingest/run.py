@@ -16,33 +16,38 @@ SQLite's lock.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import logging
 import os
 import random
-import re
 import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy.orm import Session
 
 from brevefeed import __version__
 from brevefeed.archive import Archive
 from brevefeed.config import Config, IngestConfig
-from brevefeed.errors import InputError
 from brevefeed.ingest import claim as claims
 from brevefeed.ingest.discover import discover_feeds
 from brevefeed.ingest.fetch import FetchResult, FetchSettings, fetch, make_client
 from brevefeed.ingest.filters import KeywordFilter, source_filter
-from brevefeed.ingest.parse import ParsedFeed, looks_like_html, parse_feed
-from brevefeed.ingest.schedule import Outcome, SourceState, decide
+from brevefeed.ingest.parse import ParsedFeed, looks_like_html
+from brevefeed.ingest.parsers import Parsers, failure, one_line
+from brevefeed.ingest.schedule import Decision, Outcome, SourceState, decide
 from brevefeed.ingest.sources import find_source, follow_feed, sync_config
 from brevefeed.ingest.store import StoreCounts, record_fetch, store_entries
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 Progress = Callable[[int, int], None]
 
@@ -83,47 +88,16 @@ def fetch_settings(config: Config) -> FetchSettings:
     )
 
 
-def _parser_pool(workers: int) -> Executor:
-    if workers <= 0:
-        return ThreadPoolExecutor(1, thread_name_prefix="brevefeed-parse")
-    # forkserver, not fork: the resolver's threads may hold locks at fork time.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-
-
-def _abandon(pool: Executor) -> None:
-    """Stop a pool whose worker is stuck in a parse. Processes are killed (a stuck parse would
-    hold a CPU until the run ends); a thread cannot be, so it is left to finish on its own and
-    the run goes on with a fresh pool."""
-    if isinstance(pool, ProcessPoolExecutor):
-        # No public way to stop one busy worker before Python 3.14's terminate_workers().
-        for process in list(pool._processes.values()):
-            process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+def keyword_filter(
+    ingest: IngestConfig, keywords: Sequence[str], exclude: Sequence[str]
+) -> KeywordFilter:
+    """A source's filter: its own keywords and exclusions with [ingest]'s."""
+    return source_filter(ingest.keywords, ingest.exclude, keywords, exclude, ingest.keep)
 
 
 def worker_id() -> str:
     """Names this run in leases: host, process, and a nonce (pids are reused)."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-MAX_ERROR = 500
-
-
-def one_line(message: str) -> str:
-    """``message`` as a source's last error: its first line, without the characters a
-    database or a terminal refuses (an error may quote the document), at most MAX_ERROR."""
-    first = message.strip().splitlines()[0] if message.strip() else ""
-    return _UNSTORABLE.sub("\ufffd", first)[:MAX_ERROR]
-
-
-def _failure(action: str, exc: BaseException) -> str:
-    """One line naming the exception type, e.g. ``cannot store: UnicodeEncodeError: …``."""
-    orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
-    detail = str(orig if orig is not None else exc)
-    kind = type(orig if orig is not None else exc).__name__
-    return one_line(f"{action}: {kind}: {detail}" if detail else f"{action}: {kind}")
 
 
 def _outcome(result: FetchResult, parsed: ParsedFeed | None) -> Outcome:
@@ -142,10 +116,14 @@ def _outcome(result: FetchResult, parsed: ParsedFeed | None) -> Outcome:
 @dataclass(frozen=True)
 class _Finish:
     counts: StoreCounts
-    success: bool
-    error: str | None
+    #: What the source's state became, as committed.
+    decision: Decision
     #: A 304, or a 200 with the very bytes parsed last time.
     not_modified: bool = False
+
+    @property
+    def success(self) -> bool:
+        return self.decision.success
 
 
 #: A fetch that brings no items: the job, what came back, what parsing said (if it ran), and
@@ -213,10 +191,6 @@ class Runner:
             job.url, job.consecutive_errors, job.pending_redirect, interval, max_interval
         )
 
-    def _filter(self, job: claims.Job) -> KeywordFilter:
-        i = self.ingest
-        return source_filter(i.keywords, i.exclude, job.keywords, job.exclude, i.keep)
-
     def finish(
         self,
         job: claims.Job,
@@ -237,7 +211,13 @@ class Runner:
         try:
             with self.archive.session() as session:
                 if decision.success and parsed is not None:
-                    counts = store_entries(session, job.id, parsed.entries, now, self._filter(job))
+                    counts = store_entries(
+                        session,
+                        job.id,
+                        parsed.entries,
+                        now,
+                        keyword_filter(self.ingest, job.keywords, job.exclude),
+                    )
                 stored = body_hash if decision.success else None
                 record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
                 if found_on_page and decision.success:
@@ -247,8 +227,8 @@ class Runner:
             # clash with a concurrent writer, a character the encoding cannot take, a value
             # out of range): the transaction is rolled back, this source fails this time with
             # its error recorded (and its next fetch scheduled), the run goes on.
-            return self.record_failure(job, result, _failure("cannot store", exc), now)
-        return _Finish(counts, decision.success, decision.error)
+            return self.record_failure(job, result, failure("cannot store", exc), now)
+        return _Finish(counts, decision)
 
     def record_failure(
         self, job: claims.Job, result: FetchResult, message: str, now: datetime
@@ -259,7 +239,7 @@ class Runner:
         decision = decide(self._state(job), failed, now, self.random.uniform(-1, 1))
         with self.archive.session() as session:
             record_fetch(session, job.id, job.url, decision, result, None, now)
-        return _Finish(StoreCounts(), False, message)
+        return _Finish(StoreCounts(), decision)
 
     def finish_states(self, batch: Sequence[_Pending]) -> list[_Finish]:
         """Record fetches that bring no items (304, errors) together, in one transaction.
@@ -275,7 +255,7 @@ class Runner:
         except Exception as exc:
             if len(batch) == 1:
                 job, result, _, _ = batch[0]
-                return [self.record_failure(job, result, _failure("cannot record", exc), now)]
+                return [self.record_failure(job, result, failure("cannot record", exc), now)]
         # One outcome the database refused rolled back its neighbours: each is recorded in
         # its own transaction, so only the one at fault fails.
         return [finished for pending in batch for finished in self.finish_states([pending])]
@@ -286,164 +266,216 @@ class Runner:
         decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
         record_fetch(session, job.id, job.url, decision, result, parsed, now)
         unchanged = decision.success and (same_body or result.status == 304)
-        return _Finish(StoreCounts(), decision.success, decision.error, unchanged)
+        return _Finish(StoreCounts(), decision, unchanged)
 
     async def run(
         self, *, force: bool, only: Sequence[int] | None, progress: Progress | None
     ) -> RunSummary:
-        summary = RunSummary()
-        loop = asyncio.get_running_loop()
-        run_started = datetime.now(UTC)
-        lease = timedelta(seconds=self.ingest.lease)
-        batch = self.ingest.concurrency * 2
-        archive_thread = ThreadPoolExecutor(1, thread_name_prefix="brevefeed-archive")
-        parser = _parser_pool(self.ingest.parse_workers)
-        fetch_slots = asyncio.Semaphore(self.ingest.concurrency)
-        host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.ingest.per_host)
+        return await _Pass(self, force=force, only=only, progress=progress).run()
+
+
+class _Pass:
+    """One pass over the due sources, in named steps: claim a batch, process each job
+    (fetch → parse → follow a page's feed → store), tally, and give back what is left."""
+
+    def __init__(
+        self, runner: Runner, *, force: bool, only: Sequence[int] | None, progress: Progress | None
+    ):
+        ingest = runner.ingest
+        self.runner = runner
+        self.force = force
+        self.only = only
+        self.progress = progress
+        self.started = datetime.now(UTC)
+        self.summary = RunSummary()
+        #: Claimed and not yet tallied: given back if the run stops early.
+        self.claimed: set[int] = set()
+        # Keep about two batches in flight so fetch slots never wait for a claim.
+        self.batch = ingest.concurrency * 2
+        self.fetch_slots = asyncio.Semaphore(ingest.concurrency)
+        self.host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(ingest.per_host)
         )
-        tz = self.config.site.timezone
-        claimed: set[int] = set()
-        states = _Batcher(loop, archive_thread, self.finish_states)
-        parse_slots = asyncio.Semaphore(max(1, self.ingest.parse_workers))
-        abandoned: set[Executor] = set()
+        self.archive_thread = ThreadPoolExecutor(1, thread_name_prefix="brevefeed-archive")
+        self.parsers = Parsers(
+            ingest.parse_workers, ingest.parse_timeout, runner.config.site.timezone
+        )
+        self.states = _Batcher(
+            asyncio.get_running_loop(), self.archive_thread, runner.finish_states
+        )
 
-        def claim_batch() -> list[claims.Job]:
-            with self.archive.session() as session:
-                return claims.claim(
-                    session, self.owner, datetime.now(UTC), lease=lease, limit=batch,
-                    force=force, run_started=run_started, only=only,
-                )  # fmt: skip
+    async def on_archive(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``work`` on the archive thread (the one writer)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.archive_thread, lambda: work(*args, **kwargs))
 
-        def count() -> int:
-            with self.archive.session() as session:
-                return claims.count_claimable(
-                    session, datetime.now(UTC), force=force, run_started=run_started, only=only
-                )
-
-        async def parse(result: FetchResult) -> ParsedFeed:
-            nonlocal parser
-            for attempt in range(2):
-                pool = parser
-                # Only as many parses as workers are submitted, so the time limit counts
-                # parsing, not waiting in the pool's queue.
-                async with parse_slots:
-                    work = loop.run_in_executor(
-                        pool, parse_feed, result.body, result.content_type, result.url,
-                        datetime.now(UTC), tz,
-                    )  # fmt: skip
-                    try:
-                        return await asyncio.wait_for(work, self.ingest.parse_timeout)
-                    except TimeoutError:
-                        # A document that keeps a parser busy this long fails; its worker is
-                        # stopped and the feeds after it get a fresh pool.
-                        if parser is pool:
-                            parser = _parser_pool(self.ingest.parse_workers)
-                            abandoned.add(pool)
-                            _abandon(pool)
-                        return ParsedFeed(
-                            error=f"parsing took longer than {self.ingest.parse_timeout:g} s"
-                            " ([ingest] parse_timeout)"
-                        )
-                    except BrokenExecutor:
-                        if pool in abandoned and attempt == 0:
-                            continue  # stopped for another feed's timeout: parse it again
-                        # A parser process died (killed, out of memory): this feed fails,
-                        # and the feeds after it get a fresh pool.
-                        if parser is pool:
-                            parser = _parser_pool(self.ingest.parse_workers)
-                            pool.shutdown(wait=False, cancel_futures=True)
-                        return ParsedFeed(error="the parser process died on this document")
-                    except Exception as exc:  # a parser bug must cost one feed, not the run
-                        return ParsedFeed(error=_failure("parser failed", exc))
-            return ParsedFeed(error="the parser process died on this document")
-
-        async def process(job: claims.Job) -> tuple[claims.Job, FetchResult, _Finish]:
-            host = urlsplit(job.url).hostname or ""
-            async with host_slots[host], fetch_slots:
-                result = await fetch(
-                    client, job.url, self.settings, etag=job.etag, last_modified=job.last_modified
-                )
-            parsed, digest, same_body, on_page = None, "", False, False
-            if result.status == 200 and result.error is None:
-                # The same bytes as last time (a server without validators) need no parsing.
-                digest = result.body_hash
-                same_body = digest == job.body_hash
-                if not same_body:
-                    parsed = await parse(result)
-            if (
-                parsed is not None
-                and parsed.error
-                and looks_like_html(result.body, result.content_type)
-            ):
-                page = result.body.decode("utf-8", errors="replace")
-                feeds = [url for url in discover_feeds(page, result.url) if url != job.url]
-                if feeds:
-                    # A web page listed as a source (config.toml, `sources add --no-discover`):
-                    # follow the feed it declares, as `sources add` does.
-                    async with host_slots[urlsplit(feeds[0]).hostname or ""], fetch_slots:
-                        found = await fetch(client, feeds[0], self.settings)
-                    if found.status == 200 and found.error is None:
-                        result, parsed, on_page = found, await parse(found), True
-                        digest = found.body_hash
-            if parsed is not None and parsed.error is None:
-                finished = await loop.run_in_executor(
-                    archive_thread, self.finish, job, result, parsed, digest, on_page
-                )
-            else:
-                finished = await states.submit((job, result, parsed, same_body))
-            return job, result, finished
-
-        def tally(job: claims.Job, result: FetchResult, finished: _Finish) -> None:
-            claimed.discard(job.id)
-            if finished.success:
-                if finished.not_modified:
-                    summary.not_modified += 1
-                else:
-                    summary.fetched += 1
-            else:
-                summary.errors += 1
-                summary.failures.append(f"{job.url}: {finished.error or result.error}")
-            summary.new_items += finished.counts.new
-            summary.updated_items += finished.counts.updated
-            summary.filtered += finished.counts.filtered
-
-        total = await loop.run_in_executor(archive_thread, count)
+    async def run(self) -> RunSummary:
         pending: set[asyncio.Task[tuple[claims.Job, FetchResult, _Finish]]] = set()
-        exhausted = False
-        done_count = 0
         try:
-            async with make_client(self.settings, self.ingest.concurrency) as client:
+            total = await self.on_archive(self.count)
+            exhausted, done_count = False, 0
+            async with make_client(self.runner.settings, self.runner.ingest.concurrency) as client:
                 while True:
-                    # Keep about two batches in flight so fetch slots never wait for a claim.
-                    if not exhausted and len(pending) < batch:
-                        jobs = await loop.run_in_executor(archive_thread, claim_batch)
+                    if not exhausted and len(pending) < self.batch:
+                        jobs = await self.on_archive(self.claim_batch)
                         exhausted = not jobs
-                        claimed.update(job.id for job in jobs)
-                        pending.update(asyncio.create_task(process(job)) for job in jobs)
+                        self.claimed.update(job.id for job in jobs)
+                        pending.update(asyncio.create_task(self.process(client, j)) for j in jobs)
                         total = max(total, done_count + len(pending))
                     if not pending:
                         break
                     done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
-                        tally(*task.result())
+                        self.tally(*task.result())
                         done_count += 1
-                    if progress:
-                        progress(done_count, total)
+                    if self.progress:
+                        self.progress(done_count, total)
         finally:
-            for task in pending:
-                task.cancel()
-            if claimed:
-                leftover = list(claimed)
+            await self.stop(pending)
+        return self.summary
 
-                def give_back() -> None:
-                    with self.archive.session() as session:
-                        claims.release(session, self.owner, leftover)
+    def count(self) -> int:
+        """How many sources are due, logging why the others are not."""
+        now = datetime.now(UTC)
+        with self.runner.archive.session() as session:
+            if log.isEnabledFor(logging.INFO):
+                skipped = claims.skipped(
+                    session, now, force=self.force, run_started=self.started, only=self.only
+                )
+                for url, why in skipped:
+                    # Not due is the normal state of most sources between two runs.
+                    level = logging.DEBUG if why.startswith("not due") else logging.INFO
+                    log.log(level, "%s: skipped, %s", url, why)
+            return claims.count_claimable(
+                session, now, force=self.force, run_started=self.started, only=self.only
+            )
 
-                await loop.run_in_executor(archive_thread, give_back)
-            archive_thread.shutdown(wait=True)
-            parser.shutdown(wait=True, cancel_futures=True)
-        return summary
+    def claim_batch(self) -> list[claims.Job]:
+        with self.runner.archive.session() as session:
+            jobs = claims.claim(
+                session, self.runner.owner, datetime.now(UTC),
+                lease=timedelta(seconds=self.runner.ingest.lease), limit=self.batch,
+                force=self.force, run_started=self.started, only=self.only,
+            )  # fmt: skip
+        log.debug("claimed %d sources", len(jobs))
+        return jobs
+
+    async def fetch(
+        self, client: httpx.AsyncClient, url: str, etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:  # fmt: skip
+        """One GET within the run's and the host's connection limits."""
+        async with self.host_slots[urlsplit(url).hostname or ""], self.fetch_slots:
+            result = await fetch(
+                client, url, self.runner.settings, etag=etag, last_modified=last_modified
+            )
+        if result.error is not None:
+            log.info("%s: fetch failed (HTTP %s): %s", url, result.status, result.error)
+        elif result.status == 304:
+            log.info("%s: not modified (HTTP 304)", url)
+        else:
+            log.info("%s: HTTP %s, %d bytes from %s", url, result.status, len(result.body),
+                     result.url)  # fmt: skip
+        return result
+
+    async def process(
+        self, client: httpx.AsyncClient, job: claims.Job
+    ) -> tuple[claims.Job, FetchResult, _Finish]:
+        """Fetch one source, parse what came back, and store the outcome."""
+        result = await self.fetch(client, job.url, job.etag, job.last_modified)
+        parsed, digest, same_body, on_page = None, "", False, False
+        if result.status == 200 and result.error is None:
+            # The same bytes as last time (a server without validators) need no parsing.
+            digest = result.body_hash
+            same_body = digest == job.body_hash
+            if same_body:
+                log.info("%s: the same body as last time, not parsed", job.url)
+            else:
+                parsed = await self.parsers.parse(result)
+        if (
+            parsed is not None
+            and parsed.error
+            and looks_like_html(result.body, result.content_type)
+        ):
+            found = await self.follow_page(client, job, result)
+            if found is not None:
+                (result, parsed), digest, on_page = found, found[0].body_hash, True
+        if parsed is not None and parsed.error is None:
+            finished = await self.on_archive(
+                self.runner.finish, job, result, parsed, digest, on_page
+            )
+        else:
+            finished = await self.states.submit((job, result, parsed, same_body))
+        return job, result, finished
+
+    async def follow_page(
+        self, client: httpx.AsyncClient, job: claims.Job, page: FetchResult
+    ) -> tuple[FetchResult, ParsedFeed] | None:
+        """A web page listed as a source (config.toml, `sources add --no-discover`): the feed
+        it declares, fetched and parsed, as `sources add` would follow it; None if none."""
+        text = page.body.decode("utf-8", errors="replace")
+        feeds = [url for url in discover_feeds(text, page.url) if url != job.url]
+        if not feeds:
+            log.info("%s: a web page declaring no feed", job.url)
+            return None
+        log.info("%s: a web page; following the feed it declares, %s", job.url, feeds[0])
+        found = await self.fetch(client, feeds[0])
+        if found.status != 200 or found.error is not None:
+            return None
+        return found, await self.parsers.parse(found)
+
+    def tally(self, job: claims.Job, result: FetchResult, finished: _Finish) -> None:
+        summary, decision, counts = self.summary, finished.decision, finished.counts
+        self.claimed.discard(job.id)
+        if finished.success:
+            if finished.not_modified:
+                summary.not_modified += 1
+            else:
+                summary.fetched += 1
+            if counts.new or counts.updated or counts.unchanged or counts.filtered:
+                log.info("%s: %d new, %d updated, %d unchanged, %d filtered out", job.url,
+                         counts.new, counts.updated, counts.unchanged, counts.filtered)  # fmt: skip
+        else:
+            summary.errors += 1
+            summary.failures.append(f"{job.url}: {decision.error or result.error}")
+            _log_failure(job.url, decision)
+        if decision.url != job.url:
+            log.info("%s: moved for good to %s (HTTP 301/308 seen twice)", job.url, decision.url)
+        elif decision.pending_redirect and decision.pending_redirect != job.pending_redirect:
+            log.info("%s: permanently redirected to %s; followed if seen again",
+                     job.url, decision.pending_redirect)  # fmt: skip
+        summary.new_items += counts.new
+        summary.updated_items += counts.updated
+        summary.filtered += counts.filtered
+
+    async def stop(
+        self, pending: set[asyncio.Task[tuple[claims.Job, FetchResult, _Finish]]]
+    ) -> None:
+        """Cancel what is in flight and give its sources back (a run interrupted between two
+        batches must not keep them leased until the lease expires)."""
+        for task in pending:
+            task.cancel()
+        if self.claimed:
+            await self.on_archive(self.give_back, list(self.claimed))
+        self.archive_thread.shutdown(wait=True)
+        self.parsers.shutdown()
+
+    def give_back(self, ids: list[int]) -> None:
+        with self.runner.archive.session() as session:
+            claims.release(session, self.runner.owner, ids)
+
+
+def _log_failure(url: str, decision: Decision) -> None:
+    """Why the source failed and when it is tried again."""
+    if decision.gone:
+        log.info("%s: %s; not fetched again until `sources enable`", url, decision.error)
+        return
+    when = decision.next_fetch_at.isoformat(timespec="seconds")
+    if decision.retry_after is not None:
+        log.info("%s: %s; Retry-After says not before %s", url, decision.error, when)
+    else:
+        log.info("%s: %s; error %d in a row, backed off until %s", url, decision.error,
+                 decision.consecutive_errors, when)  # fmt: skip
 
 
 def prepare(archive: Archive, config: Config, source: str | None) -> list[int] | None:
@@ -469,67 +501,3 @@ def ingest(
     runner = Runner(archive, config, owner=owner)
     force = all_sources or source is not None
     return asyncio.run(runner.run(force=force, only=only, progress=progress))
-
-
-async def _backfill(
-    archive: Archive, config: Config, source_id: int, url: str, settings: FetchSettings
-) -> RunSummary:
-    summary = RunSummary()
-    seen: set[str] = set()
-    loop = asyncio.get_running_loop()
-    next_url: str | None = url
-    async with make_client(settings, 2) as client:
-        while next_url and len(seen) < config.ingest.backfill_pages:
-            if next_url in seen:
-                summary.failures.append(f"{next_url}: prev-archive loop, stopped")
-                break
-            seen.add(next_url)
-            result = await fetch(client, next_url, settings)
-            parsed = None
-            if result.status == 200 and result.error is None:
-                work = loop.run_in_executor(
-                    None, parse_feed, result.body, result.content_type, result.url,
-                    datetime.now(UTC), config.site.timezone,
-                )  # fmt: skip
-                try:
-                    parsed = await asyncio.wait_for(work, config.ingest.parse_timeout)
-                except TimeoutError:
-                    parsed = ParsedFeed(error="parsing took longer than parse_timeout")
-                except Exception as exc:  # a parser bug stops the backfill, not the command
-                    parsed = ParsedFeed(error=_failure("parser failed", exc))
-            if parsed is None or parsed.error:
-                summary.errors += 1
-                reason = result.error or (parsed.error if parsed else f"HTTP {result.status}")
-                summary.failures.append(f"{next_url}: {one_line(reason or 'failed')}")
-                break
-            try:
-                with archive.session() as session:
-                    counts = store_entries(session, source_id, parsed.entries, datetime.now(UTC))
-            except Exception as exc:
-                # The page is rolled back; the pages already stored stay (one transaction
-                # each), and a later backfill resumes from the feed.
-                summary.errors += 1
-                summary.failures.append(f"{next_url}: {_failure('cannot store', exc)}")
-                break
-            summary.fetched += 1
-            summary.new_items += counts.new
-            summary.updated_items += counts.updated
-            next_url = parsed.prev_archive
-        else:
-            if next_url:
-                summary.failures.append(
-                    f"{next_url}: stopped after {config.ingest.backfill_pages} pages"
-                )
-    return summary
-
-
-def backfill(archive: Archive, config: Config, ref: str) -> RunSummary:
-    """Archive a source's whole history along RFC 5005 prev-archive links, one transaction
-    per page (bounded by [ingest] backfill_pages, a loop stops it)."""
-    with archive.session() as session:
-        sync_config(session, config.sources, datetime.now(UTC))
-        source = find_source(session, ref)
-        if source.gone or not source.enabled:
-            raise InputError(f"{source.url} is {'gone' if source.gone else 'disabled'}")
-        source_id, url = source.id, source.url
-    return asyncio.run(_backfill(archive, config, source_id, url, fetch_settings(config)))

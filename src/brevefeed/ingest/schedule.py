@@ -145,20 +145,47 @@ def decide(state: SourceState, outcome: Outcome, now: datetime, jitter: float) -
     return Decision(url, pending, errors, next_at, retry_after, False, error, False)
 
 
-def is_due(
-    *,
-    now: datetime,
-    next_fetch_at: datetime | None,
-    retry_after: datetime | None,
-    enabled: bool,
-    gone: bool,
-    origin: str,
-    force: bool,
-) -> bool:
-    """Whether a source should be fetched now. ``force`` (--all, --source) skips the schedule
-    but never a gone source, a disabled one, or a pending Retry-After."""
-    if not enabled or gone or origin == "dropped":
-        return False
-    if retry_after is not None and retry_after > now:
-        return False
-    return force or next_fetch_at is None or next_fetch_at <= now
+@dataclass(frozen=True)
+class Standing:
+    """The columns of a source that say whether it may be fetched now.
+
+    ``skip_reason`` is the rule; ``claim.claimable`` states it in SQL so the claim walks an
+    index, and tests/test_claim.py checks on both backends that the two agree on every
+    combination of these values.
+    """
+
+    enabled: bool
+    gone: bool
+    origin: str
+    retry_after: datetime | None = None
+    next_fetch_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    last_fetch_at: datetime | None = None
+
+
+def skip_reason(
+    standing: Standing, now: datetime, *, force: bool, run_started: datetime
+) -> str | None:
+    """Why the source is not fetched now, or None when it is due.
+
+    ``force`` (--all, --source) skips the schedule but never a gone source, a disabled one,
+    a pending Retry-After or another worker's live lease. ``run_started``: a source fetched
+    since then was fetched by this run (--all must not loop over sources it just fetched).
+    """
+    s = standing
+    if not s.enabled:
+        return "disabled"
+    if s.gone:
+        return "gone (HTTP 410), until `sources enable`"
+    if s.origin == "dropped":
+        return "no longer in config.toml"
+    if s.retry_after is not None and s.retry_after > now:
+        return f"Retry-After until {s.retry_after.isoformat()}"
+    if s.lease_expires_at is not None and s.lease_expires_at >= now:
+        return f"leased by {s.lease_owner} until {s.lease_expires_at.isoformat()}"
+    if s.last_fetch_at is not None and s.last_fetch_at >= run_started:
+        return "already fetched by this run"
+    if not force and s.next_fetch_at is not None and s.next_fetch_at > now:
+        return f"not due until {s.next_fetch_at.isoformat()}"
+    return None

@@ -72,6 +72,20 @@ def sync_config(session: Session, declared: Sequence[SourceConfig], now: datetim
     session.flush()
 
 
+def config_in_step(session: Session, declared: Sequence[SourceConfig]) -> bool:
+    """Whether ``sync_config`` would change nothing: read-only commands check this first so
+    they take the write lock only when config.toml was edited since."""
+    stored = {s.url: s for s in session.scalars(select(Source).where(Source.origin == "config"))}
+    wanted = {entry.url: entry for entry in declared}
+    if stored.keys() != wanted.keys():
+        return False
+    return all(
+        (s.name, list(s.keywords), list(s.exclude), s.interval)
+        == (e.name, list(e.keywords), list(e.exclude), e.interval)
+        for s, e in ((stored[url], wanted[url]) for url in wanted)
+    )
+
+
 def follow_feed(session: Session, source_id: int, feed_url: str) -> bool:
     """Point a source at the feed its page declares (keeping its declared URL, the page, so
     config.toml still names it). False when another source already follows that feed: two
@@ -103,7 +117,7 @@ def add_source(
         session.flush()
         return existing
     if existing is not None:
-        raise InputError(f"{url} is already followed (as {existing.name or existing.url})")
+        raise InputError(f"{url} is already followed (as {existing.outlet})")
     source = Source(
         url=url,
         declared_url=declared_url or url,
@@ -123,7 +137,7 @@ def remove_source(session: Session, ref: str) -> tuple[str, int]:
     if source.origin == "config":
         raise InputError(f"{source.url} is listed in config.toml: remove it there")
     count = 0
-    # Item by item through the ORM, so listeners (the search index) see each deletion.
+    # Item by item: the ORM would otherwise empty the items' source_id before deleting it.
     for item in session.scalars(select(Item).where(Item.source_id == source.id)):
         session.delete(item)
         count += 1

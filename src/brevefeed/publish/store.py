@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from brevefeed.archive.models import (
     PublishState,
     RelatedLink,
     Source,
+    outlet_name,
 )
 from brevefeed.publish.plan import (
     BreveFacts,
@@ -38,7 +38,7 @@ from brevefeed.publish.plan import (
     section_folder,
     tag_folder,
 )
-from brevefeed.related.canonical import is_tracking_parameter
+from brevefeed.urls import without_tracking
 
 _T = TypeVar("_T")
 
@@ -237,33 +237,6 @@ def save_state(session: Session, pending: Pending, last_seq: int, settings: str)
     session.flush()
 
 
-def _without_tracking(pairs: str) -> str:
-    kept = (
-        pair
-        for pair in pairs.split("&")
-        if pair and not is_tracking_parameter(unquote_plus(pair.partition("=")[0]))
-    )
-    return "&".join(kept)
-
-
-def clean_link(url: str) -> str:
-    """``url`` without its campaign parameters (the related pass's list), in the query or in
-    a ``#xtor=…`` fragment; everything else is kept byte for byte (no re-encoding)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    fragment = parts.fragment
-    if "=" in fragment:
-        fragment = _without_tracking(fragment)
-    cleaned = parts._replace(query=_without_tracking(parts.query), fragment=fragment)
-    return url if cleaned == parts else urlunsplit(cleaned)
-
-
-def _outlet(name: str, feed_title: str) -> str:
-    return name or feed_title
-
-
 def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[RelatedRef]]:
     """Linked stories per brève, best first: the articles of one story (the same article
     syndicated, the same wording) make one reference naming all their outlets."""
@@ -277,21 +250,22 @@ def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[Relat
                 Item.link,
                 Source.name,
                 Source.title,
+                Source.url,
             )
             .join(Item, RelatedLink.item_id == Item.id)
             .join(Source, Item.source_id == Source.id)
             .where(RelatedLink.breve_id.in_(chunk), RelatedLink.state == "linked", Item.link != "")
             .order_by(RelatedLink.breve_id, RelatedLink.score.desc(), Item.id)
         )
-        for breve_id, story, title, link, name, feed_title in session.execute(query):
+        for breve_id, story, title, link, name, feed_title, url in session.execute(query):
             stories = found.setdefault(breve_id, {})
             _title, _link, outlets = stories.setdefault(story, (title or link, link, []))
-            outlet = _outlet(name, feed_title)
+            outlet = outlet_name(name, feed_title, url)
             if outlet not in outlets:
                 outlets.append(outlet)
     return {
         breve_id: [
-            RelatedRef(title, clean_link(link), tuple(outlets))
+            RelatedRef(title, without_tracking(link), tuple(outlets))
             for title, link, outlets in stories.values()
         ]
         for breve_id, stories in found.items()
@@ -428,15 +402,15 @@ def _press_item(group: Sequence[tuple[Item, Source]], story: int) -> PressItem:
     """One entry for a story: its first item stands for it (so the entry keeps its id when
     another outlet picks the story up), dated by its latest change, naming every outlet."""
     item, source = next(((i, s) for i, s in group if i.id == story), group[0])
-    outlets = [_source_name(source)]
+    outlets = [source.outlet]
     for _other, other_source in group:
-        name = _source_name(other_source)
+        name = other_source.outlet
         if name not in outlets:
             outlets.append(name)
     return PressItem(
         entry_id=item.entry_id,
         title=item.title or item.link,
-        link=clean_link(item.link),
+        link=without_tracking(item.link),
         html=item.content_html or item.summary_html,
         authors=tuple(item.authors),
         published=item.published_at or item.fetched_at,
@@ -446,10 +420,6 @@ def _press_item(group: Sequence[tuple[Item, Source]], story: int) -> PressItem:
         outlet_id=source.url,
         outlets=tuple(outlets),
     )
-
-
-def _source_name(source: Source) -> str:
-    return source.name or source.title or source.url
 
 
 def press_items(session: Session, pending: Pending, folder: str, limit: int) -> list[PressItem]:

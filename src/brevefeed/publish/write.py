@@ -19,19 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from brevefeed.errors import BrevefeedError, ExitCode, LockedError
+from brevefeed.errors import LockedError, PublishWriteError
 from brevefeed.files import TEMP_SUFFIX, fsync_folder, make_folders, replace_atomically
 
 STATE_FOLDER = ".brevefeed"
 LOCK_NAME = "publish.lock"
 #: How often a waiting run retries the lock.
 LOCK_POLL_SECONDS = 0.1
-
-
-class PublishWriteError(BrevefeedError):
-    """A document could not be written; the file it would have replaced is intact."""
-
-    exit_code = ExitCode.PARTIAL
 
 
 def _describe(exc: OSError) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from brevefeed.search import postgres, sqlite
+from brevefeed.search.backend import backend_for
 from brevefeed.search.plan import Kind, KindQuery
 from brevefeed.search.query import Any, Term
 
@@ -22,11 +22,10 @@ def best_matches(session: Session, kind: Kind, stems: Sequence[str], limit: int)
         return []
     node = Any(tuple(Term((stem,)) for stem in stems))
     connection = session.connection()
-    backend = postgres if connection.dialect.name == "postgresql" else sqlite
     # Retracted brèves are not filtered here (that joins every match to its record, doubling
     # the cost): the linker keeps published brèves only, drafts included in what it drops.
     query = KindQuery(node=node, kind=kind, wanted=limit, include_retracted=True)
-    answer = backend.run(connection, query)
+    answer = backend_for(connection).run(connection, query)
     return [id_ for id_, _score, _date in answer.rows]
 
 

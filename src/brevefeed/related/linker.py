@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from brevefeed.archive.index import stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
+from brevefeed.config import RelatedConfig
 from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.score import (
     PackedProfile,
@@ -43,14 +44,6 @@ QUERY_TERMS = 12
 #: ``finder(session, terms, limit)``: ids of the documents that best match ``terms`` (strongest
 #: first), from the search index.
 Finder = Callable[[Session, Sequence[str], int], list[int]]
-
-
-@dataclass(frozen=True)
-class LinkSettings:
-    threshold: float = 0.2
-    max_per_breve: int = 10
-    candidates: int = 25
-    bump_updated: bool = False
 
 
 @dataclass
@@ -80,10 +73,6 @@ def item_texts(item: Item) -> tuple[str, str, str]:
     """Title, summary and content as text (feeds carry HTML in all three)."""
     title, summary, content = item.title, item.summary_html, item.content_html
     return html_to_text(title), html_to_text(summary), html_to_text(content)
-
-
-def item_counts(item: Item) -> dict[str, float]:
-    return field_counts(*item_texts(item))
 
 
 def breve_terms(breve: Breve) -> set[str]:
@@ -141,10 +130,6 @@ def first_sentence(text: str) -> str:
     return text
 
 
-def item_lead(item: Item) -> set[str]:
-    return lead_terms(*item_texts(item))
-
-
 def lead_terms(title: str, summary: str, content: str) -> set[str]:
     """Terms of an item's title and of the first sentence of its summary (or its text)."""
     return set(terms(title)) | set(terms(first_sentence(summary or content)))
@@ -157,7 +142,7 @@ def breve_lead(breve: Breve) -> set[str]:
 def _apply(
     session: Session,
     proposals: Mapping[int, list[tuple[int, float]]],
-    settings: LinkSettings,
+    settings: RelatedConfig,
     *,
     replace_auto: bool,
     now: datetime,
@@ -187,7 +172,7 @@ def _apply(
 
 def link_new_items(
     session: Session,
-    settings: LinkSettings,
+    settings: RelatedConfig,
     find_breves: Finder,
     *,
     now: datetime,
@@ -318,7 +303,7 @@ def _breve_profiles(
 def link_breves(
     session: Session,
     breve_ids: Iterable[int],
-    settings: LinkSettings,
+    settings: RelatedConfig,
     find_items: Finder,
     *,
     now: datetime,

@@ -162,7 +162,7 @@ def related_items(
             link.method if link.state == "linked" else "rejected",
             item.title,
             item.link,
-            source.name or source.title or source.url,
+            source.outlet,
             item.published_at,
         )
         for link, item, source in session.execute(query)

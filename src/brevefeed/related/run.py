@@ -14,7 +14,6 @@ from brevefeed.related.candidates import find_breves, find_items
 from brevefeed.related.linker import (
     LinkMemory,
     LinkReport,
-    LinkSettings,
     breve_terms,
     link_breves,
     link_new_items,
@@ -26,29 +25,17 @@ BATCH = 200
 Progress = Callable[[int, int], None]
 
 
-def settings_from(config: RelatedConfig) -> LinkSettings:
-    return LinkSettings(
-        threshold=config.threshold,
-        max_per_breve=config.max_per_breve,
-        candidates=config.candidates,
-        bump_updated=config.bump_updated,
-    )
-
-
 def link_pending_items(
     archive: Archive, config: RelatedConfig, *, now: datetime, progress: Progress | None = None
 ) -> LinkReport:
     """Group and link every item not processed yet, one transaction per batch."""
     report = LinkReport()
-    settings = settings_from(config)
     with archive.session(write=False) as session:
         pending = session.scalar(select(Item.id).where(Item.story_id.is_(None)).limit(1))
     memory = LinkMemory()
     while pending is not None:
         with archive.session() as session:
-            part = link_new_items(
-                session, settings, find_breves, now=now, limit=BATCH, memory=memory
-            )
+            part = link_new_items(session, config, find_breves, now=now, limit=BATCH, memory=memory)
         report.merge(part)
         if progress:
             progress(report.items, report.items)
@@ -67,13 +54,12 @@ def link_changed_breves(
 ) -> LinkReport:
     """Choose anew the automatic links of these brèves (added or edited)."""
     report = LinkReport()
-    settings = settings_from(config)
     wanted = list(dict.fromkeys(uids))
     for start in range(0, len(wanted), BATCH):
         with archive.session() as session:
             chunk = wanted[start : start + BATCH]
             ids = list(session.scalars(select(Breve.id).where(Breve.uid.in_(chunk))))
-            report.merge(link_breves(session, ids, settings, find_items, now=now, count=count))
+            report.merge(link_breves(session, ids, config, find_items, now=now, count=count))
     return report
 
 

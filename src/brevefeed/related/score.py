@@ -53,17 +53,6 @@ def tag_key(tag: str) -> str:
     return " ".join(stems(tag))
 
 
-def profile(
-    title: str,
-    standfirst: str,
-    body: str,
-    tags: Iterable[str],
-    frequencies: Mapping[str, int],
-    documents: int,
-) -> Profile:
-    return profile_from(field_counts(title, standfirst, body), tags, frequencies, documents)
-
-
 def field_counts(title: str, standfirst: str, body: str) -> dict[str, float]:
     """Stem counts of the three fields, weighted (the costly part: stemming)."""
     return weighted_counts((terms(title), terms(standfirst), terms(body)))

@@ -37,16 +37,13 @@ def weighted_terms(fields: Iterable[tuple[Mapping[str, int], float]]) -> dict[st
     return {term: count for term, count in total.items() if usable(term)}
 
 
-def idf(document_frequency: int, documents: int) -> float:
-    """Smoothed inverse document frequency: a term in every document weighs almost nothing."""
-    return math.log((documents + 1) / (document_frequency + 1))
-
-
 def tf_idf(
     counts: Mapping[str, float], frequencies: Mapping[str, int], documents: int
 ) -> dict[str, float]:
-    """Log-scaled term frequency times rarity (``idf``); unseen terms count as seen once."""
-    # idf written out as log(N + 1) - log(df + 1): this runs for every term of every candidate.
+    """Log-scaled term frequency times rarity, the smoothed inverse document frequency
+    log((N + 1) / (df + 1)) that leaves a term of every document almost weightless; unseen
+    terms count as seen once."""
+    # The idf written as log(N + 1) - log(df + 1): this runs for every term of every candidate.
     log, df = math.log, frequencies.get
     top = log(documents + 1)
     return {
@@ -65,11 +62,6 @@ def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
         a, b = b, a
     get = b.get
     return sum(weight * get(term, 0.0) for term, weight in a.items())
-
-
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    product = dot(a, b)
-    return product / (norm(a) * norm(b)) if product else 0.0
 
 
 def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:

@@ -119,11 +119,6 @@ class StoryGrouper:
         return None
 
 
-def assign_story(session: Session, item: Item) -> int:
-    """Group one item on its own (a batch uses one ``StoryGrouper``)."""
-    return StoryGrouper(session).assign(item)
-
-
 @dataclass(frozen=True)
 class Story:
     story_id: int

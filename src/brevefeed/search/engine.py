@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from brevefeed.archive.models import Breve, Item, Source
-from brevefeed.search import postgres, sqlite
+from brevefeed.archive.models import Breve, Item, Source, outlet_name
+from brevefeed.search.backend import backend_for
 from brevefeed.search.plan import (
-    DEFAULT_COUNT_LIMIT,
-    DEFAULT_RANK_WINDOW,
+    DEFAULTS,
     Kind,
     KindQuery,
     Sort,
@@ -38,11 +37,11 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     include_retracted: bool = False
-    limit: int = 20
+    limit: int = DEFAULTS.limit
     offset: int = 0
-    rank_window: int = DEFAULT_RANK_WINDOW
-    count_limit: int = DEFAULT_COUNT_LIMIT
-    snippet_width: int = 200
+    rank_window: int = DEFAULTS.rank_window
+    count_limit: int = DEFAULTS.count_limit
+    snippet_width: int = DEFAULTS.snippet_length
     #: One hit per story: items other outlets' coverage of the same story joins are folded
     #: into the first (their outlets listed in ``Hit.outlets``).
     group_stories: bool = True
@@ -87,9 +86,8 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     """The page of hits ``request`` asks for, best first, and the exact number of hits."""
     node = build_tree(request)
     connection = session.connection()
-    backend = postgres if connection.dialect.name == "postgresql" else sqlite
-    if backend is postgres:
-        postgres.prepare(connection)
+    backend = backend_for(connection)
+    backend.prepare(connection)
     queries = [
         KindQuery(
             node=node,
@@ -148,7 +146,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     date=item.published_at or item.fetched_at,
                     score=score,
                     snippet=snippet(passage, matcher, request.snippet_width),
-                    source=item.source.name or item.source.title or item.source.url,
+                    source=item.source.outlet,
                     authors=list(item.authors),
                     tags=list(item.categories),
                 )
@@ -185,7 +183,7 @@ def _one_per_story(
             if story is None:
                 continue
             names = outlets.setdefault(story, [])
-            outlet = name or title or url
+            outlet = outlet_name(name, title, url)
             if outlet not in names:
                 names.append(outlet)
     kept: list[Hit] = []

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from brevefeed.config import SearchConfig
 from brevefeed.search.query import Node
 
 Kind = Literal["breve", "item"]
@@ -34,10 +35,9 @@ KINDS: dict[str, tuple[Kind, ...]] = {
     "all": ("breve", "item"),
 }
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
-#: Up to this many matches, relevance scores them all; beyond, it ranks by tiers.
-DEFAULT_RANK_WINDOW = 10_000
-#: Matches are counted up to this many; beyond, the count is a lower bound.
-DEFAULT_COUNT_LIMIT = 10_000
+#: The defaults of a search (page size, rank window, count limit, snippet length) are those
+#: of the [search] table of config.toml, stated there only.
+DEFAULTS = SearchConfig()
 #: Where a tier looks for the plain words of a query (fields and exclusions are unchanged).
 Scope = Literal["title", "lead", "all"]
 #: Tier scores, best first: title, then title or standfirst, then anywhere.
@@ -50,14 +50,14 @@ class KindQuery:
 
     node: Node
     kind: Kind
+    wanted: int
     sort: Sort = "relevance"
     since: datetime | None = None
     until: datetime | None = None
     include_retracted: bool = False
-    wanted: int = 20
     #: Too many matches to score each one: relevance goes by tiers, date sorts score 0.
     tiered: bool = False
-    count_limit: int = DEFAULT_COUNT_LIMIT
+    count_limit: int = DEFAULTS.count_limit
 
 
 Row = tuple[int, float, datetime | None]

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from typing import Any as AnyValue
 
-from sqlalchemy import Connection, Float, Integer, bindparam, text
+from sqlalchemy import Connection, bindparam, text
 
 from brevefeed.archive.index import PG_CONFIG
 from brevefeed.archive.types import UTCDateTime
 from brevefeed.search.plan import KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import All, Node, Not, Term, positive_terms
+from brevefeed.search.ranked import ranked_rows
 
 # Field → (vector, weight). A weight makes PostgreSQL recheck each candidate row, so fields
 # use the small ``title``, ``lead`` and ``fields`` vectors, never the large ``document``, and
@@ -85,12 +86,6 @@ class _Compiler:
         if not texts:
             return None
         return self._bind(" | ".join(f"({t})" for t in texts))
-
-
-def compile_where(node: Node) -> tuple[str, dict[str, AnyValue]]:
-    """The WHERE clause of ``node`` over index alias ``s`` and its bound parameters."""
-    compiler = _Compiler()
-    return compiler.clause(node), compiler.params
 
 
 def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyValue]]:
@@ -159,19 +154,13 @@ def run(connection: Connection, query: KindQuery) -> RankedIds:
     source, date, binds = _source(query, compiler)
     rank_name = compiler.rank_query(query.node)
     rank = f"ts_rank_cd(s.document, to_tsquery('{PG_CONFIG}', :{rank_name}))"
-    score = rank if rank_name else "0"
-    if query.sort == "relevance":
-        sql_text = (
-            f"SELECT {key} AS id, {score} AS score, NULL AS date {source}"
-            f" ORDER BY score DESC, {key} DESC LIMIT :wanted"
-        )
-    else:
-        direction = "DESC" if query.sort == "newest" else "ASC"
-        score = "0.0" if query.tiered else score
-        sql_text = (
-            f"SELECT {key} AS id, {score} AS score, {date} AS date {source}"
-            f" ORDER BY date {direction}, {key} {direction} LIMIT :wanted"
-        )
-    sql = text(sql_text).bindparams(*binds).columns(id=Integer(), score=Float(), date=UTCDateTime())
-    rows = connection.execute(sql, compiler.params | {"wanted": query.wanted}).all()
-    return RankedIds(query.kind, [(row.id, float(row.score), row.date) for row in rows])
+    return ranked_rows(
+        connection,
+        query,
+        lambda sql: text(sql).bindparams(*binds),
+        compiler.params,
+        key=key,
+        score=rank if rank_name else "0",
+        date=date,
+        source=source,
+    )

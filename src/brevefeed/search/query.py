@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from brevefeed.errors import BrevefeedError
+from brevefeed.errors import QueryError
 from brevefeed.text import fold, stem, words
 
 Field = Literal["title", "author", "tag", "source"]
@@ -35,10 +35,6 @@ FIELDS: tuple[Field, ...] = ("title", "author", "tag", "source")
 MAX_DEPTH = 16
 MAX_TERMS = 64
 MAX_LENGTH = 2000
-
-
-class QueryError(BrevefeedError):
-    """The query cannot be read; the message says why in one line (exit code 2)."""
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def _cut_end(text: str, end: int) -> int:
     return space if space > 0 else end
 
 
-def snippet(text: str, matcher: Matcher, width: int = 200) -> list[Segment]:
+def snippet(text: str, matcher: Matcher, width: int) -> list[Segment]:
     """The ``width``-character passage of ``text`` holding the most distinct matched words.
 
     Segments alternate plain and highlighted text; « … » marks a cut at either end. With no

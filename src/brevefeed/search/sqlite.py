@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Any as AnyValue
 
-from sqlalchemy import Connection, Float, Integer, TextClause, bindparam, text
+from sqlalchemy import Connection, TextClause, bindparam, text
 
 from brevefeed.archive.index import FTS_COLUMNS, SQLITE_WEIGHTS, TITLE_TABLES
 from brevefeed.archive.types import UTCDateTime
 from brevefeed.search.plan import Kind, KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import Any, Node, Not, Term
+from brevefeed.search.ranked import ranked_rows
 
 _COLUMNS = {
     None: "{title standfirst body tag}",
@@ -139,22 +140,16 @@ def run(connection: Connection, query: KindQuery) -> RankedIds:
 
         return RankedIds(query.kind, tier_rows(fetch, query.wanted))
     source, date, params = _source(query)
-    score = f"-bm25({_table(query.kind)}, {_BM25})"
-    if query.sort == "relevance":
-        sql = (
-            f"SELECT f.rowid AS id, {score} AS score, NULL AS date {source}"
-            " ORDER BY score DESC, f.rowid DESC LIMIT :wanted"
-        )
-    else:
-        direction = "DESC" if query.sort == "newest" else "ASC"
-        score = "0.0" if query.tiered else score
-        sql = (
-            f"SELECT f.rowid AS id, {score} AS score, {date} AS date {source}"
-            f" ORDER BY date {direction}, f.rowid {direction} LIMIT :wanted"
-        )
-    statement = _statement(sql, params).columns(id=Integer(), score=Float(), date=UTCDateTime())
-    rows = connection.execute(statement, params | {"wanted": query.wanted}).all()
-    return RankedIds(query.kind, [(row.id, float(row.score), row.date) for row in rows])
+    return ranked_rows(
+        connection,
+        query,
+        lambda sql: _statement(sql, params),
+        params,
+        key="f.rowid",
+        score=f"-bm25({_table(query.kind)}, {_BM25})",
+        date=date,
+        source=source,
+    )
 
 
 def _table(kind: Kind) -> str:

@@ -4,7 +4,9 @@ For each size: (c) the first full publish with every web page, (a) a publish wit
 changed, (b) a publish after one new brève — time, peak extra memory and files written — then
 (f) the first full publish of a copy of the same archive in feeds-only mode (``[site]
 item_url`` set: no web page), and the naive publisher of the same run (load the latest 50,
-rebuild feed.xml/atom.xml/feed.json with feedgen every time).
+rebuild feed.xml/atom.xml/feed.json with feedgen every time). After (a) it checks that no file
+of the output was touched (same mtime, same inode), and it times the integrity check alone (a
+stat per file against the manifest, no hashing when nothing changed).
 
 Targets (issues 14 and 16): (a) writes no file; (b) at the largest size within 1.5× of the
 smallest; (c) within 2× of (f) at the same size.
@@ -38,7 +40,8 @@ from brevefeed.archive.breves import save_draft
 from brevefeed.archive.models import Breve, BreveTag
 from brevefeed.authoring import BreveDraft
 from brevefeed.config import Config, PublishConfig, SiteConfig
-from brevefeed.publish import publish
+from brevefeed.publish import manifest, publish
+from brevefeed.publish.write import state_folder
 
 SITE = SiteConfig(title="Le Journal", link="https://journal.example.org/", timezone="UTC")
 TAGS = [f"thème {i}" for i in range(30)]
@@ -219,7 +222,12 @@ def bench(size: int, folder: Path) -> dict[str, Result]:
 
     results: dict[str, Result] = {}
     results["c first full"] = measure(run)
+    out = folder / f"public-{size}"
+    files = stamps(out)
     results["a no change"] = min((measure(run) for _ in range(5)), key=lambda r: r[0])
+    touched = sum(1 for path, stamp in stamps(out).items() if files.get(path) != stamp)
+    print(f"  no change: {touched} of {len(files):,} files touched", flush=True)
+    results["integrity check"] = measure(lambda: check_output(out))
     timings = []
     for n in range(5):
         archive = open_archive(url)
@@ -235,6 +243,24 @@ def bench(size: int, folder: Path) -> dict[str, Result]:
             flush=True,
         )
     return results
+
+
+def stamps(out: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+
+
+def check_output(out: Path) -> Callable[[], None]:
+    def check() -> None:
+        records = manifest.load(state_folder(out))
+        assert records is not None
+        broken, retimed = manifest.check(out, records)
+        assert not broken and not retimed, (broken, retimed)
+
+    return check
 
 
 def warm_up(folder: Path) -> None:
@@ -265,7 +291,7 @@ def main() -> None:
             table[size] = bench(size, Path(tmp))
     small, large = table[sizes[0]], table[sizes[-1]]
     print(f"\nratios {sizes[-1]:,} / {sizes[0]:,} (time):")
-    for name in ("a no change", "b one new", "c first full", "naive (each run)"):
+    for name in ("a no change", "integrity check", "b one new", "c first full", "naive (each run)"):
         print(f"  {name:18} {large[name][0] / small[name][0]:6.2f}×")
     print(f"\nbrevefeed vs naive at {sizes[-1]:,} (time):")
     for name in ("a no change", "b one new"):

@@ -3,6 +3,7 @@ rules, the RSS rules, and none of feedgen's defaults leaking through."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +17,14 @@ from brevefeed.publish.build import (
     Meta,
     build_atom,
     build_json,
+    build_press_atom,
+    build_press_json,
+    build_press_rss,
     build_rss,
     document_updated,
+    names_line,
 )
-from brevefeed.publish.store import Entry, Tombstone
+from brevefeed.publish.store import Entry, PressItem, RelatedRef, Tombstone
 from feedcheck import NS, jing_validate, rss_rule_failures, schematron_failures
 
 SITE = "https://journal.example.org/"
@@ -97,7 +102,9 @@ def test_rss_reads_back_field_by_field() -> None:
     assert first.title == "Piscine municipale : réouverture le 2 mai"
     assert first.id == ENTRIES[0].uid and first.guidislink is False
     assert first.summary == "Après huit mois de rénovation, le bassin rouvre."
-    assert [a.name for a in first.authors] == ["Sophie Lambert", "Inès Haddad"]
+    # One dc:creator naming them all: feedparser and newsboat keep only the last of several.
+    assert first.author == "Sophie Lambert et Inès Haddad"
+    assert [a.name for a in first.authors] == ["Sophie Lambert et Inès Haddad"]
     assert [t.term for t in first.tags] == ["sport", "Santé"]
     assert first.published_parsed[:5] == (2024, 4, 28, 10, 0)
     html = first.content[0].value
@@ -221,3 +228,81 @@ def test_a_retraction_dates_the_rss_feed_and_an_empty_one_has_no_date() -> None:
     nothing = etree.fromstring(build_rss(meta(), [], []))
     assert nothing.find("channel/lastBuildDate") is None
     assert feedparser.parse(etree.tostring(nothing)).bozo is False
+
+
+CITED = dataclasses.replace(
+    ENTRIES[0],
+    sources=(
+        "https://www.insee.fr/fr/statistiques/1",
+        "javascript:alert(1)",
+        "ftp://archives.example.org/registre.pdf",
+    ),
+    related=(
+        RelatedRef(
+            "Le bassin rouvre",
+            "https://gazette.example/piscine",
+            ("La Gazette du Midi", "Le Quotidien"),
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_content_is_the_whole_brève_and_the_summary_the_chapô(fmt: str) -> None:
+    """Readers show content and hide the summary once there is content: the chapô leads it,
+    then the body, the cited sources (web links only) and « À lire aussi »."""
+    if fmt == "json":
+        item = json.loads(build_json(meta(), [CITED]))["items"][0]
+        summary, html = item["summary"], item["content_html"]
+    else:
+        data = build_rss(meta(), [CITED]) if fmt == "rss" else build_atom(meta(), [CITED], ())
+        entry = feedparser.parse(data).entries[0]
+        summary, html = entry.summary, entry.content[0].value
+    assert summary == CITED.standfirst
+    assert html.startswith(f"<p><strong>{CITED.standfirst}</strong></p>")
+    order = [html.index(part) for part in ("Horaires", "<h2>Sources</h2>", "À lire aussi")]
+    assert order == sorted(order)
+    assert 'href="https://www.insee.fr/fr/statistiques/1"' in html
+    assert "javascript" not in html and "ftp:" not in html
+    assert "La Gazette du Midi et Le Quotidien : <a" in html
+
+
+def test_json_and_atom_keep_one_author_object_each() -> None:
+    atom = feedparser.parse(build_atom(meta(), ENTRIES, ())).entries[0]
+    assert [a.name for a in atom.authors] == ["Sophie Lambert", "Inès Haddad"]
+    item = json.loads(build_json(meta(), ENTRIES))["items"][0]
+    assert item["authors"] == [{"name": "Sophie Lambert"}, {"name": "Inès Haddad"}]
+
+
+def test_names_line() -> None:
+    assert names_line([]) == ""
+    assert names_line(["A"]) == "A"
+    assert names_line(["Jeanne Martin", "Léo Ferrand"]) == "Jeanne Martin et Léo Ferrand"
+    assert names_line(["A", "B", "C"]) == "A, B et C"
+
+
+def test_a_story_carried_by_two_outlets_names_both_in_the_press_review() -> None:
+    when = datetime(2024, 4, 28, 10, tzinfo=UTC)
+    item = PressItem(
+        entry_id="https://gazette.example/piscine",
+        title="Le bassin rouvre",
+        link="https://gazette.example/piscine",
+        html="<p>Enfin.</p>",
+        authors=(),
+        published=when,
+        updated=when,
+        outlet="La Gazette du Midi",
+        outlet_link="https://gazette.example/",
+        outlet_id="https://gazette.example/feed.xml",
+        outlets=("La Gazette du Midi", "Le Quotidien"),
+    )
+    press_meta = meta(history={})
+    for data in (build_press_rss(press_meta, [item]), build_press_atom(press_meta, [item])):
+        (entry,) = feedparser.parse(data).entries
+        text = entry.content[0].value if "content" in entry else entry.summary
+        assert text.startswith("<p>Publié par La Gazette du Midi et Le Quotidien.</p>")
+    (json_item,) = json.loads(build_press_json(press_meta, [item]))["items"]
+    assert json_item["content_html"].startswith("<p>Publié par La Gazette du Midi et Le")
+    alone = dataclasses.replace(item, outlets=("La Gazette du Midi",))
+    (entry,) = feedparser.parse(build_press_atom(press_meta, [alone])).entries
+    assert "Publié par" not in entry.content[0].value

@@ -1,6 +1,7 @@
 import pytest
 
-from brevefeed.related.canonical import canonical_link, is_tracking_parameter
+from brevefeed.related.canonical import canonical_link
+from brevefeed.urls import is_tracking_parameter
 
 
 @pytest.mark.parametrize(

@@ -38,8 +38,9 @@ def test_publish_prints_one_summary_line_then_nothing_changes(instance: Path) ->
     code, out, err = run(instance)
     assert code == 0 and err == ""
     assert out.startswith("publish: ") and out.endswith(" written, 0 unchanged\n")
+    written = int(out.split()[1])
     assert (instance.parent / "www" / "atom.xml").exists()
-    assert run(instance) == (0, "publish: 0 written, 0 unchanged\n", "")
+    assert run(instance) == (0, f"publish: 0 written, {written} unchanged\n", "")
 
 
 def test_quiet_prints_nothing_on_success(instance: Path) -> None:
@@ -77,3 +78,11 @@ def test_locked_is_exit_4(instance: Path) -> None:
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["publish", "--help"])
     assert result.exit_code == 0 and "brevefeed publish --quiet --wait 60" in result.output
+
+
+def test_a_deleted_feed_is_rewritten_and_force_rewrites_all(instance: Path) -> None:
+    _code, out, _ = run(instance)
+    total = int(out.split()[1])
+    (instance.parent / "www" / "feed.xml").unlink()
+    assert run(instance) == (0, f"publish: 1 written, {total - 1} unchanged\n", "")
+    assert run(instance, "--force") == (0, f"publish: {total} written, 0 unchanged\n", "")

@@ -28,6 +28,7 @@ from brevefeed.errors import ConfigError, ExitCode, LockedError, PublishWriteErr
 from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import publish
 from brevefeed.publish import write as write_module
+from brevefeed.publish.manifest import MANIFEST_NAME
 from brevefeed.publish.write import LOCK_NAME, exclusive, state_folder
 from conftest import FIXTURES
 from feedcheck import NS, jing_validate, rss_rule_failures, schematron_failures
@@ -113,7 +114,9 @@ def test_rerun_with_no_change_touches_nothing(archive: Archive, config: Config, 
     publish(archive, config, now=NOW)
     before = snapshot(out)
     report = publish(archive, config, now=NOW + timedelta(hours=5))
-    assert report.written == [] and report.unchanged == 0
+    # Every file checked and left alone is counted.
+    assert report.written == [] and report.unchanged == len(before)
+    assert str(report) == f"publish: 0 written, {len(before)} unchanged"
     assert snapshot(out) == before
 
 
@@ -136,10 +139,7 @@ def test_one_new_brève_rewrites_only_its_documents(
             "tags/sport/feed.xml",
             "tags/sport/atom.xml",
             "tags/sport/feed.json",
-            # A new tag folder gets its (empty) press review too.
-            "tags/sport/related.xml",
-            "tags/sport/related-atom.xml",
-            "tags/sport/related.json",
+            # A tag without related coverage gets no press review.
             "archives/rss-2.xml",
             "archives/atom-2.xml",
             # Its page, the lists it joins, and the site-wide lists naming the new folders.
@@ -293,7 +293,7 @@ def test_a_failed_write_keeps_old_files_and_is_retried(
     assert "\n" not in str(caught.value) and "feed.json" not in str(caught.value)
     assert snapshot(out) == before
     assert not [p for p in out.rglob(".*")]
-    assert [p.name for p in state_folder(out).iterdir()] == [LOCK_NAME]
+    assert {p.name for p in state_folder(out).iterdir()} == {LOCK_NAME, MANIFEST_NAME}
     monkeypatch.setattr(write_module.os, "replace", real_replace)
     report = publish(archive, config, now=NOW)
     assert "atom.xml" in report.written
@@ -311,7 +311,7 @@ def test_the_output_folder_holds_only_documents(
     assert (out / "atom.xml").exists()
     assert not [p for p in out.rglob(".*")]
     assert state == tmp_path / ".brevefeed" / "public"
-    assert [p.name for p in state.iterdir()] == [LOCK_NAME]
+    assert {p.name for p in state.iterdir()} == {LOCK_NAME, MANIFEST_NAME}
 
 
 def test_dry_run_writes_and_records_nothing(archive: Archive, config: Config, out: Path) -> None:
@@ -347,13 +347,7 @@ def test_websub_gets_only_changed_feed_urls(archive: Archive, tmp_path: Path, ou
     assert calls[-1] == (
         "https://hub.example.net/",
         [BASE + p for p in ("feed.xml", "atom.xml", "feed.json")]
-        + [
-            BASE + f"tags/sport/{p}"
-            for p in (
-                *("feed.xml", "atom.xml", "feed.json"),
-                *("related.xml", "related-atom.xml", "related.json"),  # a new tag's press review
-            )
-        ],
+        + [BASE + f"tags/sport/{p}" for p in ("feed.xml", "atom.xml", "feed.json")],
     )
     assert publish(archive, config, now=NOW, notify=notify).changed_urls == []
     assert len(calls) == 2

@@ -13,6 +13,7 @@ from brevefeed.config import SiteConfig
 from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import store
 from brevefeed.publish.plan import Placement, Plan
+from brevefeed.urls import without_tracking
 from conftest import FIXTURES
 
 NOW = datetime(2024, 5, 10, tzinfo=UTC)
@@ -103,6 +104,18 @@ def test_expired_tombstones_come_back_as_changes(archive: Archive) -> None:
         assert [t.reason for t in stones["tags/sport"]] == ["Erreur"]
 
 
+def test_without_tracking_drops_campaign_parameters_and_keeps_the_rest_byte_for_byte() -> None:
+    assert (
+        without_tracking("https://ex.fr/a?utm_source=rss&id=7&FBCLID=x#xtor=RSS-3208")
+        == "https://ex.fr/a?id=7"
+    )
+    # Nothing re-encoded, ordinary anchors and parameters untouched.
+    kept = "https://ex.fr/a%20b?q=caf%C3%A9+cr%C3%A8me&page=2#suite"
+    assert without_tracking(kept) == kept
+    assert without_tracking("https://ex.fr/a?utm_medium=x") == "https://ex.fr/a"
+    assert without_tracking("http://[::1") == "http://[::1"
+
+
 def test_related_outlet_without_name_or_title_is_its_url(archive: Archive) -> None:
     """« À lire aussi » names each outlet as search and ``related`` do; a feed with neither a
     name nor a title used to give an empty label (``<li> : <a …>``)."""
@@ -135,4 +148,4 @@ def test_related_outlet_without_name_or_title_is_its_url(archive: Archive) -> No
         session.flush()
         entries = store.latest_entries(session, store.Pending(), "", 10)
         refs = [ref for entry in entries for ref in entry.related]
-        assert [ref.outlet for ref in refs] == [feed]
+        assert [ref.outlets for ref in refs] == [(feed,)]

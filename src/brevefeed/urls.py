@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 WEB_SCHEMES = ("http", "https")
 #: A DNS label as written in URLs (underscores occur in real hostnames; IDNA labels are
@@ -107,3 +107,43 @@ def web_url_or_empty(url: str) -> str:
         return check_web_url(url)
     except BadURLError:
         return ""
+
+
+#: Campaign and click-tracking parameters: they never change which article a link names.
+_TRACKING_PREFIXES = ("utm_", "at_", "mtm_", "pk_", "hsa_", "oly_")
+_TRACKING_NAMES = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+        "mc_cid", "mc_eid", "xtor", "xtref", "ns_mchannel", "ns_source", "ns_campaign",
+        "ns_linkname", "ns_fee", "cmpid", "ref", "ref_src", "referrer", "source", "from",
+        "share", "amp", "output", "_ga", "_gl", "ito", "ocid", "sr_share", "s_cid", "spm",
+    }
+)  # fmt: skip
+
+
+def is_tracking_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def _without_tracking(pairs: str) -> str:
+    kept = (
+        pair
+        for pair in pairs.split("&")
+        if pair and not is_tracking_parameter(unquote_plus(pair.partition("=")[0]))
+    )
+    return "&".join(kept)
+
+
+def without_tracking(url: str) -> str:
+    """``url`` without its campaign parameters, in the query or in a ``#xtor=…`` fragment;
+    everything else is kept byte for byte (no re-encoding)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    fragment = parts.fragment
+    if "=" in fragment:
+        fragment = _without_tracking(fragment)
+    cleaned = parts._replace(query=_without_tracking(parts.query), fragment=fragment)
+    return url if cleaned == parts else urlunsplit(cleaned)

@@ -23,16 +23,20 @@ from brevefeed.publish.run import base_url, output_folder
     help="If another publish is running, wait this long for it before giving up (exit 4).",
 )
 @click.option("--dry-run", is_flag=True, help="Say which files would change; write nothing.")
+@click.option("--force", is_flag=True, help="Rebuild and rewrite every file, changed or not.")
 @common_options
-def publish(app: App, wait: float, dry_run: bool) -> None:
+def publish(app: App, wait: float, dry_run: bool, force: bool) -> None:
     """Publish the archive as web pages and RSS, Atom and JSON feeds into [publish] output.
 
     Only documents whose content changed are rewritten; a run with nothing new touches no
-    file. Prints one summary line (nothing with --quiet unless something failed).
+    file. Files deleted or overwritten by hand since the last run are found (size and mtime
+    of each, a hash on mismatch) and rewritten. Prints one summary line, counting the files
+    left alone (nothing with --quiet unless something failed).
 
     \b
     Example:
       brevefeed publish
+      brevefeed publish --force
       */5 * * * *  cd /srv/breves && brevefeed publish --quiet --wait 60
     """
     config = app.config
@@ -44,6 +48,7 @@ def publish(app: App, wait: float, dry_run: bool) -> None:
             wait=wait,
             dry_run=dry_run,
             progress=progress,
+            force=force,
         )
     for warning in report.warnings:
         app.warn(warning)

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
+from brevefeed.errors import PublishWriteError
 from brevefeed.files import create_temporary, fsync_folder
-from brevefeed.publish.write import PublishWriteError, _describe
+from brevefeed.publish.write import _describe
 
 
 def _syncfs_function() -> ctypes._NamedFuncPointer | None:

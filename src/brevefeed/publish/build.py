@@ -12,13 +12,19 @@ every one of them is overridden here, on purpose:
   ``atom:link`` elements, so the feed URL can never land in ``<link>``;
 * ``type="CDATA"`` is not an Atom content type: content is passed as ``type="html"`` (escaped);
 * an RSS ``<author>`` must be an e-mail address, so feedgen drops name-only authors: names go in
-  ``dc:creator`` (one per author) instead, and ``author/name`` in Atom;
+  one ``dc:creator`` naming them all (« Jeanne Martin et Léo Ferrand »: newsboat and
+  feedparser keep only the last of several), and one ``author/name`` each in Atom;
 * it cannot write RFC 5005 ``fh:archive`` nor RFC 6721 ``at:deleted-entry``: the extension does.
 
 What the archive holds is not trusted here either: every string is stripped of the characters
 XML 1.0 forbids (one stored before that filter existed would otherwise fail every publish),
-every HTML fragment goes through the sanitizer last, « À lire aussi » included, and every link
-we write must pass the URL rule (http/https only), so no ``javascript:`` reaches a reader.
+every HTML fragment goes through the sanitizer last, chapô, sources and « À lire aussi »
+included, and every link we write must pass the URL rule (http/https only), so no
+``javascript:`` reaches a reader.
+
+Readers show ``content`` and hide ``description``/``summary`` once there is content, so the
+content is the whole brève: the chapô as its lead paragraph, the body, the sources it cites and
+« À lire aussi »; the summary keeps the chapô alone.
 
 The generator element carries no version number, so upgrading brevefeed does not by itself
 change every archive page.
@@ -106,10 +112,23 @@ def _web_related(refs: Sequence[RelatedRef]) -> tuple[RelatedRef, ...]:
     return tuple(ref for ref in refs if web_url_or_empty(ref.link) == ref.link)
 
 
+def _web_sources(urls: Sequence[str]) -> tuple[str, ...]:
+    return tuple(url for url in urls if web_url_or_empty(url) == url)
+
+
 def _safe_entry(entry: Entry) -> Entry:
     clean = _scrubbed(entry)
-    related = _web_related(clean.related)
-    return clean if len(related) == len(clean.related) else replace(clean, related=related)
+    related, sources = _web_related(clean.related), _web_sources(clean.sources)
+    if len(related) == len(clean.related) and len(sources) == len(clean.sources):
+        return clean
+    return replace(clean, related=related, sources=sources)
+
+
+def names_line(names: Sequence[str]) -> str:
+    """« A », « A et B », « A, B et C »."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} et {names[-1]}"
 
 
 def _safe_press(item: PressItem) -> PressItem:
@@ -122,29 +141,52 @@ def _safe_press(item: PressItem) -> PressItem:
         link=link,
         # A title standing in for a missing one is the link: not shown when the link is not.
         title=clean.title if link or clean.title != clean.link else clean.outlet,
-        html=sanitize_html(clean.html),
+        html=sanitize_html(_carried_by(clean.outlets) + clean.html),
         outlet_link=web_url_or_empty(clean.outlet_link) or clean.outlet_id,
     )
 
 
-def _press_safe(items: Sequence[PressItem]) -> list[PressItem]:
+def press_shown(items: Sequence[PressItem]) -> list[PressItem]:
     """Items whose outlet has a web URL (its feed's URL is its id and its fallback link; no
-    source is followed without one), made safe to publish."""
-    return [_safe_press(item) for item in items if web_url_or_empty(item.outlet_id)]
+    source is followed without one)."""
+    return [item for item in items if web_url_or_empty(item.outlet_id)]
+
+
+def _press_safe(items: Sequence[PressItem]) -> list[PressItem]:
+    return [_safe_press(item) for item in press_shown(items)]
+
+
+def _carried_by(outlets: Sequence[str]) -> str:
+    """A story several outlets carried is one press-review entry: it names them all."""
+    if len(outlets) < 2:
+        return ""
+    return f"<p>Publié par {escape(names_line(outlets))}.</p>\n"
 
 
 def absolute_html(entry: Entry, site_link: str) -> str:
-    """The body followed by the brève's related coverage, with every relative URL resolved
-    against the site, sanitized as one fragment: nothing is appended after the sanitizer."""
-    return _absolute(entry.html + read_also(entry.related), site_link)
+    """The chapô, the body, the sources and the related coverage, with every relative URL
+    resolved against the site, sanitized as one fragment: nothing is appended after the
+    sanitizer."""
+    lead = f"<p><strong>{escape(entry.standfirst)}</strong></p>\n" if entry.standfirst else ""
+    fragment = lead + entry.html + cited_sources(entry.sources) + read_also(entry.related)
+    return _absolute(fragment, site_link)
+
+
+def cited_sources(urls: Sequence[str]) -> str:
+    """The sources a brève cites, as an HTML list of links."""
+    if not urls:
+        return ""
+    rows = "".join(f'<li><a href="{escape(url)}">{escape(url)}</a></li>' for url in urls)
+    return f"\n<h2>Sources</h2>\n<ul>{rows}</ul>"
 
 
 def read_also(related: Sequence[RelatedRef]) -> str:
-    """« À lire aussi »: outlet, title and link of each related article, as HTML."""
+    """« À lire aussi »: one line per story, its outlets, title and link, as HTML."""
     if not related:
         return ""
     rows = "".join(
-        f'<li>{escape(ref.outlet)} : <a href="{escape(ref.link)}">{escape(ref.title)}</a></li>'
+        f"<li>{escape(names_line(ref.outlets))} : "
+        f'<a href="{escape(ref.link)}">{escape(ref.title)}</a></li>'
         for ref in related
     )
     return f"\n<h2>À lire aussi</h2>\n<ul>{rows}</ul>"
@@ -232,6 +274,14 @@ def _head(meta: Meta, fmt: str, *, empty: bool) -> tuple[FeedGenerator, _LinksEx
     return fg, ext
 
 
+def _authors(fe: Any, names: Sequence[str], fmt: str) -> None:
+    if fmt == "rss":
+        fe.dc.dc_creator(names_line(names))
+    else:
+        for name in names:
+            fe.author(name=name)
+
+
 def _generator(
     meta: Meta, entries: Sequence[Entry], fmt: str, tombstones: Sequence[Tombstone]
 ) -> FeedGenerator:
@@ -255,10 +305,7 @@ def _generator(
             fe.link(href=entry.link, rel="alternate", type="text/html")
         fe.published(entry.published)
         fe.updated(entry.updated)
-        for name in entry.authors or (meta.default_author,):
-            fe.author(name=name)
-            if fmt == "rss":
-                fe.dc.dc_creator(name)
+        _authors(fe, entry.authors or (meta.default_author,), fmt)
         if fmt == "rss":
             # description is required beside content:encoded; a brève without a standfirst
             # is summed up by its title.
@@ -363,10 +410,7 @@ def _press_generator(meta: Meta, items: Sequence[PressItem], fmt: str) -> FeedGe
             fe.link(href=item.link, rel="alternate")
         fe.published(item.published)
         fe.updated(item.updated)
-        for name in item.authors or (item.outlet,):
-            fe.author(name=name)
-            if fmt == "rss":
-                fe.dc.dc_creator(name)
+        _authors(fe, item.authors or (item.outlet,), fmt)
         if fmt == "rss":
             fe.source(url=item.outlet_id, title=item.outlet)
             fe.description(item.html or item.title)

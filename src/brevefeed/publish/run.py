@@ -12,12 +12,22 @@ The order matters for crash safety. Files are written *before* the archive recor
 a run killed halfway leaves the mark where it was, so the next run redoes the plan (with
 whatever changed meanwhile) — the same inputs give the same bytes, and files already written
 are found unchanged and left alone.
+
+The output is checked, not trusted: each run compares every file it believes current with the
+manifest of the last run (``publish.manifest``: a ``stat`` per file, a hash only on mismatch)
+and rebuilds the documents of those deleted or overwritten since. When there is nothing to
+compare with (a first run, new settings, a lost state folder) or with ``force``, *every*
+document ever published is rebuilt: the main feeds, every tag and section folder the archive
+records (``published_folders``, even one whose brèves were all retracted or retagged: its
+subscribers keep a feed, with its tombstones) and every archive page. So the files of an output
+folder rebuilt from nothing are byte for byte those of one kept up to date run after run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -30,7 +40,7 @@ from sqlalchemy.orm import Session
 from brevefeed.archive import Archive
 from brevefeed.config import Config
 from brevefeed.errors import ConfigError
-from brevefeed.publish import pagedata, store
+from brevefeed.publish import manifest, pagedata, store
 from brevefeed.publish.batch import write_batch
 from brevefeed.publish.build import (
     Meta,
@@ -40,12 +50,14 @@ from brevefeed.publish.build import (
     build_press_json,
     build_press_rss,
     build_rss,
+    press_shown,
 )
 from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
 from brevefeed.publish.site import Site, templates_digest
 from brevefeed.publish.write import (
     exclusive,
+    remove_file,
     remove_stale_temporaries,
     sync_folder,
     unchanged,
@@ -53,7 +65,7 @@ from brevefeed.publish.write import (
 )
 
 #: Bump when the shape of the output changes, so the next run rebuilds every document.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
 #: The press review: the latest outside coverage linked to this folder's brèves.
 PRESS_FILES = {"rss": "related.xml", "atom": "related-atom.xml", "json": "related.json"}
@@ -71,21 +83,31 @@ BATCH_FILES = 2000
 
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
+#: A document's files, each with its bytes, or None for a file that must no longer exist.
+Files = Iterator[tuple[str, bytes | None]]
+#: Manifest job names: what rebuilds a file found missing or damaged.
+FEEDS_JOB, PAGE_JOB, BREVE_JOB, LISTS_JOB = "feeds", "page", "breve", "lists"
 
 
 @dataclass
 class PublishReport:
     #: Output-relative paths written (or, in a dry run, that would be).
     written: list[str] = field(default_factory=list)
+    #: Files the run keeps, checked intact, and did not write.
     unchanged: int = 0
+    #: Output-relative paths deleted (a press review left with no coverage).
+    removed: list[str] = field(default_factory=list)
     dry_run: bool = False
     #: Subscription feed URLs whose content changed (sent to the WebSub hub).
     changed_urls: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        verb = "would be written" if self.dry_run else "written"
-        return f"publish: {len(self.written)} {verb}, {self.unchanged} unchanged"
+        verb = "would be" if self.dry_run else ""
+        line = f"publish: {len(self.written)} {verb} written, {self.unchanged} unchanged"
+        if self.removed:
+            line += f", {len(self.removed)} {verb} removed"
+        return " ".join(line.split())
 
 
 def base_url(config: Config) -> str:
@@ -157,9 +179,7 @@ class _Builder:
             **extra,  # type: ignore[arg-type]
         )
 
-    def feeds(
-        self, session: Session, folder: str, stones: list[store.Tombstone]
-    ) -> Iterator[tuple[str, bytes]]:
+    def feeds(self, session: Session, folder: str, stones: list[store.Tombstone]) -> Files:
         site = self.config.site
         title = site.title
         if folder != MAIN:
@@ -183,18 +203,27 @@ class _Builder:
         if not folder.startswith("sections/"):
             yield from self.press_review(session, folder, title)
 
-    def press_review(
-        self, session: Session, folder: str, title: str
-    ) -> Iterator[tuple[str, bytes]]:
-        """Rebuilt with the folder's feeds: a new link stamps its brève, which rebuilds them."""
+    def press_review(self, session: Session, folder: str, title: str) -> Files:
+        """Rebuilt with the folder's feeds: a new link stamps its brève, which rebuilds them.
+
+        A folder without related coverage has no press review, and one left without any (its
+        links removed, its brèves retracted or retagged) is deleted rather than kept empty: its
+        entries are other outlets' articles, still at their own URLs, so there is nothing to
+        retract, and the files stay a function of the archive alone — an output rebuilt from
+        nothing (with no memory of which press reviews once existed) gives the same files.
+        """
         urls = {fmt: self.base + feed_path(folder, fmt, PRESS_FILES) for fmt in PRESS_FILES}
         meta = self._meta(f"{title} — revue de presse", urls)
         items = store.press_items(session, self.pending, folder, self.config.publish.items)
+        if not press_shown(items):
+            for fmt in PRESS_FILES:
+                yield feed_path(folder, fmt, PRESS_FILES), None
+            return
         yield feed_path(folder, "rss", PRESS_FILES), build_press_rss(meta, items)
         yield feed_path(folder, "atom", PRESS_FILES), build_press_atom(meta, items)
         yield feed_path(folder, "json", PRESS_FILES), build_press_json(meta, items)
 
-    def page(self, session: Session, page: int) -> Iterator[tuple[str, bytes]]:
+    def page(self, session: Session, page: int) -> Files:
         urls = {fmt: self.base + page_path(page, fmt) for fmt in ("rss", "atom")}
         urls["json"] = self.base + feed_path(MAIN, "json")
         history: dict[str, dict[str, str]] = {}
@@ -217,9 +246,11 @@ class _Builder:
                 page, pagedata.sitemap_breves(session, self.pending, page)
             )
 
-    def breves(self, session: Session, ids: list[int]) -> Iterator[tuple[str, bytes]]:
+    def breves(self, session: Session, ids: list[int]) -> Iterator[tuple[str, bytes, str]]:
+        """Each brève's page, with the manifest job that rebuilds it."""
         for page in pagedata.breve_pages(session, self.pending, ids):
-            yield self.site.breve(page)
+            relative, data = self.site.breve(page)
+            yield relative, data, f"{BREVE_JOB}:{page.entry.breve_id}"
 
     def lists(self, session: Session, out: Path) -> Iterator[tuple[str, bytes]]:
         folders = [
@@ -236,8 +267,10 @@ class _Builder:
 
 
 def _plan(
-    session: Session, config: Config, now: datetime, out: Path
+    session: Session, config: Config, now: datetime, everything: bool
 ) -> tuple[Plan, store.Pending, int, str]:
+    """The documents to rebuild for what changed since the last run; with ``everything``,
+    every document ever published."""
     settings = Settings(
         page_size=config.publish.archive_page_size,
         per_tag=config.publish.per_tag,
@@ -247,13 +280,9 @@ def _plan(
     fingerprint = settings_fingerprint(config)
     state = store.read_state(session)
     top = store.max_seq(session)
-    # A first run, new settings, or an output folder emptied by hand: rebuild everything
-    # (placements are kept, so archive pages keep their brèves).
-    full = (
-        state is None
-        or state.settings != fingerprint
-        or not (out / feed_path(MAIN, "atom")).exists()
-    )
+    # A first run, new settings or nothing known of the output: place every brève again
+    # (placements are kept, so archive pages keep their brèves and brèves their page).
+    full = everything or state is None or state.settings != fingerprint
     after = -1 if full or state is None else state.last_seq
     changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
     before = store.placements(session, [fact.id for fact in changed])
@@ -268,8 +297,35 @@ def _plan(
     names = store.new_names(session, (fact for fact in changed if fact.status == "published"))
     if full:
         plan.feeds.add(MAIN)
+        plan.feeds.update(_published_folders(session, settings))
+        plan.pages.update(range(1, plan.cursor.last + 1))
     plan.lists = plan.lists or full or bool(names)
     return plan, store.Pending.of(plan, names, before), top, fingerprint
+
+
+def _published_folders(session: Session, settings: Settings) -> set[str]:
+    """Tag and section folders published before and still wanted by the settings."""
+    wanted = {"tags": settings.per_tag, "sections": settings.per_section}
+    found = set()
+    for folder in store.known_folders(session):
+        kind, _, slug = folder.partition("/")
+        if slug and wanted.get(kind):
+            found.add(folder)
+    return found
+
+
+def _repair(plan: Plan, records: manifest.Records, broken: set[str]) -> None:
+    """Add the documents of the files found missing or damaged to the plan."""
+    for relative in broken:
+        kind, _, value = records[relative].job.partition(":")
+        if kind == FEEDS_JOB:
+            plan.feeds.add(value)
+        elif kind == PAGE_JOB:
+            plan.pages.add(int(value))
+        elif kind == BREVE_JOB:
+            plan.breves.add(int(value))
+        elif kind == LISTS_JOB:
+            plan.lists = True
 
 
 def publish(
@@ -281,11 +337,12 @@ def publish(
     dry_run: bool = False,
     notify: Notifier = ping_hub,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> PublishReport:
     """Bring the output folder up to date with the archive; see the module docstring.
 
-    ``progress`` is called after each feed folder or archive page is written, while the run
-    still reads its snapshot.
+    ``force`` rebuilds and rewrites every document, changed or not. ``progress`` is called
+    after each feed folder or archive page is written, while the run still reads its snapshot.
     """
     base = base_url(config)
     out = output_folder(config)
@@ -293,13 +350,25 @@ def publish(
     with exclusive(out, wait) as state:
         if not dry_run:
             remove_stale_temporaries(state)
+        known = None if force else manifest.load(state)
+        broken, retimed = manifest.check(out, known) if known is not None else (set(), {})
         with archive.snapshot() as session:
-            plan, pending, top, fingerprint = _plan(session, config, now, out)
+            plan, pending, top, fingerprint = _plan(session, config, now, known is None)
+            _repair(plan, known or {}, broken)
             site = Site(config, base, plan.cursor.last)
             builder = _Builder(config, base, plan.cursor.last, pending, site)
-            _write_documents(session, builder, out, state, plan, report, progress)
+            # Rebuilding everything starts from no records: what it does not write any more
+            # (settings that dropped a kind of feed) is no longer checked.
+            records = {} if known is None else {**known, **retimed}
+            output = _Output(out, state, records, report, force)
+            _write_documents(session, builder, plan, output, progress)
+            for relative in broken - output.produced:
+                records.pop(relative, None)
+            report.unchanged = len(records.keys() - set(report.written))
         if dry_run:
             return report
+        if records != known:
+            manifest.save(state, records)
         _record(archive, pending, top, fingerprint)
     hub = config.publish.websub_hub
     if hub and report.changed_urls:
@@ -326,61 +395,111 @@ def _record(archive: Archive, pending: store.Pending, top: int, fingerprint: str
         store.save_state(session, pending, top, fingerprint)
 
 
+@dataclass
+class _Output:
+    """Where a run's files go, and what it has recorded of them."""
+
+    out: Path
+    temp_folder: Path
+    records: manifest.Records
+    report: PublishReport
+    force: bool
+    produced: set[str] = field(default_factory=set)
+    folders: set[Path] = field(default_factory=set)
+
+    def _wanted(self, relative: str, data: bytes) -> bool:
+        """Whether the file must be written: it does not hold ``data`` yet, or ``force``."""
+        self.produced.add(relative)
+        write = self.force or not unchanged(self.out / relative, data)
+        if write:
+            self.report.written.append(relative)
+        return write
+
+    def _record(self, relative: str, data: bytes, job: str) -> None:
+        # A dry run's records are only counted, never saved.
+        path = self.out / relative
+        self.records[relative] = (
+            manifest.Record(job, len(data), 0, "")
+            if self.report.dry_run
+            else manifest.record(path, job, data)
+        )
+
+    def put(self, relative: str, data: bytes, job: str) -> bool:
+        """Write one file unless it holds ``data`` already (``force``: write it anyway);
+        True when written."""
+        write = self._wanted(relative, data)
+        if write and not self.report.dry_run:
+            path = self.out / relative
+            write_atomic(path, data, temp_folder=self.temp_folder, sync=False)
+            self.folders.add(path.parent)
+        self._record(relative, data, job)
+        return write
+
+    def put_batch(self, files: list[tuple[str, bytes, str]]) -> None:
+        """Many small files in folders of their own (brève pages), written with two syncs of
+        the file system in all rather than one per file and per folder (``publish.batch``)."""
+        changed = [(self.out / relative, data) for relative, data, _ in files
+                   if self._wanted(relative, data)]  # fmt: skip
+        if changed and not self.report.dry_run:
+            write_batch(changed, temp_folder=self.temp_folder)
+        for relative, data, job in files:
+            self._record(relative, data, job)
+
+    def drop(self, relative: str) -> None:
+        """Make sure the file no longer exists."""
+        path = self.out / relative
+        self.records.pop(relative, None)
+        if os.path.lexists(path):
+            self.report.removed.append(relative)
+            if not self.report.dry_run:
+                remove_file(path)
+                self.folders.add(path.parent)
+
+
 def _write_documents(
     session: Session,
     builder: _Builder,
-    out: Path,
-    temp_folder: Path,
     plan: Plan,
-    report: PublishReport,
+    output: _Output,
     progress: Progress | None,
 ) -> None:
     stones = store.tombstones(session, builder.pending)
-    folders: set[Path] = set()
-    done = 0
-    jobs: list[tuple[bool, Callable[[], Iterator[tuple[str, bytes]]]]] = [
-        (True, partial(builder.feeds, session, folder, stones.get(folder, [])))
+    jobs: list[tuple[str, bool, Callable[[], Files]]] = [
+        (
+            f"{FEEDS_JOB}:{folder}",
+            True,
+            partial(builder.feeds, session, folder, stones.get(folder, [])),
+        )
         for folder in sorted(plan.feeds)
     ]
-    jobs += [(False, partial(builder.page, session, page)) for page in sorted(plan.pages)]
+    jobs += [
+        (f"{PAGE_JOB}:{page}", False, partial(builder.page, session, page))
+        for page in sorted(plan.pages)
+    ]
     if builder.pages and plan.lists:
-        jobs.append((False, partial(builder.lists, session, out)))
+        jobs.append((LISTS_JOB, False, partial(builder.lists, session, output.out)))
     ids = sorted(plan.breves) if builder.pages else []
     # Brève pages, one per folder, are written in batches (see publish.batch).
     batches = [ids[start : start + store.CHUNK] for start in range(0, len(ids), store.CHUNK)]
     total = len(jobs) + len(batches)
-    for is_feed, job in jobs:
+    done = 0
+    for key, is_feed, job in jobs:
         for relative, data in job():
-            path = out / relative
-            if unchanged(path, data):
-                report.unchanged += 1
-                continue
-            report.written.append(relative)
-            if is_feed and not relative.endswith(".html"):
-                report.changed_urls.append(builder.base + relative)
-            if not report.dry_run:
-                write_atomic(path, data, temp_folder=temp_folder, sync=False)
-                folders.add(path.parent)
+            if data is None:
+                output.drop(relative)
+            elif output.put(relative, data, key) and is_feed and not relative.endswith(".html"):
+                output.report.changed_urls.append(builder.base + relative)
         done += 1
         if progress:
             progress(done, total)
-    for folder in sorted(folders):
+    for folder in sorted(output.folders):
         sync_folder(folder)
-    changed: list[tuple[Path, bytes]] = []
+    staged: list[tuple[str, bytes, str]] = []
     for number, chunk in enumerate(batches, start=1):
-        for relative, data in builder.breves(session, chunk):
-            if unchanged(out / relative, data):
-                report.unchanged += 1
-                continue
-            report.written.append(relative)
-            changed.append((out / relative, data))
-        if (
-            changed
-            and not report.dry_run
-            and (len(changed) >= BATCH_FILES or number == len(batches))
-        ):
-            write_batch(changed, temp_folder=temp_folder)
-            changed = []
+        staged += builder.breves(session, chunk)
+        if len(staged) >= BATCH_FILES or number == len(batches):
+            output.put_batch(staged)
+            staged = []
         done += 1
         if progress:
             progress(done, total)

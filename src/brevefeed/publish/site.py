@@ -118,14 +118,12 @@ class Story:
 
 
 def stories(related: Sequence[RelatedRef]) -> list[Story]:
-    """Related articles grouped by title: one syndicated article is one line."""
-    grouped: dict[str, list[RelatedRef]] = {}
-    for ref in related:
-        if web_url_or_empty(ref.link) == ref.link:
-            grouped.setdefault(" ".join(ref.title.casefold().split()), []).append(ref)
+    """One line per story: the store groups related items by story already (one syndicated
+    article is one reference naming every outlet that ran it)."""
     return [
-        Story(refs[0].title, refs[0].link, tuple(dict.fromkeys(r.outlet for r in refs if r.outlet)))
-        for refs in grouped.values()
+        Story(ref.title, ref.link, ref.outlets)
+        for ref in related
+        if web_url_or_empty(ref.link) == ref.link
     ]
 
 

@@ -38,6 +38,7 @@ from brevefeed.publish.plan import (
     section_folder,
     tag_folder,
 )
+from brevefeed.urls import without_tracking
 
 _T = TypeVar("_T")
 
@@ -47,11 +48,12 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class RelatedRef:
-    """An outside article shown under a brève (« À lire aussi »)."""
+    """One story shown under a brève (« À lire aussi »): the best-scored of its linked
+    articles, and every outlet that carried one of them."""
 
     title: str
     link: str
-    outlet: str
+    outlets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class PressItem:
     outlet: str
     outlet_link: str
     outlet_id: str
+    #: Every outlet that carried the story, this item's first (the item stands for its story).
+    outlets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class Entry:
     breve_id: int = 0
     #: Its web page (or ``[site] item_url``), filled in by the run.
     link: str = ""
+    #: The URLs the brève cites (as the editor wrote them: not checked here).
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,22 +249,38 @@ def save_state(session: Session, pending: Pending, last_seq: int, settings: str)
 
 
 def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[RelatedRef]]:
-    """Linked items per brève, best first (what `brevefeed related` lists)."""
-    found: dict[int, list[RelatedRef]] = {}
+    """Linked stories per brève, best first: the articles of one story (the same article
+    syndicated, the same wording) make one reference naming all their outlets."""
+    found: dict[int, dict[int, tuple[str, str, list[str]]]] = {}
     for chunk in _chunks(list(breve_ids)):
         query = (
             select(
-                RelatedLink.breve_id, Item.title, Item.link, Source.name, Source.title, Source.url
+                RelatedLink.breve_id,
+                func.coalesce(Item.story_id, Item.id),
+                Item.title,
+                Item.link,
+                Source.name,
+                Source.title,
+                Source.url,
             )
             .join(Item, RelatedLink.item_id == Item.id)
             .join(Source, Item.source_id == Source.id)
             .where(RelatedLink.breve_id.in_(chunk), RelatedLink.state == "linked", Item.link != "")
             .order_by(RelatedLink.breve_id, RelatedLink.score.desc(), Item.id)
         )
-        for breve_id, title, link, name, feed_title, url in session.execute(query):
+        for breve_id, story, title, link, name, feed_title, url in session.execute(query):
+            stories = found.setdefault(breve_id, {})
+            _title, _link, outlets = stories.setdefault(story, (title or link, link, []))
             outlet = outlet_name(name, feed_title, url)
-            found.setdefault(breve_id, []).append(RelatedRef(title or link, link, outlet))
-    return found
+            if outlet not in outlets:
+                outlets.append(outlet)
+    return {
+        breve_id: [
+            RelatedRef(title, without_tracking(link), tuple(outlets))
+            for title, link, outlets in stories.values()
+        ]
+        for breve_id, stories in found.items()
+    }
 
 
 def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
@@ -277,6 +299,7 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
             updated=b.updated_at,
             related=tuple(related.get(b.id, ())),
             breve_id=b.id,
+            sources=tuple(b.sources),
         )
         for b in breves
     ]
@@ -387,10 +410,35 @@ def tombstones(session: Session, pending: Pending) -> dict[str, list[Tombstone]]
     return found
 
 
-def press_items(session: Session, pending: Pending, folder: str, limit: int) -> list[PressItem]:
-    """The newest items linked to a published brève of this feed folder ("" = all, tags/…).
+def _press_item(group: Sequence[tuple[Item, Source]], story: int) -> PressItem:
+    """One entry for a story: its first item stands for it (so the entry keeps its id when
+    another outlet picks the story up), dated by its latest change, naming every outlet."""
+    item, source = next(((i, s) for i, s in group if i.id == story), group[0])
+    outlets = [source.outlet]
+    for _other, other_source in group:
+        name = other_source.outlet
+        if name not in outlets:
+            outlets.append(name)
+    return PressItem(
+        entry_id=item.entry_id,
+        title=item.title or item.link,
+        link=without_tracking(item.link),
+        html=item.content_html or item.summary_html,
+        authors=tuple(item.authors),
+        published=item.published_at or item.fetched_at,
+        updated=max(i.updated_at or i.published_at or i.fetched_at for i, _s in group),
+        outlet=outlets[0],
+        outlet_link=source.site_link or source.url,
+        outlet_id=source.url,
+        outlets=tuple(outlets),
+    )
 
-    Newest by the item's own date (its fetch time when the feed gave none), each once.
+
+def press_items(session: Session, pending: Pending, folder: str, limit: int) -> list[PressItem]:
+    """The newest stories linked to a published brève of this feed folder ("" = all, tags/…),
+    each once however many outlets carried it.
+
+    Newest by the latest of their items' own dates (the fetch time when a feed gave none).
     """
     kind, _, _slug = folder.partition("/")
     linked = (
@@ -405,26 +453,28 @@ def press_items(session: Session, pending: Pending, folder: str, limit: int) -> 
             .where(BreveTag.breve_id == Breve.id, BreveTag.tag.in_(names))
             .exists()
         )
+    story = func.coalesce(Item.story_id, Item.id)
     when = func.coalesce(Item.published_at, Item.fetched_at)
-    query = (
-        select(Item, Source)
-        .join(Source, Item.source_id == Source.id)
+    newest = (
+        select(story)
         .where(Item.id.in_(linked))
-        .order_by(when.desc(), Item.id.desc())
+        .group_by(story)
+        .order_by(func.max(when).desc(), func.max(Item.id).desc())
         .limit(limit)
     )
-    return [
-        PressItem(
-            entry_id=item.entry_id,
-            title=item.title or item.link,
-            link=item.link,
-            html=item.content_html or item.summary_html,
-            authors=tuple(item.authors),
-            published=item.published_at or item.fetched_at,
-            updated=item.updated_at or item.published_at or item.fetched_at,
-            outlet=source.outlet,
-            outlet_link=source.site_link or source.url,
-            outlet_id=source.url,
-        )
-        for item, source in session.execute(query)
-    ]
+    order = list(session.scalars(newest))
+    groups: dict[int, list[tuple[Item, Source]]] = {key: [] for key in order}
+    query = (
+        select(story, Item, Source)
+        .join(Source, Item.source_id == Source.id)
+        .where(Item.id.in_(linked), story.in_(order))
+        .order_by(when, Item.id)
+    )
+    for key, item, source in session.execute(query):
+        groups[key].append((item, source))
+    return [_press_item(groups[key], key) for key in order]
+
+
+def known_folders(session: Session) -> list[str]:
+    """Every tag and section folder a run has published (their names are only ever added)."""
+    return list(session.scalars(select(PublishedFolder.folder).order_by(PublishedFolder.folder)))

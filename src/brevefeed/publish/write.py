@@ -71,6 +71,14 @@ def write_atomic(path: Path, data: bytes, *, temp_folder: Path, sync: bool = Tru
         raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
 
 
+def remove_file(path: Path) -> None:
+    """Delete a document that must no longer be served; raise PublishWriteError."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise PublishWriteError(f"cannot remove {path}: {_describe(exc)}") from None
+
+
 def remove_stale_temporaries(state: Path) -> int:
     """Delete the temporaries killed runs left in ``state`` (call only while holding the lock:
     then no run is writing one)."""

@@ -1,6 +1,7 @@
 """Canonical links: the same article reached through different URLs gets one key.
 
-Outlets and aggregators decorate links with campaign parameters (utm_*, xtor, fbclid…), switch
+Outlets and aggregators decorate links with campaign parameters (utm_*, xtor, fbclid…: the
+list is ``brevefeed.urls``', which published links are cleaned with too), switch
 between http and https, add or drop ``www.`` and trailing slashes. None of that changes the
 article, so none of it is in the key.
 """
@@ -9,21 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_TRACKING_PREFIXES = ("utm_", "at_", "mtm_", "pk_", "hsa_", "oly_")
-_TRACKING_NAMES = frozenset(
-    {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-        "mc_cid", "mc_eid", "xtor", "xtref", "ns_mchannel", "ns_source", "ns_campaign",
-        "ns_linkname", "ns_fee", "cmpid", "ref", "ref_src", "referrer", "source", "from",
-        "share", "amp", "output", "_ga", "_gl", "ito", "ocid", "sr_share", "s_cid", "spm",
-    }
-)  # fmt: skip
+from brevefeed.urls import is_tracking_parameter
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def is_tracking_parameter(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
 
 
 def canonical_link(url: str) -> str:

@@ -244,11 +244,11 @@ def test_diff_fields_order() -> None:
 
 def test_a_slug_prefix_finds_one_brève_or_names_the_candidates(archive: Archive) -> None:
     for slug in ("coco-un", "coco-deux", "cantine"):
-        save(archive, replace(DRAFT, slug=slug), origin=f"{slug}.md")
+        save(archive, replace(DRAFT, slug=slug, slug_given=True), origin=f"{slug}.md")
     with archive.session() as session:
         assert get_breve(session, "cant", prefix=True).slug == "cantine"
         with pytest.raises(
-            AmbiguousError, match="'coco' is the start of several slugs: coco-deux, coco-un$"
+            AmbiguousError, match=r"'coco' is the start of several slugs: coco-deux, coco-un$"
         ):
             get_breve(session, "coco", prefix=True)
         with pytest.raises(NotFoundError):
@@ -279,7 +279,7 @@ def test_delete_refuses_a_published_or_retracted_brève(archive: Archive) -> Non
         )
     with archive.session() as session, pytest.raises(RefusedError, match="retract it instead"):
         delete_breve(session, "fermeture-forum")
-    save(archive, replace(DRAFT, slug="autre"), origin="autre.md")
+    save(archive, replace(DRAFT, slug="autre", slug_given=True), origin="autre.md")
     with archive.session() as session:
         retract(session, "autre", reason="Erreur", editor="x", now=LATER)
     with archive.session() as session, pytest.raises(RefusedError, match="retract it instead"):

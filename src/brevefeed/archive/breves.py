@@ -160,6 +160,7 @@ class BreveLookup:
         self._slugs: dict[str, Breve | None] = {}
         self._uids: dict[str, Breve | None] = {}
         self._origins: dict[str, Breve | None] = {}
+        self._titles: dict[str, Breve | None] = {}
 
     def preload(self, slugs: Iterable[str], uids: Iterable[str], origins: Iterable[str]) -> None:
         slugs, uids = set(slugs) - set(self._slugs), set(uids) - set(self._uids)
@@ -227,10 +228,21 @@ class BreveLookup:
         by_slug = self.by_slug(draft.slug)
         if by_slug is not None and origin and by_slug.origin and by_slug.origin != origin:
             return by_slug, "other file"
+        if by_slug is None and origin and not draft.slug_given:
+            # A file moved after its title was fixed: its title no longer gives its slug.
+            titled = self.by_title(draft.title)
+            if titled is not None and titled.origin and titled.origin != origin:
+                return titled, "moved title"
         return by_slug, "slug"
 
+    def by_title(self, title: str) -> Breve | None:
+        if title not in self._titles:
+            query = select(Breve).where(Breve.title == title).order_by(Breve.id.desc()).limit(1)
+            self._titles[title] = self.session.scalars(query).first()
+        return self._titles[title]
 
-MatchedBy = Literal["id", "file", "slug", "other file"]
+
+MatchedBy = Literal["id", "file", "slug", "other file", "moved title"]
 
 
 def _was_published(session: Session, breve: Breve) -> bool:
@@ -283,6 +295,20 @@ def save_draft(
     """
     lookup = lookup or BreveLookup(session)
     breve, matched_by = lookup.match(draft, origin)
+    if matched_by == "moved title" and breve is not None:
+        # Only the very same brève, whose file is gone, is taken for a move; anything else
+        # with that title is a new brève.
+        assert breve.origin is not None
+        same = not diff_fields(
+            snapshot(breve),
+            _draft_values(draft, breve.published_at, breve.language) | {"slug": breve.slug},
+        )
+        if (
+            not same
+            or (draft.published and draft.published != breve.published_at)
+            or origin_exists(breve.origin)
+        ):
+            breve, matched_by = None, "slug"
     language = draft.language or (breve.language if breve else default_language)
     if breve is None:
         published = draft.published or default_date

@@ -181,6 +181,7 @@ READERS = {
     "archive.breves.BreveLookup.by_uid",
     "archive.breves.BreveLookup.by_slug",
     "archive.breves.BreveLookup.by_origin",
+    "archive.breves.BreveLookup.by_title",
     "archive.breves.BreveLookup.forget_origin",
     "archive.breves.BreveLookup.match",
     "archive.breves.BreveLookup.remember",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import feedparser
 from sqlalchemy import select
 
 import drafts
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import retract
+from brevefeed.archive.breves import delete_breve, retract, unretract
 from brevefeed.archive.exchange import breve_record, restore_record
 from brevefeed.archive.models import Breve
 from brevefeed.authoring import BreveDraft
+from brevefeed.publish import publish
+from test_publish_run import BREVES, load, make_config
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
@@ -67,3 +71,41 @@ def test_every_mutation_raises_the_stamp(archive: Archive) -> None:
     with archive.session() as session:
         assert restore_record(session, record) == "created"
     assert seqs(archive)["autre-copie"] > max(fourth.values())
+
+
+def test_deleting_the_highest_stamped_draft_never_hands_its_stamp_out_again(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Stamps came from max(change_seq) + 1: once the draft holding the maximum was deleted,
+    the next edit was given the stamp publish had already read past, and never went out."""
+    config = make_config(tmp_path)
+    load(archive, BREVES)
+    save(archive, draft(status="draft"))
+    publish(archive, config, now=NOW)
+    with archive.session() as session:
+        delete_breve(session, "le-marche-demenage")
+    with archive.session() as session:
+        breve = session.scalars(select(Breve).where(Breve.status == "published")).first()
+        assert breve is not None
+        breve.title, uid = "Titre corrigé après coup", breve.uid
+    publish(archive, config, now=NOW)
+    entries = feedparser.parse((tmp_path / "public" / "atom.xml").read_bytes()).entries
+    assert next(e for e in entries if e.id == uid).title == "Titre corrigé après coup"
+
+
+def test_a_restored_brève_returns_to_the_feeds_and_its_tombstone_goes(
+    archive: Archive, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path)
+    atom = tmp_path / "public" / "atom.xml"
+    load(archive, BREVES)
+    publish(archive, config, now=NOW)
+    with archive.session() as session:
+        uid = retract(session, "1", reason="Erreur", editor="t", now=NOW).uid
+    publish(archive, config, now=NOW)
+    assert f'ref="{uid}"' in atom.read_text(encoding="utf-8")
+    with archive.session() as session:
+        unretract(session, uid, editor="t", now=NOW)
+    publish(archive, config, now=NOW)
+    assert "deleted-entry" not in atom.read_text(encoding="utf-8")
+    assert uid in [e.id for e in feedparser.parse(atom.read_bytes()).entries]

@@ -37,7 +37,14 @@ def run(*args: str, input: str | None = None) -> Result:
 def test_import_list_show_retract(instance: Path) -> None:
     result = run("import", str(REPO / "examples"))
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "4 imported, 0 updated, 0 unchanged, 0 failed"
+    *saved, summary = result.stdout.strip().splitlines()
+    assert summary == "4 imported, 0 updated, 0 unchanged, 0 failed"
+    assert saved[0] == (
+        "created harcelement-en-ligne-une-plainte-collective-deposee-a-lyon"
+        " tag:breves.example.org,2024-03-12:breves/"
+        "harcelement-en-ligne-une-plainte-collective-deposee-a-lyon"
+    )
+    assert len(saved) == 4
     listed = json.loads(run("list", "--format", "json").stdout)
     assert len(listed) == 4
     assert listed[1]["slug"] == "au-coeur-de-la-prevention-les-ecoles-en-premiere-ligne"
@@ -69,6 +76,35 @@ def test_import_list_show_retract(instance: Path) -> None:
     )
     assert record["status"] == "retracted"
     assert record["revisions"][0]["editor"] == "testeuse"
+
+
+def test_an_editors_mistakes_have_a_way_out(instance: Path) -> None:
+    """A title fixed in its file, a slug prefix, a draft deleted, a retraction undone."""
+    brief = instance / "coco.md"
+    brief.write_text('+++\ntitle = "Coco ferme"\nstatus = "draft"\n+++\nCorps.\n', "utf-8")
+    assert run("add", str(brief)).stdout.splitlines()[0].startswith("created coco-ferme tag:")
+    brief.write_text('+++\ntitle = "Coco fermé"\nstatus = "draft"\n+++\nCorps.\n', "utf-8")
+    fixed = run("add", str(brief))
+    assert fixed.stdout.splitlines()[0].startswith("updated coco-ferme tag:")
+    other = instance / "coco-bis.md"
+    other.write_text('+++\ntitle = "Coco rouvre"\n+++\nCorps.\n', "utf-8")
+    assert run("add", "--quiet", str(other)).stdout == ""
+    assert json.loads(run("show", "coco-f", "--format", "json").stdout)["title"] == "Coco fermé"
+    ambiguous = run("show", "coco")
+    assert ambiguous.exit_code == 2
+    assert ambiguous.stderr == (
+        "brevefeed: error: 'coco' is the start of several slugs: coco-ferme, coco-rouvre\n"
+    )
+    assert run("retract", "coco-rouvre").exit_code == 2  # neither --reason nor --undo
+    assert run("retract", "coco-rouvre", "--reason", "Erreur").exit_code == 0
+    assert run("delete", "coco-rouvre").stderr == (
+        "brevefeed: error: coco-rouvre has been published: retract it instead"
+        ' (brevefeed retract coco-rouvre --reason "…")\n'
+    )
+    undone = run("retract", "coco-rouvre", "--undo")
+    assert (undone.exit_code, undone.stdout) == (0, "restored coco-rouvre (published)\n")
+    assert run("delete", "coco-ferme").stdout.startswith("deleted coco-ferme tag:")
+    assert run("show", "coco-ferme").exit_code == 3
 
 
 def test_quiet_prints_nothing_on_success(instance: Path) -> None:
@@ -252,7 +288,7 @@ def test_overlapping_imports_on_sqlite_do_not_corrupt(tmp_path: Path) -> None:
     ]
     outputs = [run.communicate()[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0]
-    created = sum(int(out.split(" imported")[0]) for out in outputs)
+    created = sum(int(out.splitlines()[-1].split(" imported")[0]) for out in outputs)
     assert created == 120
     listed = run("list", "--config", str(tmp_path / "config.toml"), "--limit", "500")
     assert len(listed.stdout.splitlines()) == 120

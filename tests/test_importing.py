@@ -100,10 +100,31 @@ def test_a_write_race_falls_back_to_one_file_at_a_time(
     import_paths(archive, [tmp_path / "1.md"], context)
     (tmp_path / "1.md").write_text('+++\ntitle = "Brève 1"\n+++\nCorps changé.\n', "utf-8")
     # Blind the lookup: it no longer sees brèves already in the archive, as in a race.
-    monkeypatch.setattr(BreveLookup, "preload", lambda self, slugs, uids: None)
+    monkeypatch.setattr(BreveLookup, "preload", lambda self, slugs, uids, origins: None)
     monkeypatch.setattr(BreveLookup, "_find", lambda self, cache, column, value: None)
+    monkeypatch.setattr(BreveLookup, "by_origin", lambda self, origin: None)
     summary = import_paths(archive, [tmp_path], context)
     assert (summary.created, summary.failed) == (2, 1)
     assert "conflicts with the archive" in str(summary.errors[0])
     assert summary.errors[0].source == str(tmp_path / "1.md")
     assert count(archive) == 3
+
+
+def test_a_fixed_title_is_a_revision_and_a_moved_file_the_same_brève(
+    archive: Archive, context: ImportContext, tmp_path: Path
+) -> None:
+    inbox, done = tmp_path / "inbox", tmp_path / "done"
+    inbox.mkdir()
+    done.mkdir()
+    first = inbox / "forum.md"
+    first.write_text('+++\ntitle = "Un forum fermé à Lyno"\n+++\nCorps.\n', "utf-8")
+    created = import_paths(archive, [inbox], context)
+    assert [(r.change, r.slug) for r in created.saved] == [("created", "un-forum-ferme-a-lyno")]
+    first.write_text('+++\ntitle = "Un forum fermé à Lyon"\n+++\nCorps.\n', "utf-8")
+    fixed = import_paths(archive, [inbox], context)
+    assert (fixed.created, fixed.updated) == (0, 1)
+    assert [(r.change, r.slug) for r in fixed.saved] == [("updated", "un-forum-ferme-a-lyno")]
+    first.rename(done / "forum.md")
+    moved = import_paths(archive, [inbox, done], context)
+    assert (moved.created, moved.updated, moved.unchanged, moved.failed) == (0, 0, 1, 0)
+    assert count(archive) == 1

@@ -18,7 +18,7 @@ import feedparser
 from sqlalchemy import func, select, table, update
 
 from brevefeed.archive import Archive, index
-from brevefeed.archive.breves import retract
+from brevefeed.archive.breves import delete_breve, retract, unretract
 from brevefeed.archive.exchange import export_lines, restore_line
 from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.config import Config, RelatedConfig, SourceConfig
@@ -171,6 +171,8 @@ WRITERS = {
     "archive.exchange.restore_line": "restore",
     "archive.exchange.restore_record": "restore",
     "archive.breves.retract": "retract",
+    "archive.breves.unretract": "undo",
+    "archive.breves.delete_breve": "delete",
     "ingest.sources.remove_source": "remove",
 }
 READERS = {
@@ -178,6 +180,9 @@ READERS = {
     "archive.breves.BreveLookup.preload",
     "archive.breves.BreveLookup.by_uid",
     "archive.breves.BreveLookup.by_slug",
+    "archive.breves.BreveLookup.by_origin",
+    "archive.breves.BreveLookup.by_title",
+    "archive.breves.BreveLookup.forget_origin",
     "archive.breves.BreveLookup.match",
     "archive.breves.BreveLookup.remember",
     "archive.breves.find_breve",
@@ -248,11 +253,13 @@ def _shown(archive: Archive) -> tuple[dict[int, tuple[object, ...]], dict[int, i
     return shown, stamps
 
 
-def _check(archive: Archive, before: tuple[dict[int, tuple[object, ...]], dict[int, int]]) -> None:
-    """Every brève shown differently got a stamp above every earlier one; the index is the
-    one a rebuild from scratch makes, and nothing is left pending."""
+def _check(
+    archive: Archive, before: tuple[dict[int, tuple[object, ...]], dict[int, int]], highest: int
+) -> None:
+    """Every brève shown differently got a stamp above every earlier one (``highest``, even
+    if the brève that held it was deleted since); the index is the one a rebuild from scratch
+    makes, and nothing is left pending."""
     shown, stamps = _shown(archive)
-    highest = max(before[1].values(), default=0)
     changed = {id_ for id_, facts in shown.items() if before[0].get(id_) != facts}
     assert {id_ for id_ in changed if stamps[id_] <= highest} == set()
     with archive.engine.connect() as conn, conn.begin() as transaction:
@@ -315,6 +322,19 @@ def test_every_write_keeps_the_index_and_the_stamps(
             assert breve is not None
             retract(session, breve.slug, reason="Erreur", editor="t", now=NOW)
 
+    def undo() -> None:
+        with archive.session() as session:
+            breve = session.scalars(select(Breve).where(Breve.status == "retracted")).first()
+            assert breve is not None
+            unretract(session, breve.slug, editor="t", now=NOW)
+
+    def delete() -> None:
+        # The brève with the highest stamp, its tags and links: cascades the triggers see.
+        with archive.session() as session:
+            breve = session.scalars(select(Breve).order_by(Breve.change_seq.desc())).first()
+            assert breve is not None
+            delete_breve(session, breve.slug)
+
     def remove() -> None:
         with archive.session() as session:
             assert remove_source(session, vigie)[1] == 1
@@ -328,10 +348,14 @@ def test_every_write_keeps_the_index_and_the_stamps(
         "rebuild": lambda: rebuild(archive, RelatedConfig(), now=NOW),
         "restore": lambda: _restore_edited(archive),
         "retract": retract_one,
+        "undo": undo,
+        "delete": delete,
         "remove": remove,
     }
     assert set(WRITERS.values()) == set(steps)
+    highest = 0
     for step in steps.values():
         before = _shown(archive)
+        highest = max(highest, *before[1].values(), 0)
         step()
-        _check(archive, before)
+        _check(archive, before, highest)

@@ -67,5 +67,18 @@ class NotFoundError(BrevefeedError):
     exit_code = ExitCode.NOT_FOUND
 
 
+class AmbiguousError(BrevefeedError):
+    """A reference on the command line (a slug prefix) names several records."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RefusedError(BrevefeedError):
+    """The command would break a rule of the archive (deleting a published brève); nothing
+    was done, and the message says what to do instead."""
+
+    exit_code = ExitCode.USAGE
+
+
 class LockedError(BrevefeedError):
     exit_code = ExitCode.LOCKED

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brevefeed.archive import Archive
-from brevefeed.archive.breves import BreveLookup, Change, save_draft
+from brevefeed.archive.breves import BreveLookup, Change, SaveResult, save_draft
 from brevefeed.archive.exchange import looks_like_export, restore_line
 from brevefeed.authoring import BreveDraft, decode_text, parse_draft
 from brevefeed.config import SiteConfig
@@ -38,6 +38,8 @@ class ImportSummary:
     #: Permanent ids of the brèves created, and of those edited, from brève files.
     created_uids: list[str] = field(default_factory=list)
     updated_uids: list[str] = field(default_factory=list)
+    #: What was created or edited from brève files, in order: what `add` and `import` print.
+    saved: list[SaveResult] = field(default_factory=list)
 
     def count(self, change: Change) -> None:
         setattr(self, change, getattr(self, change) + 1)
@@ -50,6 +52,7 @@ class ImportSummary:
         self.errors += other.errors
         self.created_uids += other.created_uids
         self.updated_uids += other.updated_uids
+        self.saved += other.saved
 
     def fail(self, error: InputError) -> None:
         self.failed += 1
@@ -131,6 +134,11 @@ def _restore_export(session: Session, parsed: ParsedInput, summary: ImportSummar
             summary.fail(InputError(str(exc), source=parsed.source, line=number))
 
 
+def _still_there(origin: str) -> bool:
+    """Whether the file a brève was imported from still exists (its origin, a resolved path)."""
+    return Path(origin).exists()
+
+
 def _save(
     session: Session,
     parsed: ParsedInput,
@@ -156,6 +164,7 @@ def _save(
                 now=context.now,
                 origin=parsed.origin,
                 lookup=lookup,
+                origin_exists=_still_there,
             )
         except InputError as exc:
             summary.fail(InputError(str(exc), source=parsed.source))
@@ -165,6 +174,8 @@ def _save(
                 summary.created_uids.append(result.uid)
             elif result.change == "updated":
                 summary.updated_uids.append(result.uid)
+            if result.change != "unchanged":
+                summary.saved.append(result)
 
 
 def save_one(
@@ -192,8 +203,12 @@ def _save_batch(
     try:
         with archive.session() as session:
             lookup = BreveLookup(session)
-            drafts = [p.draft for p in batch if p.draft is not None]
-            lookup.preload((d.slug for d in drafts), (d.uid for d in drafts if d.uid))
+            drafts = [p for p in batch if p.draft is not None]
+            lookup.preload(
+                (p.draft.slug for p in drafts if p.draft),
+                (p.draft.uid for p in drafts if p.draft and p.draft.uid),
+                (p.origin for p in drafts if p.origin),
+            )
             for parsed in batch:
                 _save(session, parsed, context, summary, lookup)
                 on_saved()

@@ -14,11 +14,13 @@ Why the database keeps them (triggers, migration 0009), not a module of named wr
     would fix today's writers but leave the next one (or a cascade, or an operator's SQL) to
     remember; a trigger cannot be forgotten, and sees cascades. So:
 
-    - the stamp is wholly the database's: triggers raise ``change_seq`` to ``max + 1`` for
-      each stamped row. Writers are serialized (SQLite: every writing transaction is ``BEGIN
-      IMMEDIATE``; PostgreSQL: an advisory lock taken before the first stamped row), so
-      stamps become visible in increasing order and a publish run that read up to a stamp
-      never misses one below it. Brèves are never deleted, so the max never goes down.
+    - the stamp is wholly the database's: triggers take the next value of a one-row counter
+      (``change_counter``, migration 0010) for each stamped row. Writers are serialized
+      (SQLite: every writing transaction is ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock
+      taken before the first stamped row), so stamps become visible in increasing order and a
+      publish run that read up to a stamp never misses one below it. A counter, not
+      ``max(change_seq) + 1``: a draft can be deleted, and deleting the one with the highest
+      stamp would otherwise hand that stamp out again, below what publish has read.
     - the index stores stems computed in Python (``brevefeed.text``: French elisions,
       folding, Snowball), which neither database can compute. The triggers record *which*
       records are stale in ``search_pending``; ``index.settle`` rewrites them. The hooks

@@ -279,6 +279,17 @@ class PublishState(Base):
     settings: Mapped[str] = mapped_column(String(64))
 
 
+class ChangeCounter(Base):
+    """One row: the last change stamp given (see ``archive.changes``). Triggers raise it; it
+    never goes down, so deleting the brève with the highest stamp cannot make a stamp be
+    given twice."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 class PublishedFolder(Base):
     """The spellings behind one tag or section feed ("Santé", "santé" → ``tags/sante``), so
     building it needs no scan of every tag in the archive."""

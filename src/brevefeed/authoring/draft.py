@@ -16,6 +16,8 @@ class BreveDraft:
 
     ``published`` is None when the file carries no date (the importer then takes ``--date`` or
     now); ``uid`` is None unless the file names the permanent id of an existing brève.
+    ``slug_given`` tells a ``slug`` the file writes from one derived from the title: only the
+    first may rename a brève (a fixed typo in a title must not move its page).
     """
 
     title: str
@@ -30,3 +32,4 @@ class BreveDraft:
     language: str | None = None
     published: datetime | None = None
     uid: str | None = None
+    slug_given: bool = False

@@ -108,7 +108,8 @@ def parse_front_matter(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
     title = _string(data, "title", source, line_of("title"))
     if not title:
         raise InputError("no title in front matter", source=source, line=1)
-    slug = _string(data, "slug", source, line_of("slug")) or slugify(title)
+    given_slug = _string(data, "slug", source, line_of("slug"))
+    slug = given_slug or slugify(title)
     if not SLUG_PATTERN.match(slug):
         raise InputError(
             f"slug {slug!r} must be lower-case letters, digits and hyphens",
@@ -141,6 +142,7 @@ def parse_front_matter(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
     return BreveDraft(
         title=title,
         slug=slug,
+        slug_given=bool(given_slug),
         body="\n".join(lines[end + 1 :]).strip("\n"),
         standfirst=_string(data, "standfirst", source, line_of("standfirst")),
         section=_string(data, "section", source, line_of("section")),

@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Add one brève (or edit the one it matches) from FILE, or - for standard input.",
     ),
     "db": ("admin", "db", "Archive schema: show or apply migrations."),
+    "delete": (
+        "breves",
+        "delete",
+        "Delete a brève that was never published (a draft, an import mistake), with its revisions.",
+    ),
     "export": ("breves", "export", "Export the whole archive as JSON Lines, revisions included."),
     "import": (
         "breves",

@@ -1,4 +1,4 @@
-"""Commands that write and read brèves: add, import, list, show, retract, export."""
+"""Commands that write and read brèves: add, import, list, show, retract, delete, export."""
 
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ def _link(app: App, summary: ImportSummary) -> None:
 
 
 def _report(app: App, summary: ImportSummary) -> None:
+    for saved in summary.saved:
+        app.say(f"{saved.change} {saved.slug} {saved.uid}")
     for error in summary.errors:
         app.warn(str(error))
     if summary.failed or not app.quiet:
@@ -189,16 +191,18 @@ def list_(
 def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -> None:
     """Show every field of one brève.
 
+    ID|SLUG may be the start of a slug that only one brève has.
+
     \b
     Example:
-      brevefeed show fermeture-d-un-forum-de-rencontres --revisions
+      brevefeed show moderation --revisions
     """
     from brevefeed.archive.breves import get_breve
     from brevefeed.archive.exchange import breve_record
 
     tz = app.config.site.tz
     with app.archive.session(write=False) as session:
-        breve = get_breve(session, ref)
+        breve = get_breve(session, ref, prefix=True)
         record = breve_record(breve)
         record["body_html"] = breve.body_html
     if not revisions:
@@ -247,21 +251,53 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
 
 @click.command(name="retract")
 @click.argument("ref", metavar="ID|SLUG")
-@click.option("--reason", required=True, help="Why it is retracted (shown to subscribers).")
+@click.option("--reason", help="Why it is retracted (shown to subscribers).")
+@click.option("--undo", is_flag=True, help="Restore a retracted brève (a new revision).")
 @editor_option
 @common_options
-def retract_(app: App, ref: str, reason: str, editor: str) -> None:
+def retract_(app: App, ref: str, reason: str | None, undo: bool, editor: str) -> None:
     """Retract a brève: it stays in the archive, marked retracted with its reason.
+
+    With --undo, a retracted brève comes back with the status it had, and its tombstone
+    leaves the feeds at the next publish.
 
     \b
     Example:
-      brevefeed retract fermeture-d-un-forum-de-rencontres --reason "Chiffres erronés"
+      brevefeed retract moderation-des-forums-l-arcom-demande-des-comptes --reason Doublon
+      brevefeed retract moderation-des-forums-l-arcom-demande-des-comptes --undo
     """
-    from brevefeed.archive.breves import retract
+    from brevefeed.archive.breves import retract, unretract
+
+    if undo == (reason is not None):
+        raise click.UsageError("give either --reason TEXT or --undo")
+    now = datetime.now(UTC)
+    with app.archive.session() as session:
+        if undo:
+            breve = unretract(session, ref, editor=editor, now=now)
+            app.say(f"restored {breve.slug} ({breve.status})")
+        else:
+            assert reason is not None
+            breve = retract(session, ref, reason=reason, editor=editor, now=now)
+            app.say(f"retracted {breve.slug}")
+
+
+@click.command()
+@click.argument("ref", metavar="ID|SLUG")
+@common_options
+def delete(app: App, ref: str) -> None:
+    """Delete a brève that was never published (a draft, an import mistake), with its revisions.
+
+    A brève a publish run has put in the feeds cannot be deleted: retract it.
+
+    \b
+    Example:
+      brevefeed delete un-forum-de-rencontres-anonyme-ferme-sur-decision-de-justice
+    """
+    from brevefeed.archive.breves import delete_breve
 
     with app.archive.session() as session:
-        breve = retract(session, ref, reason=reason, editor=editor, now=datetime.now(UTC))
-        app.say(f"retracted {breve.slug}")
+        breve = delete_breve(session, ref)
+        app.say(f"deleted {breve.slug} {breve.uid}")
 
 
 @click.command()

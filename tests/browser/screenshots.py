@@ -16,7 +16,7 @@ from pathlib import Path
 # The sample site and the browser set-up live with the tests they serve.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from browsercheck import (  # noqa: E402
+from browsercheck import (
     DESKTOP,
     PAGES,
     PHONE,

@@ -27,7 +27,12 @@ class _Handler(SimpleHTTPRequestHandler):
         if path.startswith(self.prefix):
             self.path = "/" + self.path[len(self.prefix) :]
             return True
-        if path in ("/", self.prefix.rstrip("/")):
+        if path == "/favicon.ico":
+            # Browsers ask the host's root for an icon; a 404 there is a console error in
+            # every preview, while the published site's host answers it on its own.
+            self.send_response(204)
+            self.end_headers()
+        elif path in ("/", self.prefix.rstrip("/")):
             self.send_response(302)
             self.send_header("Location", self.prefix)
             self.send_header("Content-Length", "0")

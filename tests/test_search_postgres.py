@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import pytest
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -11,6 +11,7 @@ from brevefeed.archive.models import Item, Source
 from brevefeed.search import SearchPage, SearchRequest, search
 from brevefeed.search.postgres import SETTINGS, WORK_MEM, tsquery_text
 from brevefeed.search.query import Term
+from search_corpus import load_corpus
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
@@ -132,3 +133,14 @@ def test_single_words_the_statistics_expect_far_beyond_the_cap_are_not_counted(
     assert exact and (page.total, page.exact) == (40, False)
     exact, page = counted("gouvernement", count_limit=100)
     assert exact and (page.total, page.exact) == (60, True)
+
+
+def test_the_title_tier_of_plain_words_reads_the_title_table(archive: Archive) -> None:
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL statements")
+    load_corpus(archive)
+    for query, table in (("forum", "search_items_titles"), ("tag:justice", "search_items ")):
+        sent, page = _statements(archive, SearchRequest(query, kinds=("item",), rank_window=0))
+        assert page.tiered and page.hits
+        tier = next(sql for sql in sent if "ORDER BY s.item_id DESC" in sql)
+        assert f"FROM {table}" in tier, query

@@ -6,7 +6,8 @@ words of a phrase, ``:*`` for a prefix and a weight letter for a field. AND, OR 
 are SQL's own, so the GIN indexes combine as bitmaps. A plain word searches the whole
 ``document`` vector (title A, standfirst B, tags C, body D); fields map to the small ``title``
 vector and to weights of the ``fields`` vector (authors A, source B, tags C) that
-``archive.index`` builds; relevance tiers use ``title`` and ``lead`` (title and standfirst).
+``archive.index`` builds; relevance tiers use ``title`` and ``lead`` (title and standfirst),
+and the title tier of plain words the title table (``archive.index.TITLE_TABLES``).
 
 Relevance is ``ts_rank_cd`` of the document against the OR of the positive document terms
 (default weights {D, C, B, A} = {0.1, 0.2, 0.4, 1.0}: title > standfirst > tags > body) when a
@@ -20,11 +21,11 @@ from typing import Any as AnyValue
 
 from sqlalchemy import Connection, bindparam, text
 
-from brevefeed.archive.index import PG_CONFIG
+from brevefeed.archive.index import PG_CONFIG, TITLE_TABLES
 from brevefeed.archive.types import UTCDateTime
 from brevefeed.search.plan import KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import All, Node, Not, Term, positive_terms
-from brevefeed.search.ranked import ranked_rows
+from brevefeed.search.ranked import plain_words, ranked_rows
 
 # Field → (vector, weight). A weight makes PostgreSQL recheck each candidate row, so fields
 # use the small ``title``, ``lead`` and ``fields`` vectors, never the large ``document``, and
@@ -89,9 +90,13 @@ class _Compiler:
 
 
 def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyValue]]:
-    """FROM … WHERE … of one kind, the date expression, and typed date parameters."""
+    """FROM … WHERE … of one kind, the date expression, and typed date parameters.
+
+    The title tier of plain words reads the title table, whose vector is named ``title`` too.
+    """
     where = [compiler.clause(query.node)]
     params = compiler.params
+    titles = compiler.scope == "title" and plain_words(query.node)
     if query.kind == "breve":
         table, key, parent, date = "search_breves", "breve_id", "breves", "r.published_at"
         if not query.include_retracted:
@@ -100,6 +105,8 @@ def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyVa
     else:
         table, key, parent = "search_items", "item_id", "items"
         date = "coalesce(r.published_at, r.fetched_at)"
+    if titles:
+        table = TITLE_TABLES[query.kind]
     binds = []
     for name, operator, value in (("since", ">=", query.since), ("until", "<", query.until)):
         if value is not None:

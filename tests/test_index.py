@@ -33,14 +33,15 @@ def _found(archive: Archive, query: str, **options: object) -> list[str]:
 
 
 def _titles_in_step(archive: Archive) -> None:
-    """On SQLite the title tables hold exactly the main tables' title column."""
-    if archive.engine.dialect.name != "sqlite":
-        return
+    """The title tables hold exactly the main tables' title column."""
+    postgresql = archive.engine.dialect.name == "postgresql"
     with archive.engine.connect() as conn:
         for kind, titles in TITLE_TABLES.items():
             main = "search_breves" if kind == "breve" else "search_items"
-            expected = conn.execute(text(f"SELECT rowid, title FROM {main} ORDER BY rowid"))
-            found = conn.execute(text(f"SELECT rowid, title FROM {titles} ORDER BY rowid"))
+            key = f"{kind}_id" if postgresql else "rowid"
+            title = "title::text" if postgresql else "title"
+            expected = conn.execute(text(f"SELECT {key}, {title} FROM {main} ORDER BY {key}"))
+            found = conn.execute(text(f"SELECT {key}, {title} FROM {titles} ORDER BY {key}"))
             assert found.all() == expected.all()
 
 

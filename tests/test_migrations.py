@@ -229,16 +229,22 @@ def _write_index(conn: Connection) -> None:
         ("item", index.load_items, "items"),
     ):
         docs = loader(conn, list(conn.execute(text(f"SELECT id FROM {table}")).scalars()))
-        if conn.dialect.name == "postgresql" or index.TITLE_TABLES[kind] in present:
+        if index.TITLE_TABLES[kind] in present:
             index.insert_entries(conn, kind, docs)
             continue
-        # Before 0007, the SQLite index was the main table alone.
-        columns = ", ".join(index.FTS_COLUMNS)
-        values = ", ".join(f":{column}" for column in index.FTS_COLUMNS)
-        conn.execute(
-            text(f"INSERT INTO search_{kind}s (rowid, {columns}) VALUES (:id, {values})"),
-            [{"id": id_, **vars(doc)} for id_, doc in docs],
-        )
+        # Before 0007 on SQLite and 0012 on PostgreSQL, the index was the main table alone.
+        if conn.dialect.name == "postgresql":
+            key = "breve_id" if kind == "breve" else "item_id"
+            sql = (
+                f"INSERT INTO search_{kind}s ({key}, document, title, lead, fields) VALUES"
+                f" (:id, {index._PG_DOCUMENT}, to_tsvector('{index.PG_CONFIG}', :title),"
+                f" {index._PG_LEAD}, {index._PG_FIELDS})"
+            )
+        else:
+            columns = ", ".join(index.FTS_COLUMNS)
+            values = ", ".join(f":{column}" for column in index.FTS_COLUMNS)
+            sql = f"INSERT INTO search_{kind}s (rowid, {columns}) VALUES (:id, {values})"
+        conn.execute(text(sql), [{"id": id_, **vars(doc)} for id_, doc in docs])
 
 
 def _dump(conn: Connection, metadata: MetaData) -> dict[str, list[tuple[Any, ...]]]:
@@ -289,6 +295,14 @@ def _index_rows(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ).all()
             for table, key in (("search_breves", "breve_id"), ("search_items", "item_id"))
+        } | {
+            table: conn.execute(
+                text(f"SELECT {key}, title::text FROM {table} ORDER BY {key}")
+            ).all()
+            for table, key in (
+                ("search_breves_titles", "breve_id"),
+                ("search_items_titles", "item_id"),
+            )
         }
     return {
         table: conn.execute(text(f"SELECT rowid, * FROM {table} ORDER BY rowid")).all()

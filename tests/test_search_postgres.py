@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from brevefeed.archive import Archive
-from brevefeed.search import SearchRequest, search
-from brevefeed.search.postgres import WORK_MEM, tsquery_text
+from brevefeed.archive.models import Item, Source
+from brevefeed.search import SearchPage, SearchRequest, search
+from brevefeed.search.postgres import SETTINGS, WORK_MEM, tsquery_text
 from brevefeed.search.query import Term
+from search_corpus import load_corpus
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -56,12 +63,84 @@ def test_tier_scopes_become_weights() -> None:
     assert tsquery_text(Term(("justic",), "tag"), "title") == "'justic':C"
 
 
-def test_a_search_gets_room_for_exact_bitmaps(archive: Archive) -> None:
+def test_a_search_sets_its_own_settings_for_its_transaction(archive: Archive) -> None:
+    """Room for exact bitmaps, no JIT compilation; SET LOCAL: the next transaction starts
+    afresh."""
     if archive.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL setting")
+
+    def current(session: Session) -> dict[str, str]:
+        return {name: session.execute(text(f"SHOW {name}")).scalar_one() for name in SETTINGS}
+
     with archive.session() as session:
-        default = session.execute(text("SHOW work_mem")).scalar_one()
+        defaults = current(session)
         search(session, SearchRequest("forum"))
-        assert session.execute(text("SHOW work_mem")).scalar_one() == WORK_MEM != default
-    with archive.session() as session:  # SET LOCAL: the next transaction starts afresh
-        assert session.execute(text("SHOW work_mem")).scalar_one() == default
+        assert current(session) == SETTINGS == {"work_mem": WORK_MEM, "jit": "off"}
+    assert defaults["work_mem"] != WORK_MEM
+    with archive.session() as session:
+        assert current(session) == defaults
+
+
+def _statements(archive: Archive, request: SearchRequest) -> tuple[list[str], SearchPage]:
+    sent: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(archive.engine, "before_cursor_execute", capture)
+    try:
+        with archive.session(write=False) as session:
+            page = search(session, request)
+    finally:
+        event.remove(archive.engine, "before_cursor_execute", capture)
+    return sent, page
+
+
+def test_single_words_the_statistics_expect_far_beyond_the_cap_are_not_counted(
+    archive: Archive,
+) -> None:
+    """« more than count_limit » from the planner's estimate for very common single words;
+    rare words, phrases and prefixes are counted as before."""
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL statistics")
+    with archive.session() as session:
+        source = Source(url="https://radio.example.net/rss", name="radio", created_at=NOW)
+        session.add(source)
+        session.flush()
+        for n in range(60):
+            words = "coco gouvernement" + (" rare" if n < 3 else "")
+            session.add(
+                Item(source_id=source.id, entry_id=f"e{n}", link="", title=f"titre {n}",
+                     summary_html=f"<p>{words} fin</p>", content_html="", fetched_at=NOW,
+                     content_hash=str(n))
+            )  # fmt: skip
+    with archive.engine.begin() as conn:
+        conn.execute(text("ANALYZE search_items"))
+
+    def counted(query: str, count_limit: int = 5) -> tuple[bool, SearchPage]:
+        request = SearchRequest(query, kinds=("item",), count_limit=count_limit, rank_window=5)
+        sent, page = _statements(archive, request)
+        return any("count(*)" in sql for sql in sent), page
+
+    skipped, page = counted("gouvernement")
+    assert not skipped and (page.total, page.exact, page.tiered) == (5, False, True)
+    assert len(page.hits) == 20
+    assert counted("coco gouvernement")[0] is False
+    for query in ('"coco gouvernement"', "gouv*", "rare", "gouvernement rare"):
+        assert counted(query)[0], query
+    # Estimated at 60, below twice the cap of 41 : counted, and exact.
+    exact, page = counted("gouvernement", count_limit=40)
+    assert exact and (page.total, page.exact) == (40, False)
+    exact, page = counted("gouvernement", count_limit=100)
+    assert exact and (page.total, page.exact) == (60, True)
+
+
+def test_the_title_tier_of_plain_words_reads_the_title_table(archive: Archive) -> None:
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL statements")
+    load_corpus(archive)
+    for query, table in (("forum", "search_items_titles"), ("tag:justice", "search_items ")):
+        sent, page = _statements(archive, SearchRequest(query, kinds=("item",), rank_window=0))
+        assert page.tiered and page.hits
+        tier = next(sql for sql in sent if "ORDER BY s.item_id DESC" in sql)
+        assert f"FROM {table}" in tier, query

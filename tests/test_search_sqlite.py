@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from brevefeed.search.query import parse_query
-from brevefeed.search.sqlite import plain_words, to_match
+from brevefeed.search.ranked import plain_words
+from brevefeed.search.sqlite import to_match
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from brevefeed.archive.index import FTS_COLUMNS, SQLITE_WEIGHTS, TITLE_TABLES
 from brevefeed.archive.types import UTCDateTime
 from brevefeed.search.plan import Kind, KindQuery, RankedIds, Scope, tier_rows
 from brevefeed.search.query import Any, Node, Not, Term
-from brevefeed.search.ranked import ranked_rows
+from brevefeed.search.ranked import plain_words, ranked_rows
 
 _COLUMNS = {
     None: "{title standfirst body tag}",
@@ -109,15 +109,6 @@ def _source(query: KindQuery, scope: Scope = "all") -> tuple[str, str, dict[str,
         table = _table(query.kind)
         params["match"] = to_match(query.node, scope)
     return f"FROM {table} f {join} WHERE {table} MATCH :match{where}", date, params
-
-
-def plain_words(node: Node) -> bool:
-    """Words and phrases only (no field, no exclusion): the title table alone can answer."""
-    if isinstance(node, Term):
-        return node.field is None
-    if isinstance(node, Not):
-        return False
-    return all(plain_words(child) for child in node.children)
 
 
 def count(connection: Connection, query: KindQuery) -> int:

@@ -185,7 +185,7 @@ def test_init_keeps_the_config_and_archive_private(
     previous = os.umask(0o002)
     try:
         target = tmp_path / "redaction"
-        assert run("init", "-q", str(target)).exit_code == 0
+        assert run("init", "-q", "--link", "https://j.example.net", str(target)).exit_code == 0
         monkeypatch.chdir(target)
         # A command that writes, so SQLite creates its -wal and -shm files.
         assert run("import", "-q", str(REPO / "examples")).exit_code == 0
@@ -203,6 +203,67 @@ def test_init_keeps_the_config_and_archive_private(
     assert modes == [0o600, 0o600, 0o600]
     assert stat.S_IMODE(os.stat(target / "config.toml").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(target / "archive").st_mode) == 0o700
+
+
+def test_init_without_an_address_keeps_the_placeholder_and_import_refuses_to_mint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids minted from example.org would name nobody's site for good."""
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    target = tmp_path / "redaction"
+    made = run("init", str(target))
+    assert made.exit_code == 0
+    assert "set [site] link" in made.stderr
+    assert 'link = "https://example.org/"' in (target / "config.toml").read_text(encoding="utf-8")
+    monkeypatch.chdir(target)
+    refused = run("import", str(REPO / "examples"))
+    assert refused.exit_code == 2
+    assert refused.stderr.count("\n") == 1
+    assert "[site] link is still the placeholder https://example.org/" in refused.stderr
+    assert run("list").stdout == ""
+
+
+def test_init_writes_the_link_and_base_url_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    target = tmp_path / "redaction"
+    made = run(
+        "init", "--link", "https://j.example.net", "--base-url", "https://j.example.net/flux",
+        str(target),
+    )  # fmt: skip
+    assert (made.exit_code, made.stderr) == (0, "")
+    text = (target / "config.toml").read_text(encoding="utf-8")
+    assert 'link = "https://j.example.net/"' in text
+    assert 'base_url = "https://j.example.net/flux/"' in text
+    monkeypatch.chdir(target)
+    assert run("import", "-q", str(REPO / "examples")).exit_code == 0
+    ids = [b["id"] for b in json.loads(run("list", "--format", "json").stdout)]
+    assert len(ids) == 4 and all(i.startswith("tag:j.example.net,") for i in ids)
+
+
+def test_init_on_a_terminal_asks_for_the_addresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brevefeed.cli import admin
+
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.setattr(admin, "_on_terminal", lambda: True)
+    target = tmp_path / "redaction"
+    made = run("init", str(target), input="https://j.example.net/\n\n")
+    assert made.exit_code == 0
+    text = (target / "config.toml").read_text(encoding="utf-8")
+    assert 'link = "https://j.example.net/"' in text
+    # The suggested base URL, taken with Enter.
+    assert 'base_url = "https://j.example.net/flux/"' in text
+
+
+def test_init_refuses_a_link_that_is_not_a_web_url(tmp_path: Path) -> None:
+    made = run("init", "--link", "ftp://j.example.net/", str(tmp_path / "r"))
+    assert made.exit_code == 2 and "--link 'ftp://j.example.net/'" in made.stderr
+    assert not (tmp_path / "r" / "config.toml").exists()
 
 
 @pytest.mark.parametrize(

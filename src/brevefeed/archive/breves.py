@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from brevefeed.archive.models import Breve, BreveTag, Revision
 from brevefeed.archive.types import iso as iso  # re-exported: exchange, feeds… import it here
 from brevefeed.authoring import BreveDraft, render_markdown
-from brevefeed.errors import InputError, NotFoundError
+from brevefeed.errors import ConfigError, InputError, NotFoundError
 
 Change = Literal["created", "updated", "unchanged"]
 
@@ -39,8 +39,18 @@ class SaveResult:
     change: Change
 
 
+#: The host of the link `init` writes (RFC 2606 reserves it): an id minted from it would name
+#: nobody's site, for good.
+PLACEHOLDER_HOST = "example.org"
+
+
 def mint_uid(host: str, published: datetime, slug: str, tz: tzinfo) -> str:
     """RFC 4151 tag URI: ``tag:example.org,2024-05-07:breves/slug``; minted once, never edited."""
+    if host == PLACEHOLDER_HOST:
+        raise ConfigError(
+            "[site] link is still the placeholder https://example.org/: set it to the site's"
+            " address in config.toml before importing (brève ids are minted from it for good)"
+        )
     return f"tag:{host},{published.astimezone(tz):%Y-%m-%d}:breves/{slug}"
 
 

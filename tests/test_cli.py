@@ -302,7 +302,9 @@ def test_overlapping_imports_on_sqlite_do_not_corrupt(tmp_path: Path) -> None:
     folder.mkdir()
     for n in range(120):
         (folder / f"{n}.md").write_text(f'+++\ntitle = "Brève {n}"\n+++\nCorps {n}.\n', "utf-8")
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[site]\nlink = "https://j.example.net/"\n', encoding="utf-8"
+    )
     (tmp_path / "archive").mkdir()
     command = [sys.executable, "-m", "brevefeed", "import", str(folder), "--config"]
     runs = [

@@ -18,6 +18,7 @@ from brevefeed.archive.models import Breve, BreveTag, Revision
 from brevefeed.archive.types import iso as iso  # re-exported: exchange, feeds… import it here
 from brevefeed.authoring import BreveDraft, render_markdown
 from brevefeed.errors import ConfigError, InputError, NotFoundError
+from brevefeed.text import tag_key
 
 Change = Literal["created", "updated", "unchanged"]
 
@@ -63,7 +64,7 @@ def snapshot(breve: Breve) -> dict[str, Any]:
         "standfirst": breve.standfirst,
         "body": breve.body,
         "authors": list(breve.authors),
-        "tags": breve.tags,
+        "tags": breve.written_tags,
         "sources": list(breve.sources),
         "status": breve.status,
         "language": breve.language,
@@ -95,11 +96,19 @@ def get_breve(session: Session, ref: str) -> Breve:
     return breve
 
 
+def unique_tags(tags: Iterable[str]) -> list[str]:
+    """``tags`` without a second spelling of one tag (the first one written stays)."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        kept.setdefault(tag_key(tag), tag)
+    return list(kept.values())
+
+
 def set_tags(breve: Breve, tags: list[str] | tuple[str, ...]) -> None:
     existing = {row.tag: row for row in breve.tag_rows}
     rows = []
-    for position, tag in enumerate(tags):
-        row = existing.get(tag) or BreveTag(tag=tag)
+    for position, tag in enumerate(unique_tags(tags)):
+        row = existing.get(tag) or BreveTag(tag=tag, key=tag_key(tag))
         row.position = position
         rows.append(row)
     breve.tag_rows = rows
@@ -127,7 +136,7 @@ def _draft_values(draft: BreveDraft, published: datetime, language: str) -> dict
         "standfirst": draft.standfirst,
         "body": draft.body,
         "authors": list(draft.authors),
-        "tags": list(draft.tags),
+        "tags": unique_tags(draft.tags),
         "sources": list(draft.sources),
         "status": draft.status,
         "language": language,

@@ -53,6 +53,13 @@ class Settings:
     per_section: bool
     #: Retractions before this instant no longer leave a tombstone.
     tombstone_cutoff: datetime
+    #: The run's clock: a published brève dated after it is scheduled, shown nowhere yet
+    #: (None: every published brève is due).
+    now: datetime | None = None
+
+
+def scheduled(breve: BreveFacts, settings: Settings) -> bool:
+    return settings.now is not None and breve.published_at > settings.now
 
 
 @dataclass
@@ -106,7 +113,7 @@ def _assign_page(plan: Plan, size: int) -> int:
 def place(breve: BreveFacts, before: Placement | None, plan: Plan, settings: Settings) -> Placement:
     """The new placement of one changed brève."""
     page = before.page if before else None
-    if breve.status == "published":
+    if breve.status == "published" and not scheduled(breve, settings):
         if page is None:
             page = _assign_page(plan, settings.page_size)
         return Placement(page, feeds_of(breve, settings))

@@ -195,6 +195,7 @@ def _plan(
         per_tag=config.publish.per_tag,
         per_section=config.publish.per_section,
         tombstone_cutoff=now - timedelta(days=config.publish.tombstone_days),
+        now=now,
     )
     fingerprint = settings_fingerprint(config)
     state = store.read_state(session)
@@ -207,13 +208,16 @@ def _plan(
         or not (out / feed_path(MAIN, "atom")).exists()
     )
     after = -1 if full or state is None else state.last_seq
-    changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
+    # Scheduled brèves whose time came since the last run: no write stamped them.
+    since = None if full or state is None else state.published_until
+    due = (since, now) if since is not None and since < now else None
+    changed = store.changed_facts(session, after, top, settings.tombstone_cutoff, due=due)
     before = store.placements(session, [fact.id for fact in changed])
     plan = plan_changes(changed, before, store.page_cursor(session), settings)
     names = store.new_names(session, (fact for fact in changed if fact.status == "published"))
     if full:
         plan.feeds.add(MAIN)
-    return plan, store.Pending.of(plan, names, before), top, fingerprint
+    return plan, store.Pending.of(plan, names, before, now), top, fingerprint
 
 
 def publish(

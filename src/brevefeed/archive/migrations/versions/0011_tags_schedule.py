@@ -21,6 +21,8 @@ Create Date: 2026-12-08
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -55,6 +57,24 @@ _PG_TRIGGER = (
 )
 
 
+@contextmanager
+def _tag_triggers_off(bind: sa.Connection) -> Iterator[None]:
+    if bind.dialect.name == "postgresql":
+        bind.execute(sa.text("ALTER TABLE breve_tags DISABLE TRIGGER USER"))
+        yield
+        bind.execute(sa.text("ALTER TABLE breve_tags ENABLE TRIGGER USER"))
+        return
+    # SQLite cannot disable a trigger: each is dropped and made again from its own SQL.
+    triggers = bind.execute(
+        sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'breve_tags'")
+    ).all()
+    for name, _sql in triggers:
+        bind.execute(sa.text(f"DROP TRIGGER {name}"))
+    yield
+    for _name, sql in triggers:
+        bind.execute(sa.text(sql))
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     op.add_column("breves", sa.Column("date_source", sa.Text(), nullable=True))
@@ -74,15 +94,19 @@ def upgrade() -> None:
         sa.text("SELECT breve_id, tag FROM breve_tags ORDER BY breve_id, position")
     ).all()
     names: dict[str, str] = {}
+    keys = []
     for breve_id, tag in rows:
         key = _key(tag)
         names.setdefault(key, tag)
-        # Plain UPDATEs of breve_tags stamp their brève (0009): the next publish then rebuilds
-        # the feeds of brèves whose tags now show another spelling.
-        bind.execute(
-            sa.text("UPDATE breve_tags SET key = :key WHERE breve_id = :id AND tag = :tag"),
-            {"key": key, "id": breve_id, "tag": tag},
-        )
+        keys.append({"key": key, "id": breve_id, "tag": tag})
+    # Filling a derived column is no edit: 0009's triggers would stamp every tagged brève (a
+    # full republish) and queue it for reindexing, so they are off meanwhile.
+    with _tag_triggers_off(bind):
+        if keys:
+            bind.execute(
+                sa.text("UPDATE breve_tags SET key = :key WHERE breve_id = :id AND tag = :tag"),
+                keys,
+            )
     if names:
         bind.execute(
             sa.text("INSERT INTO tags (key, name) VALUES (:key, :name)"),

@@ -6,7 +6,9 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -360,3 +362,53 @@ def test_readers_do_not_wait_for_a_writer(instance: Path, archive_url: str) -> N
         holder.close()
     assert (listed.exit_code, shown.exit_code) == (0, 0)
     assert len(listed.stdout.splitlines()) == 4
+
+
+def _brief(folder: Path, name: str, title: str, extra: str) -> Path:
+    path = folder / name
+    path.write_text(f'+++\ntitle = "{title}"\n{extra}\n+++\nCorps.\n', encoding="utf-8")
+    return path
+
+
+def test_import_says_when_a_breve_is_scheduled_and_list_shows_it(instance: Path) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
+    near = _brief(instance, "near.md", "Bientôt", f"date = {soon.isoformat()}")
+    far = _brief(instance, "far.md", "Plus tard", "date = 2099-12-02T08:00:00+01:00")
+    result = run("import", str(near), str(far))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    local = soon.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{near}: bientot scheduled for " in lines[0]
+    assert lines[0].endswith(f"{local.year} à {local:%H:%M}")
+    assert lines[1] == f"{far}: plus-tard scheduled for 2 décembre 2099 à 08:00"
+    # Only the far one is warned about.
+    assert (
+        result.stderr
+        == f"brevefeed: {far}: plus-tard is dated more than 30 days ahead; is the year right?\n"
+    )
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert {b["slug"]: b["status"] for b in listed} == {
+        "plus-tard": "scheduled",
+        "bientot": "scheduled",
+    }
+    only = json.loads(run("list", "--format", "json", "--status", "scheduled").stdout)
+    assert len(only) == 2
+    assert run("list", "--status", "published").stdout == ""
+
+
+def test_tags_are_one_vocabulary_shown_by_their_first_spelling(instance: Path) -> None:
+    _brief(instance, "a.md", "Un", 'date = 2024-01-01\ntags = ["Éducation", "Justice"]')
+    _brief(instance, "b.md", "Deux", 'date = 2024-01-02\ntags = ["education", "justice "]')
+    _brief(instance, "c.md", "Trois", 'date = 2024-01-03\ntags = ["JUSTICE", "justice"]')
+    assert run("import", "-q", str(instance)).exit_code == 0
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert {b["slug"]: b["tags"] for b in listed} == {
+        "un": ["Éducation", "Justice"],
+        "deux": ["Éducation", "Justice"],
+        "trois": ["Justice"],
+    }
+    found = json.loads(run("list", "--format", "json", "--tag", "EDUCATION").stdout)
+    assert [b["slug"] for b in found] == ["deux", "un"]
+    tags = json.loads(run("tags", "--format", "json").stdout)
+    assert tags == [{"tag": "Justice", "breves": 3}, {"tag": "Éducation", "breves": 2}]
+    assert run("tags").stdout == "Justice\t3\nÉducation\t2\n"

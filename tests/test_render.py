@@ -56,7 +56,7 @@ def test_footnotes_render_with_their_links() -> None:
 def test_footnote_and_table_markup_gives_no_way_around_the_sanitizer() -> None:
     html = render_markdown(
         '| <script>alert(1)</script> |\n|---|\n| <img src=x onerror="alert(1)"> |\n\n'
-        "Texte[^a].\n\n[^a]: [lien](javascript:alert(1)) <section onclick=\"x()\">s</section>\n"
+        'Texte[^a].\n\n[^a]: [lien](javascript:alert(1)) <section onclick="x()">s</section>\n'
     )
     assert "<script" not in html and "onerror" not in html and "onclick" not in html
     assert 'href="javascript' not in html

@@ -38,6 +38,8 @@ class ImportSummary:
     #: Permanent ids of the brèves created, and of those edited, from brève files.
     created_uids: list[str] = field(default_factory=list)
     updated_uids: list[str] = field(default_factory=list)
+    #: Brèves created or edited with a date after the run's clock: (file, slug, date).
+    scheduled: list[tuple[str, str, datetime]] = field(default_factory=list)
 
     def count(self, change: Change) -> None:
         setattr(self, change, getattr(self, change) + 1)
@@ -50,6 +52,7 @@ class ImportSummary:
         self.errors += other.errors
         self.created_uids += other.created_uids
         self.updated_uids += other.updated_uids
+        self.scheduled += other.scheduled
 
     def fail(self, error: InputError) -> None:
         self.failed += 1
@@ -161,6 +164,13 @@ def _save(
             summary.fail(InputError(str(exc), source=parsed.source))
         else:
             summary.count(result.change)
+            if (
+                result.change != "unchanged"
+                and result.status == "published"
+                and result.published is not None
+                and result.published > context.now
+            ):
+                summary.scheduled.append((parsed.source, result.slug, result.published))
             if result.change == "created":
                 summary.created_uids.append(result.uid)
             elif result.change == "updated":

@@ -38,6 +38,9 @@ class SaveResult:
     uid: str
     slug: str
     change: Change
+    #: The brève's publication date and status after the save (a future date: scheduled).
+    published: datetime | None = None
+    status: str = "published"
 
 
 #: The host of the link `init` writes (RFC 2606 reserves it): an id minted from it would name
@@ -246,7 +249,7 @@ def save_draft(
         set_tags(breve, draft.tags)
         session.add(breve)
         lookup.remember(breve)
-        return SaveResult(breve.uid, breve.slug, "created")
+        return SaveResult(breve.uid, breve.slug, "created", published, breve.status)
 
     published = draft.published or breve.published_at
     before = snapshot(breve)
@@ -257,7 +260,7 @@ def save_draft(
     if origin and breve.origin is None:
         breve.origin = origin
     if not changed:
-        return SaveResult(breve.uid, breve.slug, "unchanged")
+        return SaveResult(breve.uid, breve.slug, "unchanged", published, breve.status)
     _record_revision(session, breve, before, changed, editor, now)
     old_slug, breve.slug = breve.slug, draft.slug
     lookup.remember(breve, old_slug=old_slug)
@@ -275,7 +278,7 @@ def save_draft(
     set_tags(breve, draft.tags)
     if any(name in CONTENT_FIELDS for name in changed):
         breve.updated_at = max(now, published)
-    return SaveResult(breve.uid, breve.slug, "updated")
+    return SaveResult(breve.uid, breve.slug, "updated", published, breve.status)
 
 
 def retract(session: Session, ref: str, *, reason: str, editor: str, now: datetime) -> Breve:

@@ -115,3 +115,16 @@ def until_option(func: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--until", type=PERIOD, metavar="DATE", help="Published on or before DATE (inclusive)."
     )(func)
+
+
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_datetime(moment: datetime, tz: tzinfo) -> str:
+    """« 2 décembre 2026 à 08:00 », in the site's time zone (what an editor reads)."""
+    local = moment.astimezone(tz)
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {_MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"

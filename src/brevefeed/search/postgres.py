@@ -89,7 +89,9 @@ class _Compiler:
 
 
 #: The scheduled brèves (ix_breves_status_published_at): few, hashed once like retractions.
-SCHEDULED_IDS = "SELECT id FROM breves WHERE status = 'published' AND published_at > :scheduled_after"
+SCHEDULED_IDS = (
+    "SELECT id FROM breves WHERE status = 'published' AND published_at > :scheduled_after"
+)
 
 
 def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyValue]]:

@@ -72,7 +72,9 @@ _BM25 = ", ".join(str(weight) for weight in SQLITE_WEIGHTS)
 
 
 #: The scheduled brèves (ix_breves_status_published_at): few, gathered once like retractions.
-SCHEDULED_IDS = "SELECT id FROM breves WHERE status = 'published' AND published_at > :scheduled_after"
+SCHEDULED_IDS = (
+    "SELECT id FROM breves WHERE status = 'published' AND published_at > :scheduled_after"
+)
 
 
 def _filters(query: KindQuery) -> tuple[str, str, str, dict[str, AnyValue]]:

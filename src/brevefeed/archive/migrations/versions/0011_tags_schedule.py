@@ -66,7 +66,9 @@ def _tag_triggers_off(bind: sa.Connection) -> Iterator[None]:
         return
     # SQLite cannot disable a trigger: each is dropped and made again from its own SQL.
     triggers = bind.execute(
-        sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'breve_tags'")
+        sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'breve_tags'"
+        )
     ).all()
     for name, _sql in triggers:
         bind.execute(sa.text(f"DROP TRIGGER {name}"))
@@ -81,9 +83,7 @@ def upgrade() -> None:
     op.add_column(
         "publish_state", sa.Column("published_until", sa.DateTime(timezone=True), nullable=True)
     )
-    op.add_column(
-        "breve_tags", sa.Column("key", sa.String(200), nullable=False, server_default="")
-    )
+    op.add_column("breve_tags", sa.Column("key", sa.String(200), nullable=False, server_default=""))
     op.create_table(
         "tags",
         sa.Column("key", sa.String(200), primary_key=True),

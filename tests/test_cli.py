@@ -42,12 +42,17 @@ def test_import_list_show_retract(instance: Path) -> None:
     assert result.stdout.strip() == "4 imported, 0 updated, 0 unchanged, 0 failed"
     listed = json.loads(run("list", "--format", "json").stdout)
     assert len(listed) == 4
-    assert listed[1]["slug"] == "au-coeur-de-la-prevention-les-ecoles-en-premiere-ligne"
+    assert listed[0]["slug"] == "au-coeur-de-la-prevention-les-ecoles-en-premiere-ligne"
+    # The scraped page is dated by its file name (2024-05-21-…), not by the import.
+    assert listed[1]["slug"] == "un-forum-de-rencontres-anonyme-ferme-sur-decision-de-justice"
+    assert listed[1]["published"] == "2024-05-20T22:00:00+00:00"
+    shown = run("show", "un-forum-de-rencontres-anonyme-ferme-sur-decision-de-justice").stdout
+    assert "date from:  the date the file name starts with" in shown
     assert [
         b["slug"] for b in json.loads(run("list", "--format", "json", "--tag", "justice").stdout)
     ] == ["harcelement-en-ligne-une-plainte-collective-deposee-a-lyon"]
     since = run("list", "--format", "jsonl", "--since", "2024-04", "--until", "2024-06-18")
-    assert len(since.stdout.splitlines()) == 2
+    assert len(since.stdout.splitlines()) == 3
     table = run("list")
     assert "moderation-des-forums-l-arcom-demande-des-comptes" in table.stdout
     shown = run("show", "moderation-des-forums-l-arcom-demande-des-comptes", "--raw")

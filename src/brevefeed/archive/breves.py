@@ -245,6 +245,7 @@ def save_draft(
             published_at=published,
             updated_at=published,
             origin=origin,
+            date_source=draft.date_source if draft.published else "import",
         )
         set_tags(breve, draft.tags)
         session.add(breve)
@@ -275,6 +276,8 @@ def save_draft(
     breve.language = language
     breve.status = after["status"]
     breve.published_at = published
+    if draft.published is not None:
+        breve.date_source = draft.date_source
     set_tags(breve, draft.tags)
     if any(name in CONTENT_FIELDS for name in changed):
         breve.updated_at = max(now, published)

@@ -170,4 +170,5 @@ def parse_front_matter(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
         language=_string(data, "language", source, line_of("language")) or None,
         published=published,
         uid=_string(data, "id", source, line_of("id")) or None,
+        date_source="front matter" if published else None,
     )

@@ -239,12 +239,14 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
     """
     from brevefeed.archive.breves import get_breve
     from brevefeed.archive.exchange import breve_record
+    from brevefeed.authoring.draft import DATE_SOURCES
 
     tz = app.config.site.tz
     with app.archive.session(write=False) as session:
         breve = get_breve(session, ref)
         record = breve_record(breve)
         record["body_html"] = breve.body_html
+        record["date_source"] = breve.date_source
     if not revisions:
         record.pop("revisions")
     if fmt == "json":
@@ -265,6 +267,8 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
         if record[key]:
             local = datetime.fromisoformat(record[key]).astimezone(tz)
             field(key, f"{local:%Y-%m-%d %H:%M %Z}")
+    if record["date_source"]:
+        field("date from", DATE_SOURCES.get(record["date_source"], record["date_source"]))
     if record["retraction_reason"]:
         field("reason", record["retraction_reason"])
     for url in record["sources"]:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 from brevefeed.archive.models import Breve, BreveTag, Tag
 from brevefeed.text import tag_key
 
-
 #: Not a stored status: a published brève dated after now (see ``BreveFilter.now``).
 SCHEDULED = "scheduled"
 

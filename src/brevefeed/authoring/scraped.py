@@ -77,7 +77,8 @@ def file_name_date(source: str, tz: tzinfo) -> datetime | None:
     if match is None:
         return None
     try:
-        return datetime(*map(int, match.groups()), tzinfo=tz)
+        year, month, day = (int(part) for part in match.groups())
+        return datetime(year, month, day, tzinfo=tz)
     except ValueError:
         return None
 

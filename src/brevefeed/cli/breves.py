@@ -216,7 +216,7 @@ def tags(app: App, fmt: str | None) -> None:
         records = [{"tag": t.name, "breves": t.count} for t in tag_counts(session)]
 
     def rows() -> list[output.Row]:
-        return [(r["tag"], str(r["breves"])) for r in records]
+        return [(str(r["tag"]), str(r["breves"])) for r in records]
 
     output.write(app, fmt, output.Listing(records, ("tag", "breves"), rows, empty="no tag yet"))
 

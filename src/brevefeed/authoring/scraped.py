@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import PurePath
 
+from brevefeed.authoring.dates import MONTHS
 from brevefeed.authoring.draft import BreveDraft
 from brevefeed.authoring.render import escape_markdown
 from brevefeed.errors import InputError
@@ -35,15 +36,11 @@ _AUTHOR_PREFIX = re.compile(r"^(par|by)\s+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\bet\b|\band\b)\s*")
 
 
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 _TIME = r"(?:\s*(?:à|,|-)?\s*(?P<hour>\d{1,2})\s*[h:]\s*(?P<minute>\d{2})?)?"
 _DATE_LINE = re.compile(
     r"^(?:(?:publié|mis à jour|modifié|mise à jour)\s+le\s+|le\s+)?"
     r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
-    r"(?:(?P<day>\d{1,2})(?:er)?\s+(?P<month>" + "|".join(_MONTHS) + r")\s+(?P<year>\d{4})"
+    r"(?:(?P<day>\d{1,2})(?:er)?\s+(?P<month>" + "|".join(MONTHS) + r")\s+(?P<year>\d{4})"
     r"|(?P<nday>\d{1,2})/(?P<nmonth>\d{1,2})/(?P<nyear>\d{4}))" + _TIME + r"\s*\.?$",
     re.IGNORECASE,
 )
@@ -58,7 +55,7 @@ def read_date_line(line: str, tz: tzinfo) -> datetime | None:
     if match["day"]:
         day, month, year = (
             int(match["day"]),
-            _MONTHS.index(match["month"].lower()) + 1,
+            MONTHS.index(match["month"].lower()) + 1,
             match["year"],
         )
     else:

@@ -423,6 +423,7 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     from brevefeed.config import RelatedConfig
     from brevefeed.related.links import decide, find_item
     from brevefeed.related.run import rebuild
+    from related_corpus import NOW as CORPUS_NOW
     from related_corpus import corpus, load_breves, load_items
 
     config = make_config(tmp_path, per_section=False, archive_page_size=100)
@@ -430,8 +431,8 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     with archive.session() as session:
         load_breves(session, data)
         load_items(session, data)
-    rebuild(archive, RelatedConfig(), now=NOW)
-    publish(archive, config, now=NOW)
+    rebuild(archive, RelatedConfig(), now=CORPUS_NOW)
+    publish(archive, config, now=CORPUS_NOW)
 
     main = feedparser.parse((out / "atom.xml").read_bytes())
     forum = next(e for e in main.entries if "forum de rencontres" in e.title)
@@ -461,13 +462,19 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     )
     for path in (out / "atom.xml", out / "related-atom.xml"):
         assert schematron_failures(path.read_bytes()) == [], path
-    assert publish(archive, config, now=NOW).written == []
+    assert publish(archive, config, now=CORPUS_NOW).written == []
 
     with archive.session() as session:
         breve = get_breve(session, "forum-rencontres-ferme")
         before = breve.updated_at
-        decide(session, breve, find_item(session, data["items"][2]["link"]), linked=True, now=NOW)
-    report = publish(archive, config, now=NOW)
+        decide(
+            session,
+            breve,
+            find_item(session, data["items"][2]["link"]),
+            linked=True,
+            now=CORPUS_NOW,
+        )
+    report = publish(archive, config, now=CORPUS_NOW)
     assert {"atom.xml", "related-atom.xml", "tags/justice/atom.xml"} <= set(report.written)
     with archive.session() as session:
         assert (

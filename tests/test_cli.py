@@ -6,7 +6,9 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -47,12 +49,17 @@ def test_import_list_show_retract(instance: Path) -> None:
     assert len(saved) == 4
     listed = json.loads(run("list", "--format", "json").stdout)
     assert len(listed) == 4
-    assert listed[1]["slug"] == "au-coeur-de-la-prevention-les-ecoles-en-premiere-ligne"
+    assert listed[0]["slug"] == "au-coeur-de-la-prevention-les-ecoles-en-premiere-ligne"
+    # The scraped page is dated by its file name (2024-05-21-…), not by the import.
+    assert listed[1]["slug"] == "un-forum-de-rencontres-anonyme-ferme-sur-decision-de-justice"
+    assert listed[1]["published"] == "2024-05-20T22:00:00+00:00"
+    shown = run("show", "un-forum-de-rencontres-anonyme-ferme-sur-decision-de-justice").stdout
+    assert "date from:  the date the file name starts with" in shown
     assert [
         b["slug"] for b in json.loads(run("list", "--format", "json", "--tag", "justice").stdout)
     ] == ["harcelement-en-ligne-une-plainte-collective-deposee-a-lyon"]
     since = run("list", "--format", "jsonl", "--since", "2024-04", "--until", "2024-06-18")
-    assert len(since.stdout.splitlines()) == 2
+    assert len(since.stdout.splitlines()) == 3
     table = run("list")
     assert "moderation-des-forums-l-arcom-demande-des-comptes" in table.stdout
     shown = run("show", "moderation-des-forums-l-arcom-demande-des-comptes", "--raw")
@@ -221,7 +228,7 @@ def test_init_keeps_the_config_and_archive_private(
     previous = os.umask(0o002)
     try:
         target = tmp_path / "redaction"
-        assert run("init", "-q", str(target)).exit_code == 0
+        assert run("init", "-q", "--link", "https://j.example.net", str(target)).exit_code == 0
         monkeypatch.chdir(target)
         # A command that writes, so SQLite creates its -wal and -shm files.
         assert run("import", "-q", str(REPO / "examples")).exit_code == 0
@@ -239,6 +246,67 @@ def test_init_keeps_the_config_and_archive_private(
     assert modes == [0o600, 0o600, 0o600]
     assert stat.S_IMODE(os.stat(target / "config.toml").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(target / "archive").st_mode) == 0o700
+
+
+def test_init_without_an_address_keeps_the_placeholder_and_import_refuses_to_mint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids minted from example.org would name nobody's site for good."""
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    target = tmp_path / "redaction"
+    made = run("init", str(target))
+    assert made.exit_code == 0
+    assert "set [site] link" in made.stderr
+    assert 'link = "https://example.org/"' in (target / "config.toml").read_text(encoding="utf-8")
+    monkeypatch.chdir(target)
+    refused = run("import", str(REPO / "examples"))
+    assert refused.exit_code == 2
+    assert refused.stderr.count("\n") == 1
+    assert "[site] link is still the placeholder https://example.org/" in refused.stderr
+    assert run("list").stdout == ""
+
+
+def test_init_writes_the_link_and_base_url_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
+    target = tmp_path / "redaction"
+    made = run(
+        "init", "--link", "https://j.example.net", "--base-url", "https://j.example.net/flux",
+        str(target),
+    )  # fmt: skip
+    assert (made.exit_code, made.stderr) == (0, "")
+    text = (target / "config.toml").read_text(encoding="utf-8")
+    assert 'link = "https://j.example.net/"' in text
+    assert 'base_url = "https://j.example.net/flux/"' in text
+    monkeypatch.chdir(target)
+    assert run("import", "-q", str(REPO / "examples")).exit_code == 0
+    ids = [b["id"] for b in json.loads(run("list", "--format", "json").stdout)]
+    assert len(ids) == 4 and all(i.startswith("tag:j.example.net,") for i in ids)
+
+
+def test_init_on_a_terminal_asks_for_the_addresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brevefeed.cli import admin
+
+    monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
+    monkeypatch.setattr(admin, "_on_terminal", lambda: True)
+    target = tmp_path / "redaction"
+    made = run("init", str(target), input="https://j.example.net/\n\n")
+    assert made.exit_code == 0
+    text = (target / "config.toml").read_text(encoding="utf-8")
+    assert 'link = "https://j.example.net/"' in text
+    # The suggested base URL, taken with Enter.
+    assert 'base_url = "https://j.example.net/flux/"' in text
+
+
+def test_init_refuses_a_link_that_is_not_a_web_url(tmp_path: Path) -> None:
+    made = run("init", "--link", "ftp://j.example.net/", str(tmp_path / "r"))
+    assert made.exit_code == 2 and "--link 'ftp://j.example.net/'" in made.stderr
+    assert not (tmp_path / "r" / "config.toml").exists()
 
 
 @pytest.mark.parametrize(
@@ -277,7 +345,9 @@ def test_overlapping_imports_on_sqlite_do_not_corrupt(tmp_path: Path) -> None:
     folder.mkdir()
     for n in range(120):
         (folder / f"{n}.md").write_text(f'+++\ntitle = "Brève {n}"\n+++\nCorps {n}.\n', "utf-8")
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[site]\nlink = "https://j.example.net/"\n', encoding="utf-8"
+    )
     (tmp_path / "archive").mkdir()
     command = [sys.executable, "-m", "brevefeed", "import", str(folder), "--config"]
     runs = [
@@ -341,13 +411,10 @@ def test_init_templates_copies_the_theme_that_publish_then_uses(
     monkeypatch.delenv("BREVEFEED_DATABASE_URL", raising=False)
     monkeypatch.delenv("BREVEFEED_CONFIG", raising=False)
     target = tmp_path / "redaction"
-    assert run("init", "-q", "--templates", str(target)).exit_code == 0
+    site = ("--link", "https://redaction.example.net/")
+    base = ("--base-url", "https://redaction.example.net/flux/")
+    assert run("init", "-q", "--templates", *site, *base, str(target)).exit_code == 0
     assert {p.name for p in (target / "templates").iterdir()} >= {"breve.html", "style.css"}
-    config = target / "config.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
-        text.replace('base_url = ""', 'base_url = "https://example.org/flux/"'), encoding="utf-8"
-    )
     (target / "templates" / "style.css").write_text("body { color: #000; }\n", encoding="utf-8")
     monkeypatch.chdir(target)
     assert run("import", "-q", str(REPO / "examples")).exit_code == 0
@@ -365,3 +432,53 @@ def test_serve_without_a_published_folder_says_what_to_do(instance: Path) -> Non
     result = run("serve", "--port", "0")
     assert result.exit_code == 2
     assert "no index.html to serve (run `brevefeed publish` first)" in result.stderr
+
+
+def _brief(folder: Path, name: str, title: str, extra: str) -> Path:
+    path = folder / name
+    path.write_text(f'+++\ntitle = "{title}"\n{extra}\n+++\nCorps.\n', encoding="utf-8")
+    return path
+
+
+def test_import_says_when_a_breve_is_scheduled_and_list_shows_it(instance: Path) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
+    near = _brief(instance, "near.md", "Bientôt", f"date = {soon.isoformat()}")
+    far = _brief(instance, "far.md", "Plus tard", "date = 2099-12-02T08:00:00+01:00")
+    result = run("import", str(near), str(far))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if " scheduled for " in line]
+    local = soon.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{near}: bientot scheduled for " in lines[0]
+    assert lines[0].endswith(f"{local.year} à {local:%H:%M}")
+    assert lines[1] == f"{far}: plus-tard scheduled for 2 décembre 2099 à 08:00"
+    # Only the far one is warned about.
+    assert (
+        result.stderr
+        == f"brevefeed: {far}: plus-tard is dated more than 30 days ahead; is the year right?\n"
+    )
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert {b["slug"]: b["status"] for b in listed} == {
+        "plus-tard": "scheduled",
+        "bientot": "scheduled",
+    }
+    only = json.loads(run("list", "--format", "json", "--status", "scheduled").stdout)
+    assert len(only) == 2
+    assert run("list", "--status", "published").stdout == ""
+
+
+def test_tags_are_one_vocabulary_shown_by_their_first_spelling(instance: Path) -> None:
+    _brief(instance, "a.md", "Un", 'date = 2024-01-01\ntags = ["Éducation", "Justice"]')
+    _brief(instance, "b.md", "Deux", 'date = 2024-01-02\ntags = ["education", "justice "]')
+    _brief(instance, "c.md", "Trois", 'date = 2024-01-03\ntags = ["JUSTICE", "justice"]')
+    assert run("import", "-q", str(instance)).exit_code == 0
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert {b["slug"]: b["tags"] for b in listed} == {
+        "un": ["Éducation", "Justice"],
+        "deux": ["Éducation", "Justice"],
+        "trois": ["Justice"],
+    }
+    found = json.loads(run("list", "--format", "json", "--tag", "EDUCATION").stdout)
+    assert [b["slug"] for b in found] == ["deux", "un"]
+    tags = json.loads(run("tags", "--format", "json").stdout)
+    assert tags == [{"tag": "Justice", "breves": 3}, {"tag": "Éducation", "breves": 2}]
+    assert run("tags").stdout == "Justice\t3\nÉducation\t2\n"

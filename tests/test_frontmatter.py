@@ -35,10 +35,40 @@ def test_every_field() -> None:
     assert "« une vingtaine de personnes »" in draft.body
 
 
-def test_single_strings_become_lists_and_duplicates_go() -> None:
-    draft = parse('+++\ntitle = "T"\nauthors = "A"\ntags = ["x", "x", " ", "y"]\n+++\nB\n')
+def test_duplicate_and_blank_list_entries_go() -> None:
+    draft = parse('+++\ntitle = "T"\nauthors = ["A"]\ntags = ["x", "x", " ", "y"]\n+++\nB\n')
     assert draft.authors == ("A",)  # type: ignore[attr-defined]
     assert draft.tags == ("x", "y")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('tags = "justice, police"', 'tags = ["justice", "police"]'),
+        ('authors = "Jeanne Martin, Léo Ferrand"', 'authors = ["Jeanne Martin", "Léo Ferrand"]'),
+        ('sources = "https://a.example/"', 'sources = ["https://example.org/article"]'),
+        ("tags = [1, 2]", 'tags = ["justice", "police"]'),
+        ("authors = {name = 'A'}", 'authors = ["Jeanne Martin", "Léo Ferrand"]'),
+        ("section = ['Justice']", 'section = "Justice"'),
+        ("standfirst = 3", 'standfirst = "Le chapô en une phrase."'),
+        ("slug = true", 'slug = "titre-de-la-breve"'),
+        ("status = 1", 'status = "draft"'),
+        ("language = ['fr']", 'language = "fr"'),
+        ("id = 7", 'id = "tag:example.org,2024-05-07:breves/titre-de-la-breve"'),
+        ("date = true", "2024-05-07T18:30:00+02:00"),
+    ],
+)
+def test_wrong_type_is_one_line_naming_file_key_and_form(line: str, expected: str) -> None:
+    """A string where a list belongs used to become one tag (`tags/justice-police/`)."""
+    with pytest.raises(InputError) as caught:
+        parse(f'+++\ntitle = "T"\n{line}\n+++\nB\n')
+    message = str(caught.value)
+    key = line.split(" =")[0]
+    assert message.startswith("b.md:")
+    assert caught.value.line == 3
+    assert key in message
+    assert expected in message
+    assert "\n" not in message
 
 
 def test_explicit_slug_id_status_language() -> None:
@@ -66,7 +96,7 @@ def test_explicit_slug_id_status_language() -> None:
         ('+++\ntitle = "T"\nstatus = "retracted"\n+++\n', "status must be one of", 3),
         ('+++\ntitle = "T"\nsources = ["ftp://x"]\n+++\n', "not an http(s) URL", 3),
         ("+++\ntitle = 3\n+++\n", "'title' must be a string", 2),
-        ('+++\ntitle = "T"\ntags = [1]\n+++\n', "'tags' must be a string or a list", 3),
+        ('+++\ntitle = "T"\ntags = [1]\n+++\n', "'tags' must be a list of strings", 3),
     ],
 )
 def test_bad_front_matter_names_file_and_line(text: str, message: str, line: int | None) -> None:

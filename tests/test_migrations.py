@@ -28,6 +28,7 @@ from brevefeed.archive import index, open_archive
 from brevefeed.archive.db import _alembic_config, make_engine, migrating, upgrade
 from brevefeed.errors import ArchiveError
 from brevefeed.search import SearchRequest, search
+from brevefeed.text import tag_key
 from search_corpus import corpus
 from test_search_engine import CASES
 
@@ -92,7 +93,7 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             }
         )
         rows["breve_tags"] += [
-            {"breve_id": number, "tag": tag, "position": position}
+            {"breve_id": number, "tag": tag, "position": position, "key": tag_key(tag)}
             for position, tag in enumerate(raw["tags"])
         ]
         rows["revisions"].append(
@@ -457,10 +458,48 @@ def test_sqlite_migrations_cascade_nothing_but_leave_no_dangling_reference(
         upgrade(engine)
         refused = pytest.raises(ArchiveError, match="breve_tags referring to missing breves")
         with refused, migrating(engine) as conn:
-            conn.execute(text("INSERT INTO breve_tags VALUES (99, 'orphan', 0)"))
+            conn.execute(
+                text("INSERT INTO breve_tags (breve_id, tag, position) VALUES (99, 'orphan', 0)")
+            )
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM breve_tags")).scalar_one() == 0
             # The pooled connection serves the next command with its foreign keys on again.
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_0013_gives_existing_tags_their_key_and_first_spelling(
+    engine: Engine, archive_url: str
+) -> None:
+    _migrate(engine, "0012_search_titles_postgresql")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO breves (id, uid, slug, title, section, standfirst, body, body_html,"
+                " authors, sources, language, status, published_at, updated_at)"
+                " VALUES (:id, :uid, :slug, 't', '', '', 'b', '<p>b</p>', '[]', '[]', 'fr',"
+                " 'published', :when, :when)"
+            ),
+            [
+                {"id": n, "uid": _uid(f"s{n}"), "slug": f"s{n}", "when": NOW.replace(tzinfo=None)}
+                for n in (1, 2)
+            ],
+        )
+        conn.execute(
+            text("INSERT INTO breve_tags (breve_id, tag, position) VALUES (:b, :t, :p)"),
+            [
+                {"b": 1, "t": "Éducation  nationale", "p": 0},
+                {"b": 1, "t": "Cœur", "p": 1},
+                {"b": 2, "t": "education nationale", "p": 0},
+            ],
+        )
+        stamps = conn.execute(text("SELECT id, change_seq FROM breves ORDER BY id")).all()
+    _migrate(engine, HEAD)
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT tag, key FROM breve_tags ORDER BY breve_id, tag")).all()
+        assert all(key == tag_key(tag) for tag, key in keys)
+        names = dict(conn.execute(text("SELECT key, name FROM tags")).all())
+        assert names == {"education nationale": "Éducation  nationale", "coeur": "Cœur"}
+        # Filling a derived column is no edit: nothing to republish.
+        assert conn.execute(text("SELECT id, change_seq FROM breves ORDER BY id")).all() == stamps

@@ -427,6 +427,7 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     from brevefeed.config import RelatedConfig
     from brevefeed.related.links import decide, find_item
     from brevefeed.related.run import rebuild
+    from related_corpus import NOW as CORPUS_NOW
     from related_corpus import corpus, load_breves, load_items
 
     config = make_config(tmp_path, per_section=False, archive_page_size=100)
@@ -434,8 +435,8 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     with archive.session() as session:
         load_breves(session, data)
         load_items(session, data)
-    rebuild(archive, RelatedConfig(), now=NOW)
-    publish(archive, config, now=NOW)
+    rebuild(archive, RelatedConfig(), now=CORPUS_NOW)
+    publish(archive, config, now=CORPUS_NOW)
 
     main = feedparser.parse((out / "atom.xml").read_bytes())
     forum = next(e for e in main.entries if "forum de rencontres" in e.title)
@@ -466,13 +467,19 @@ def test_related_coverage_reaches_subscribers(archive: Archive, tmp_path: Path, 
     )
     for path in (out / "atom.xml", out / "related-atom.xml"):
         assert schematron_failures(path.read_bytes()) == [], path
-    assert publish(archive, config, now=NOW).written == []
+    assert publish(archive, config, now=CORPUS_NOW).written == []
 
     with archive.session() as session:
         breve = get_breve(session, "forum-rencontres-ferme")
         before = breve.updated_at
-        decide(session, breve, find_item(session, data["items"][2]["link"]), linked=True, now=NOW)
-    report = publish(archive, config, now=NOW)
+        decide(
+            session,
+            breve,
+            find_item(session, data["items"][2]["link"]),
+            linked=True,
+            now=CORPUS_NOW,
+        )
+    report = publish(archive, config, now=CORPUS_NOW)
     assert {"atom.xml", "related-atom.xml", "tags/justice/atom.xml"} <= set(report.written)
     with archive.session() as session:
         assert (
@@ -620,3 +627,63 @@ def test_a_run_killed_while_recording_is_completed_by_the_next(
     assert [len(p) for p in pages] == [2, 2]
     assert len({uid for page in pages for uid in page}) == 4
     assert publish(archive, config, now=NOW).written == []
+
+
+def _scheduled_file(folder: Path, date: str) -> Path:
+    path = folder / "programmee.md"
+    path.write_text(
+        f'+++\ntitle = "Conseil municipal extraordinaire"\ndate = {date}\n'
+        'tags = ["Santé"]\n+++\nLe conseil se réunira.\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_scheduled_breve_waits_for_its_date_then_the_first_run_after_publishes_it(
+    archive: Archive, config: Config, out: Path, tmp_path: Path
+) -> None:
+    """It used to be published at once and to drag `updated` to its date, years ahead."""
+    load(archive, BREVES, _scheduled_file(tmp_path, "2024-05-12T08:00:00Z"))
+    publish(archive, config, now=NOW)
+    main = feedparser.parse((out / "atom.xml").read_bytes())
+    titles = [e.title for e in main.entries]
+    assert "Conseil municipal extraordinaire" not in titles
+    assert main.feed.updated_parsed[:3] <= NOW.timetuple()[:3]
+    rss = (out / "feed.xml").read_text(encoding="utf-8")
+    assert "2024-05-12" not in rss and "12 May 2024" not in rss
+    pages = "".join(p.read_text(encoding="utf-8") for p in out.rglob("archives/*.xml"))
+    assert "Conseil municipal" not in pages
+    assert "Conseil municipal" not in (out / "tags/sante/atom.xml").read_text(encoding="utf-8")
+
+    # Still before its date: nothing changes, nothing is written.
+    assert publish(archive, config, now=NOW + timedelta(days=1)).written == []
+    # The first run after it: no write to the archive happened, yet it is published, dated as
+    # scheduled, in the main and the tag feed and on an archive page.
+    after = datetime(2024, 5, 12, 8, 5, tzinfo=UTC)
+    report = publish(archive, config, now=after)
+    assert {"atom.xml", "tags/sante/atom.xml"} <= set(report.written)
+    main = feedparser.parse((out / "atom.xml").read_bytes())
+    first = main.entries[0]
+    assert first.title == "Conseil municipal extraordinaire"
+    assert first.published == "2024-05-12T08:00:00+00:00"
+    sante = feedparser.parse((out / "tags/sante/atom.xml").read_bytes())
+    assert sante.entries[0].title == "Conseil municipal extraordinaire"
+    pages = "".join(p.read_text(encoding="utf-8") for p in out.rglob("archives/atom-*.xml"))
+    assert "Conseil municipal extraordinaire" in pages
+    # And only once: the next run has nothing to do.
+    assert publish(archive, config, now=after + timedelta(minutes=5)).written == []
+
+
+def test_a_breve_moved_into_the_future_leaves_the_feeds_until_its_new_date(
+    archive: Archive, config: Config, out: Path, tmp_path: Path
+) -> None:
+    path = _scheduled_file(tmp_path, "2024-05-09T08:00:00Z")
+    load(archive, BREVES, path)
+    publish(archive, config, now=NOW)
+    assert "Conseil municipal" in (out / "atom.xml").read_text(encoding="utf-8")
+    load(archive, _scheduled_file(tmp_path, "2031-05-09T08:00:00Z"))
+    publish(archive, config, now=NOW + timedelta(minutes=5))
+    main = (out / "atom.xml").read_text(encoding="utf-8")
+    assert "Conseil municipal" not in main and "2031" not in main
+    pages = "".join(p.read_text(encoding="utf-8") for p in out.rglob("archives/*.xml"))
+    assert "Conseil municipal" not in pages

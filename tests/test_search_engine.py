@@ -95,6 +95,20 @@ def test_retracted_breves_only_on_request(corpus_archive: tuple[Archive, dict[st
     assert refs(ids, found) == {"b-agressions", "i-agression", "b-retracted"}
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_scheduled_breves_stay_out_until_their_date(
+    corpus_archive: tuple[Archive, dict[str, str]], sort: str
+) -> None:
+    """« b-agressions » is dated 2022-03-14 09:30 +01:00: scheduled for a reader before then."""
+    archive, ids = corpus_archive
+    before = datetime(2022, 3, 14, 8, 29, tzinfo=UTC)
+    after = datetime(2022, 3, 14, 8, 30, tzinfo=UTC)
+    hidden = SearchRequest("agression", sort=sort, scheduled_after=before)  # type: ignore[arg-type]
+    assert refs(ids, _search(archive, hidden)) == {"i-agression"}
+    shown = SearchRequest("agression", sort=sort, scheduled_after=after)  # type: ignore[arg-type]
+    assert refs(ids, _search(archive, shown)) == {"b-agressions", "i-agression"}
+
+
 def test_kind_filter(corpus_archive: tuple[Archive, dict[str, str]]) -> None:
     archive, ids = corpus_archive
     assert refs(ids, _search(archive, SearchRequest("agression", kinds=KINDS["items"]))) == {

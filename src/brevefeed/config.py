@@ -63,11 +63,16 @@ def range_of(f: dataclasses.Field[Any]) -> Range | None:
     return found if isinstance(found, Range) else None
 
 
+#: The link `init` writes until the editor gives the site's own: brève ids are never minted
+#: from it (see ``archive.breves.mint_uid``).
+PLACEHOLDER_LINK = "https://example.org/"
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     title: str = "Brèves"
     #: Base URL of the site; brève ids (tag: URIs) are minted from its host.
-    link: str = "https://example.org/"
+    link: str = PLACEHOLDER_LINK
     language: str = "fr"
     timezone: str = "Europe/Paris"
     author: str = "La rédaction"

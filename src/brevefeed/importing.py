@@ -40,6 +40,8 @@ class ImportSummary:
     updated_uids: list[str] = field(default_factory=list)
     #: What was created or edited from brève files, in order: what `add` and `import` print.
     saved: list[SaveResult] = field(default_factory=list)
+    #: Brèves created or edited with a date after the run's clock: (file, slug, date).
+    scheduled: list[tuple[str, str, datetime]] = field(default_factory=list)
 
     def count(self, change: Change) -> None:
         setattr(self, change, getattr(self, change) + 1)
@@ -53,6 +55,7 @@ class ImportSummary:
         self.created_uids += other.created_uids
         self.updated_uids += other.updated_uids
         self.saved += other.saved
+        self.scheduled += other.scheduled
 
     def fail(self, error: InputError) -> None:
         self.failed += 1
@@ -170,6 +173,13 @@ def _save(
             summary.fail(InputError(str(exc), source=parsed.source))
         else:
             summary.count(result.change)
+            if (
+                result.change != "unchanged"
+                and result.status == "published"
+                and result.published is not None
+                and result.published > context.now
+            ):
+                summary.scheduled.append((parsed.source, result.slug, result.published))
             if result.change == "created":
                 summary.created_uids.append(result.uid)
             elif result.change == "updated":

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from brevefeed.archive.models import Breve, BreveTag, PublishedBreve, Revision
 from brevefeed.archive.types import iso as iso  # re-exported: exchange, feeds… import it here
 from brevefeed.authoring import BreveDraft, render_markdown
-from brevefeed.errors import AmbiguousError, InputError, NotFoundError, RefusedError
+from brevefeed.errors import AmbiguousError, ConfigError, InputError, NotFoundError, RefusedError
+from brevefeed.text import tag_key
 
 Change = Literal["created", "updated", "unchanged"]
 
@@ -38,10 +39,23 @@ class SaveResult:
     uid: str
     slug: str
     change: Change
+    #: The brève's publication date and status after the save (a future date: scheduled).
+    published: datetime | None = None
+    status: str = "published"
+
+
+#: The host of the link `init` writes (RFC 2606 reserves it): an id minted from it would name
+#: nobody's site, for good.
+PLACEHOLDER_HOST = "example.org"
 
 
 def mint_uid(host: str, published: datetime, slug: str, tz: tzinfo) -> str:
     """RFC 4151 tag URI: ``tag:example.org,2024-05-07:breves/slug``; minted once, never edited."""
+    if host == PLACEHOLDER_HOST:
+        raise ConfigError(
+            "[site] link is still the placeholder https://example.org/: set it to the site's"
+            " address in config.toml before importing (brève ids are minted from it for good)"
+        )
     return f"tag:{host},{published.astimezone(tz):%Y-%m-%d}:breves/{slug}"
 
 
@@ -54,7 +68,7 @@ def snapshot(breve: Breve) -> dict[str, Any]:
         "standfirst": breve.standfirst,
         "body": breve.body,
         "authors": list(breve.authors),
-        "tags": breve.tags,
+        "tags": breve.written_tags,
         "sources": list(breve.sources),
         "status": breve.status,
         "language": breve.language,
@@ -107,11 +121,19 @@ def get_breve(session: Session, ref: str, *, prefix: bool = False) -> Breve:
     return breve
 
 
+def unique_tags(tags: Iterable[str]) -> list[str]:
+    """``tags`` without a second spelling of one tag (the first one written stays)."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        kept.setdefault(tag_key(tag), tag)
+    return list(kept.values())
+
+
 def set_tags(breve: Breve, tags: list[str] | tuple[str, ...]) -> None:
     existing = {row.tag: row for row in breve.tag_rows}
     rows = []
-    for position, tag in enumerate(tags):
-        row = existing.get(tag) or BreveTag(tag=tag)
+    for position, tag in enumerate(unique_tags(tags)):
+        row = existing.get(tag) or BreveTag(tag=tag, key=tag_key(tag))
         row.position = position
         rows.append(row)
     breve.tag_rows = rows
@@ -139,7 +161,7 @@ def _draft_values(draft: BreveDraft, published: datetime, language: str) -> dict
         "standfirst": draft.standfirst,
         "body": draft.body,
         "authors": list(draft.authors),
-        "tags": list(draft.tags),
+        "tags": unique_tags(draft.tags),
         "sources": list(draft.sources),
         "status": draft.status,
         "language": language,
@@ -327,11 +349,12 @@ def save_draft(
             published_at=published,
             updated_at=published,
             origin=origin,
+            date_source=draft.date_source if draft.published else "import",
         )
         set_tags(breve, draft.tags)
         session.add(breve)
         lookup.remember(breve)
-        return SaveResult(breve.uid, breve.slug, "created")
+        return SaveResult(breve.uid, breve.slug, "created", published, breve.status)
 
     published = draft.published or breve.published_at
     before = snapshot(breve)
@@ -358,7 +381,7 @@ def save_draft(
         breve.origin = origin
         lookup.remember(breve)
     if not changed:
-        return SaveResult(breve.uid, breve.slug, "unchanged")
+        return SaveResult(breve.uid, breve.slug, "unchanged", published, breve.status)
     _record_revision(session, breve, before, changed, editor, now)
     old_slug, breve.slug = breve.slug, after["slug"]
     lookup.remember(breve, old_slug=old_slug)
@@ -373,10 +396,12 @@ def save_draft(
     breve.language = language
     breve.status = after["status"]
     breve.published_at = published
+    if draft.published is not None:
+        breve.date_source = draft.date_source
     set_tags(breve, draft.tags)
     if any(name in CONTENT_FIELDS for name in changed):
         breve.updated_at = max(now, published)
-    return SaveResult(breve.uid, breve.slug, "updated")
+    return SaveResult(breve.uid, breve.slug, "updated", published, breve.status)
 
 
 def retract(session: Session, ref: str, *, reason: str, editor: str, now: datetime) -> Breve:

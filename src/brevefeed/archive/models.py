@@ -77,6 +77,10 @@ class Breve(Base):
     retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The file this brève was imported from, so another file cannot take its slug by accident.
     origin: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Where ``published_at`` came from: "front matter", "date line" (a scraped page's
+    #: « Publié le … »), "file name" (its 2024-05-21- prefix), "import" (--date or the time of
+    #: import); None for brèves saved before it was recorded.
+    date_source: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Raised by the database on every mutation (see ``archive.changes``), so publish can find
     #: what changed.
     change_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -95,7 +99,26 @@ class Breve(Base):
 
     @property
     def tags(self) -> list[str]:
+        """The tags' display names (each tag's first spelling in the archive)."""
+        return [row.name for row in self.tag_rows]
+
+    @property
+    def written_tags(self) -> list[str]:
+        """The tags as this brève's author spelled them (what its revisions record)."""
         return [row.tag for row in self.tag_rows]
+
+
+class Tag(Base):
+    """One tag of the vocabulary: its folded key and the first spelling met, its display name.
+
+    Rows are added by the database when a ``breve_tags`` row brings a new key (migration
+    0011), so every writer keeps the vocabulary whole.
+    """
+
+    __tablename__ = "tags"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class BreveTag(Base):
@@ -104,11 +127,22 @@ class BreveTag(Base):
     breve_id: Mapped[int] = mapped_column(
         ForeignKey("breves.id", ondelete="CASCADE"), primary_key=True
     )
+    #: As the author wrote it.
     tag: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    #: ``brevefeed.text.tag_key(tag)``: what identifies the tag, whatever its spelling.
+    key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     #: Tags keep the order the author gave them.
     position: Mapped[int] = mapped_column(Integer)
 
     breve: Mapped[Breve] = relationship(back_populates="tag_rows")
+    #: No foreign key: the database adds the ``tags`` row after this one, by trigger.
+    label: Mapped[Tag | None] = relationship(
+        primaryjoin="foreign(BreveTag.key) == Tag.key", lazy="joined", viewonly=True
+    )
+
+    @property
+    def name(self) -> str:
+        return self.label.name if self.label is not None else self.tag
 
 
 class Revision(Base):
@@ -275,6 +309,9 @@ class PublishState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The highest ``breves.change_seq`` already published.
     last_seq: Mapped[int] = mapped_column(Integer)
+    #: The run's clock: brèves dated up to here are published. One dated after it was
+    #: scheduled, and the first run past its date publishes it (it has no new stamp).
+    published_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Hash of the settings the documents were built with; a change rebuilds everything.
     settings: Mapped[str] = mapped_column(String(64))
 

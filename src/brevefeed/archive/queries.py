@@ -9,15 +9,23 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from brevefeed.archive.models import Breve, BreveTag
+from brevefeed.archive.models import Breve, BreveTag, Tag
+from brevefeed.text import tag_key
+
+#: Not a stored status: a published brève dated after now (see ``BreveFilter.now``).
+SCHEDULED = "scheduled"
 
 
 @dataclass(frozen=True)
 class BreveFilter:
+    #: Any spelling of the tag (« education » finds « Éducation »).
     tag: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: A stored status, or ``SCHEDULED``; "published" then means published and due.
     status: str | None = None
+    #: The clock that tells a scheduled brève from a published one.
+    now: datetime | None = None
 
 
 #: Above this many brèves with the tag, walking the date index and probing each brève's tags
@@ -29,22 +37,27 @@ def _filtered(
     query: Select[tuple[Breve]], where: BreveFilter, *, common_tag: bool = False
 ) -> Select[tuple[Breve]]:
     if where.tag is not None:
+        key = tag_key(where.tag)
         if common_tag:
             query = query.where(
                 select(BreveTag.breve_id)
-                .where(BreveTag.breve_id == Breve.id, BreveTag.tag == where.tag)
+                .where(BreveTag.breve_id == Breve.id, BreveTag.key == key)
                 .exists()
             )
         else:
-            query = query.where(
-                Breve.id.in_(select(BreveTag.breve_id).where(BreveTag.tag == where.tag))
-            )
+            query = query.where(Breve.id.in_(select(BreveTag.breve_id).where(BreveTag.key == key)))
     if where.since is not None:
         query = query.where(Breve.published_at >= where.since)
     if where.until is not None:
         query = query.where(Breve.published_at < where.until)
-    if where.status is not None:
+    if where.status == SCHEDULED:
+        query = query.where(Breve.status == "published")
+        if where.now is not None:
+            query = query.where(Breve.published_at > where.now)
+    elif where.status is not None:
         query = query.where(Breve.status == where.status)
+        if where.status == "published" and where.now is not None:
+            query = query.where(Breve.published_at <= where.now)
     return query
 
 
@@ -57,7 +70,7 @@ def list_breves(session: Session, where: BreveFilter, *, limit: int | None = 50)
     common_tag = False
     if where.tag is not None and limit is not None:
         tagged = session.scalar(
-            select(func.count()).select_from(BreveTag).where(BreveTag.tag == where.tag)
+            select(func.count()).select_from(BreveTag).where(BreveTag.key == tag_key(where.tag))
         )
         common_tag = (tagged or 0) > TAG_SCAN_THRESHOLD
     query = _filtered(select(Breve), where, common_tag=common_tag).order_by(
@@ -77,3 +90,21 @@ def iter_all_breves(session: Session, *, batch: int = 500) -> Iterator[Breve]:
         .execution_options(yield_per=batch)
     )
     yield from session.scalars(query)
+
+
+@dataclass(frozen=True)
+class TagCount:
+    name: str
+    #: Brèves carrying the tag, whatever their status.
+    count: int
+
+
+def tag_counts(session: Session) -> list[TagCount]:
+    """Every tag by its display name, most used first (then by name)."""
+    query = (
+        select(Tag.name, func.count(BreveTag.breve_id))
+        .join(BreveTag, BreveTag.key == Tag.key)
+        .group_by(Tag.key, Tag.name)
+    )
+    found = [TagCount(name, int(count)) for name, count in session.execute(query)]
+    return sorted(found, key=lambda t: (-t.count, tag_key(t.name)))

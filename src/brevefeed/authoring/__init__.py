@@ -42,4 +42,4 @@ def parse_draft(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
         raise InputError("empty file", source=source)
     if has_front_matter(text):
         return parse_front_matter(text, source=source, tz=tz)
-    return parse_scraped(text, source=source)
+    return parse_scraped(text, source=source, tz=tz)

@@ -6,6 +6,12 @@ from datetime import date, datetime, time, tzinfo
 
 from brevefeed.errors import InputError
 
+#: French month names, January first: how pages write dates and how editors read them.
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
 
 def to_aware(value: object, tz: tzinfo, *, what: str = "date") -> datetime:
     """Accept a TOML date/datetime or an ISO 8601 string; naive values are in ``tz``.

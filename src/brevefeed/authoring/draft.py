@@ -33,3 +33,14 @@ class BreveDraft:
     published: datetime | None = None
     uid: str | None = None
     slug_given: bool = False
+    #: Where ``published`` was read (one of ``DATE_SOURCES``); None with no date.
+    date_source: str | None = None
+
+
+#: Where a brève's date can come from, as ``show`` names them.
+DATE_SOURCES = {
+    "front matter": "the front matter's date",
+    "date line": "the page's date line",
+    "file name": "the date the file name starts with",
+    "import": "the import (--date, or the time of import)",
+}

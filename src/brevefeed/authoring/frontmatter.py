@@ -41,6 +41,22 @@ FRONT_MATTER_KEYS = (
 )
 _TOML_LINE = re.compile(r"at line (\d+)")
 
+#: How each key is written, quoted in the error when a value has the wrong type: a string
+#: where a list is expected (`tags = "justice, police"`) would otherwise become one tag.
+EXPECTED_FORMS = {
+    "title": 'title = "Titre de la brève"',
+    "authors": 'authors = ["Jeanne Martin", "Léo Ferrand"]',
+    "date": "date = 2024-05-07T18:30:00+02:00",
+    "section": 'section = "Justice"',
+    "tags": 'tags = ["justice", "police"]',
+    "standfirst": 'standfirst = "Le chapô en une phrase."',
+    "slug": 'slug = "titre-de-la-breve"',
+    "sources": 'sources = ["https://example.org/article"]',
+    "status": 'status = "draft"',
+    "language": 'language = "fr"',
+    "id": 'id = "tag:example.org,2024-05-07:breves/titre-de-la-breve"',
+}
+
 
 def has_front_matter(text: str) -> bool:
     return text.lstrip("\ufeff").startswith(DELIMITER)
@@ -54,24 +70,27 @@ def _key_line(lines: list[str], key: str) -> int | None:
     return None
 
 
+def _wrong_type(key: str, what: str, source: str, line: int | None) -> InputError:
+    return InputError(
+        f"front matter key {key!r} must be {what}, such as {EXPECTED_FORMS[key]}",
+        source=source,
+        line=line,
+    )
+
+
 def _string(data: dict[str, Any], key: str, source: str, line: int | None) -> str:
     value = data.get(key, "")
     if not isinstance(value, str):
-        raise InputError(f"front matter key {key!r} must be a string", source=source, line=line)
+        raise _wrong_type(key, "a string", source, line)
     # A TOML escape (\u000b) gives a character the file's text did not hold.
     return xml_safe(value).strip()
 
 
 def _string_list(data: dict[str, Any], key: str, source: str, line: int | None) -> tuple[str, ...]:
     value = data.get(key, [])
-    if isinstance(value, str):
-        value = [value]
+    # A lone string is refused, not wrapped: "justice, police" is two tags to its author.
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(
-            f"front matter key {key!r} must be a string or a list of strings",
-            source=source,
-            line=line,
-        )
+        raise _wrong_type(key, "a list of strings", source, line)
     # Order is the author's; duplicates and blanks are noise.
     cleaned = (xml_safe(v).strip() for v in value)
     return tuple(dict.fromkeys(v for v in cleaned if v))
@@ -153,4 +172,5 @@ def parse_front_matter(text: str, *, source: str, tz: tzinfo) -> BreveDraft:
         language=_string(data, "language", source, line_of("language")) or None,
         published=published,
         uid=_string(data, "id", source, line_of("id")) or None,
+        date_source="front matter" if published else None,
     )

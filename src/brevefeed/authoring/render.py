@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 
 from brevefeed.text.sanitize import sanitize_html
 
 # CommonMark with raw HTML allowed: nh3 strips what is unsafe afterwards, so an author can still
-# write <abbr> or <sup> where Markdown has no syntax for it.
-_markdown = MarkdownIt("commonmark", {"html": True})
+# write <abbr> or <sup> where Markdown has no syntax for it. Tables (GFM pipes) and footnotes
+# ([^1]) are what newsroom copy uses beyond CommonMark; their HTML meets the same sanitizer.
+_markdown = MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin)
 
 
 def render_markdown(source: str) -> str:

@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Create a new instance in DIRECTORY: a commented config.toml and an empty archive.",
     ),
     "list": ("breves", "list_", "List brèves, newest first."),
+    "tags": ("breves", "tags", "List tags (each by its first spelling) with their brèves."),
     "publish": (
         "publish",
         "publish",

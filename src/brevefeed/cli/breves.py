@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from brevefeed.archive.models import STATUSES, Breve
-from brevefeed.archive.queries import BreveFilter, list_breves
+from brevefeed.archive.queries import SCHEDULED, BreveFilter, list_breves, tag_counts
 from brevefeed.archive.types import iso
 from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options, editor_option, write_atomically
-from brevefeed.cli.dates import INSTANT, Period, since_option, until_option
+from brevefeed.cli.dates import INSTANT, Period, french_datetime, since_option, until_option
 from brevefeed.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -43,9 +43,18 @@ def _link(app: App, summary: ImportSummary) -> None:
     link_changed_breves(app.archive, config, summary.updated_uids, now=now, count=False)
 
 
+#: A date further ahead than this is more likely a typo (2031 for 2021) than a plan.
+SCHEDULE_WARNING = timedelta(days=30)
+
+
 def _report(app: App, summary: ImportSummary) -> None:
     for saved in summary.saved:
         app.say(f"{saved.change} {saved.slug} {saved.uid}")
+    tz, now = app.config.site.tz, datetime.now(UTC)
+    for source, slug, when in summary.scheduled:
+        app.say(f"{source}: {slug} scheduled for {french_datetime(when, tz)}")
+        if when - now > SCHEDULE_WARNING:
+            app.warn(f"{source}: {slug} is dated more than 30 days ahead; is the year right?")
     for error in summary.errors:
         app.warn(str(error))
     if summary.failed or not app.quiet:
@@ -115,7 +124,14 @@ def import_(app: App, paths: tuple[Path, ...], date: Period | None, editor: str)
     _report(app, summary)
 
 
-def _summary_record(breve: Breve) -> dict[str, Any]:
+def shown_status(breve: Breve, now: datetime) -> str:
+    """A published brève dated after now is scheduled: in no feed or search yet."""
+    if breve.status == "published" and breve.published_at > now:
+        return SCHEDULED
+    return breve.status
+
+
+def _summary_record(breve: Breve, now: datetime) -> dict[str, Any]:
     return {
         "id": breve.uid,
         "slug": breve.slug,
@@ -123,17 +139,21 @@ def _summary_record(breve: Breve) -> dict[str, Any]:
         "authors": list(breve.authors),
         "section": breve.section,
         "tags": breve.tags,
-        "status": breve.status,
+        "status": shown_status(breve, now),
         "published": iso(breve.published_at),
         "updated": iso(breve.updated_at),
     }
 
 
 @click.command(name="list")
-@click.option("--tag", help="Only brèves with this tag.")
+@click.option("--tag", help="Only brèves with this tag (any spelling: case, accents).")
 @since_option
 @until_option
-@click.option("--status", type=click.Choice(STATUSES), help="Only brèves with this status.")
+@click.option(
+    "--status",
+    type=click.Choice((*STATUSES, SCHEDULED)),
+    help="Only brèves with this status (scheduled: published, dated in the future).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @output.format_option
 @common_options
@@ -153,14 +173,16 @@ def list_(
       brevefeed list --tag justice --since 2024-05 --format json
     """
     tz = app.config.site.tz
+    now = datetime.now(UTC)
     where = BreveFilter(
         tag=tag,
         since=since.start(tz) if since else None,
         until=until.end(tz) if until else None,
         status=status,
+        now=now,
     )
     with app.archive.session(write=False) as session:
-        records = [_summary_record(b) for b in list_breves(session, where, limit=limit)]
+        records = [_summary_record(b, now) for b in list_breves(session, where, limit=limit)]
 
     def rows() -> list[output.Row]:
         return [
@@ -177,6 +199,28 @@ def list_(
 
     headers = ("date", "slug", "title", "authors", "tags", "status")
     output.write(app, fmt, output.Listing(records, headers, rows, empty="no brève matches"))
+
+
+@click.command()
+@output.format_option
+@common_options
+def tags(app: App, fmt: str | None) -> None:
+    """List tags (each by its first spelling) with their brèves.
+
+    « Justice », « justice » and « JUSTICE » are one tag: `list --tag` and `search tag:`
+    take any spelling of it.
+
+    \b
+    Example:
+      brevefeed tags --format json
+    """
+    with app.archive.session(write=False) as session:
+        records = [{"tag": t.name, "breves": t.count} for t in tag_counts(session)]
+
+    def rows() -> list[output.Row]:
+        return [(str(r["tag"]), str(r["breves"])) for r in records]
+
+    output.write(app, fmt, output.Listing(records, ("tag", "breves"), rows, empty="no tag yet"))
 
 
 @click.command()
@@ -199,12 +243,14 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
     """
     from brevefeed.archive.breves import get_breve
     from brevefeed.archive.exchange import breve_record
+    from brevefeed.authoring.draft import DATE_SOURCES
 
     tz = app.config.site.tz
     with app.archive.session(write=False) as session:
         breve = get_breve(session, ref, prefix=True)
         record = breve_record(breve)
         record["body_html"] = breve.body_html
+        record["date_source"] = breve.date_source
     if not revisions:
         record.pop("revisions")
     if fmt == "json":
@@ -225,6 +271,8 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
         if record[key]:
             local = datetime.fromisoformat(record[key]).astimezone(tz)
             field(key, f"{local:%Y-%m-%d %H:%M %Z}")
+    if record["date_source"]:
+        field("date from", DATE_SOURCES.get(record["date_source"], record["date_source"]))
     if record["retraction_reason"]:
         field("reason", record["retraction_reason"])
     for url in record["sources"]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from brevefeed.authoring.dates import to_aware
+from brevefeed.authoring.dates import MONTHS, to_aware
 
 Step = Literal["year", "month", "day", "instant"]
 
@@ -115,3 +115,10 @@ def until_option(func: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--until", type=PERIOD, metavar="DATE", help="Published on or before DATE (inclusive)."
     )(func)
+
+
+def french_datetime(moment: datetime, tz: tzinfo) -> str:
+    """« 2 décembre 2026 à 08:00 », in the site's time zone (what an editor reads)."""
+    local = moment.astimezone(tz)
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import click
@@ -163,6 +163,8 @@ def search_(
         tags=tags,
         sources=sources,
         include_retracted=include_retracted,
+        # Scheduled brèves are not public yet.
+        scheduled_after=datetime.now(UTC),
         limit=limit or settings.limit,
         offset=offset,
         rank_window=settings.rank_window,

@@ -60,6 +60,13 @@ class Settings:
     per_section: bool
     #: Retractions before this instant no longer leave a tombstone.
     tombstone_cutoff: datetime
+    #: The run's clock: a published brève dated after it is scheduled, shown nowhere yet
+    #: (None: every published brève is due).
+    now: datetime | None = None
+
+
+def scheduled(breve: BreveFacts, settings: Settings) -> bool:
+    return settings.now is not None and breve.published_at > settings.now
 
 
 @dataclass
@@ -130,7 +137,7 @@ def place(breve: BreveFacts, before: Placement | None, plan: Plan, settings: Set
     """The new placement of one changed brève."""
     page = before.page if before else None
     slug = before.slug if before else None
-    if breve.status == "published":
+    if breve.status == "published" and not scheduled(breve, settings):
         if page is None:
             page = _assign_page(plan, settings.page_size)
         if slug is None:

@@ -276,6 +276,7 @@ def _plan(
         per_tag=config.publish.per_tag,
         per_section=config.publish.per_section,
         tombstone_cutoff=now - timedelta(days=config.publish.tombstone_days),
+        now=now,
     )
     fingerprint = settings_fingerprint(config)
     state = store.read_state(session)
@@ -284,7 +285,10 @@ def _plan(
     # (placements are kept, so archive pages keep their brèves and brèves their page).
     full = everything or state is None or state.settings != fingerprint
     after = -1 if full or state is None else state.last_seq
-    changed = store.changed_facts(session, after, top, settings.tombstone_cutoff)
+    # Scheduled brèves whose time came since the last run: no write stamped them.
+    since = None if full or state is None else state.published_until
+    due = (since, now) if since is not None and since < now else None
+    changed = store.changed_facts(session, after, top, settings.tombstone_cutoff, due=due)
     before = store.placements(session, [fact.id for fact in changed])
     # The brèves that may get a page slug now (a draft's placement has none yet).
     wanted = (
@@ -300,7 +304,7 @@ def _plan(
         plan.feeds.update(_published_folders(session, settings))
         plan.pages.update(range(1, plan.cursor.last + 1))
     plan.lists = plan.lists or full or bool(names)
-    return plan, store.Pending.of(plan, names, before), top, fingerprint
+    return plan, store.Pending.of(plan, names, before, now), top, fingerprint
 
 
 def _published_folders(session: Session, settings: Settings) -> set[str]:

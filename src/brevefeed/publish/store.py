@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import (
@@ -152,16 +152,33 @@ _FACT_COLUMNS = (
 
 
 def changed_facts(
-    session: Session, after_seq: int, up_to: int, tombstone_cutoff: datetime
+    session: Session,
+    after_seq: int,
+    up_to: int,
+    tombstone_cutoff: datetime,
+    *,
+    due: tuple[datetime, datetime] | None = None,
 ) -> list[BreveFacts]:
-    """Brèves stamped in (after_seq, up_to], and tombstones that have just expired."""
+    """Brèves stamped in (after_seq, up_to], tombstones that have just expired, and published
+    brèves dated in ``due`` = (last run's clock, this run's]: scheduled ones whose time came,
+    which no write stamped (a range on ``ix_breves_published_at_id``)."""
     stamped = select(*_FACT_COLUMNS).where(Breve.change_seq > after_seq, Breve.change_seq <= up_to)
     expired = (
         select(*_FACT_COLUMNS)
         .join(PublishedBreve, PublishedBreve.breve_id == Breve.id)
         .where(PublishedBreve.tombstone.is_(True), Breve.retracted_at < tombstone_cutoff)
     )
-    rows = {row.id: row for query in (stamped, expired) for row in session.execute(query)}
+    queries = [stamped, expired]
+    if due is not None:
+        since, until = due
+        queries.append(
+            select(*_FACT_COLUMNS).where(
+                Breve.published_at > since,
+                Breve.published_at <= until,
+                Breve.status == "published",
+            )
+        )
+    rows = {row.id: row for query in queries for row in session.execute(query)}
     return _facts(session, rows.values())  # type: ignore[arg-type]
 
 
@@ -196,14 +213,27 @@ class Pending:
     pages: dict[int, list[int]] = field(default_factory=dict)
     #: The placements recorded before the run, of the brèves it places.
     before: dict[int, Placement] = field(default_factory=dict)
+    #: The run's clock: brèves dated after it are scheduled, in no document (None: no clock).
+    now: datetime | None = None
 
     @classmethod
-    def of(cls, plan: Plan, names: dict[str, list[str]], before: dict[int, Placement]) -> Pending:
+    def of(
+        cls,
+        plan: Plan,
+        names: dict[str, list[str]],
+        before: dict[int, Placement],
+        now: datetime | None = None,
+    ) -> Pending:
         pages: dict[int, list[int]] = {}
         for breve_id, placement in plan.placements.items():
             if placement.page is not None:
                 pages.setdefault(placement.page, []).append(breve_id)
-        return cls(plan.placements, names, pages, before)
+        return cls(plan.placements, names, pages, before, now)
+
+    def public(self) -> ColumnElement[bool]:
+        """The brèves readers see: published, and not scheduled after this run's clock."""
+        shown = Breve.status == "published"
+        return shown if self.now is None else and_(shown, Breve.published_at <= self.now)
 
     def moved(self) -> list[tuple[int, Placement]]:
         """The placements that differ from those recorded, in the order the plan made them
@@ -241,10 +271,11 @@ def save_state(session: Session, pending: Pending, last_seq: int, settings: str)
             row.names = sorted(set(row.names) | set(names))
     state = session.get(PublishState, 1)
     if state is None:
-        session.add(PublishState(id=1, last_seq=last_seq, settings=settings))
-    else:
-        state.last_seq = last_seq
-        state.settings = settings
+        state = PublishState(id=1, last_seq=last_seq, settings=settings)
+        session.add(state)
+    state.last_seq = last_seq
+    state.settings = settings
+    state.published_until = pending.now
     session.flush()
 
 
@@ -352,7 +383,7 @@ def latest_entries(session: Session, pending: Pending, folder: str, limit: int) 
     ``ix_breves_section_published_at`` (an IN list would make the database sort every match).
     """
     newest = (Breve.published_at.desc(), Breve.id.desc())
-    published = select(Breve).where(Breve.status == "published")
+    published = select(Breve).where(pending.public())
     kind, _, _slug = folder.partition("/")
     names = folder_names(session, pending, folder) if kind else []
     if kind == "sections":
@@ -383,7 +414,7 @@ def page_entries(session: Session, pending: Pending, page: int) -> list[Entry]:
     ids.update(pending.pages.get(page, ()))
     found: list[Breve] = []
     for chunk in _chunks(sorted(ids)):
-        query = select(Breve).where(Breve.id.in_(chunk), Breve.status == "published")
+        query = select(Breve).where(Breve.id.in_(chunk), pending.public())
         found.extend(session.scalars(query))
     found.sort(key=lambda b: (b.published_at, b.id))
     return _entries(session, found)
@@ -444,7 +475,7 @@ def press_items(session: Session, pending: Pending, folder: str, limit: int) -> 
     linked = (
         select(RelatedLink.item_id)
         .join(Breve, RelatedLink.breve_id == Breve.id)
-        .where(RelatedLink.state == "linked", Breve.status == "published")
+        .where(RelatedLink.state == "linked", pending.public())
     )
     if kind == "tags":
         names = folder_names(session, pending, folder)

@@ -37,6 +37,9 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     include_retracted: bool = False
+    #: The reader's clock: brèves dated after it are scheduled, not yet public, and left out
+    #: (None: shown, as for an editor's own look).
+    scheduled_after: datetime | None = None
     limit: int = DEFAULTS.limit
     offset: int = 0
     rank_window: int = DEFAULTS.rank_window
@@ -96,6 +99,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
             since=request.since,
             until=request.until,
             include_retracted=request.include_retracted,
+            scheduled_after=request.scheduled_after,
             wanted=request.offset + request.limit,
             count_limit=request.count_limit,
         )

@@ -55,6 +55,8 @@ class KindQuery:
     since: datetime | None = None
     until: datetime | None = None
     include_retracted: bool = False
+    #: Brèves scheduled after this instant are left out (None: none is).
+    scheduled_after: datetime | None = None
     #: Too many matches to score each one: relevance goes by tiers, date sorts score 0.
     tiered: bool = False
     count_limit: int = DEFAULTS.count_limit

@@ -89,6 +89,12 @@ class _Compiler:
         return self._bind(" | ".join(f"({t})" for t in texts))
 
 
+#: The scheduled brèves (ix_breves_status_published_at): few, hashed once like retractions.
+SCHEDULED_IDS = (
+    "SELECT id FROM breves WHERE status = 'published' AND published_at > :scheduled_after"
+)
+
+
 def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyValue]]:
     """FROM … WHERE … of one kind, the date expression, and typed date parameters.
 
@@ -108,6 +114,10 @@ def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyVa
     if titles:
         table = TITLE_TABLES[query.kind]
     binds = []
+    if query.kind == "breve" and query.scheduled_after is not None:
+        where.append(f"s.breve_id NOT IN ({SCHEDULED_IDS})")
+        params["scheduled_after"] = query.scheduled_after
+        binds.append(bindparam("scheduled_after", type_=UTCDateTime()))
     for name, operator, value in (("since", ">=", query.since), ("until", "<", query.until)):
         if value is not None:
             where.append(f"{date} {operator} :{name}")

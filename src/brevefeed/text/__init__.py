@@ -1,8 +1,17 @@
 """French text handling shared by every part of brevefeed (one normalization, never two)."""
 
 from brevefeed.text.analysis import stem, stems, strip_elisions, words
-from brevefeed.text.fold import fold
+from brevefeed.text.fold import fold, tag_key
 from brevefeed.text.html import html_to_text
 from brevefeed.text.slug import slugify
 
-__all__ = ["fold", "html_to_text", "slugify", "stem", "stems", "strip_elisions", "words"]
+__all__ = [
+    "fold",
+    "html_to_text",
+    "slugify",
+    "stem",
+    "stems",
+    "strip_elisions",
+    "tag_key",
+    "words",
+]

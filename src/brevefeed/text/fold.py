@@ -55,3 +55,9 @@ def _variants() -> tuple[dict[str, str], frozenset[str]]:
 #: Every Latin character that folds to each letter or digit (« e »: eEéÉèÈêÊëË…), and the
 #: letter pairs a single character folds to (« oe » from « œ »).
 FOLDS_TO, FOLDED_PAIRS = _variants()
+
+
+def tag_key(tag: str) -> str:
+    """What identifies a tag whatever its spelling: « Éducation  nationale » and « education
+    nationale » are one tag."""
+    return " ".join(fold(tag).split())

@@ -37,6 +37,8 @@ _ALLOWED_TAGS = {
     "pre",
     "q",
     "s",
+    # Markdown footnotes are a <section> holding their list.
+    "section",
     "small",
     "strong",
     "sub",
@@ -50,7 +52,9 @@ _ALLOWED_TAGS = {
     "ul",
 }
 _ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "hreflang"},
+    # Footnote references and their notes point at each other by id (#fn1 ↔ #fnref1).
+    "a": {"href", "title", "hreflang", "id"},
+    "li": {"id"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "q": {"cite"},

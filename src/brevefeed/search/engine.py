@@ -37,6 +37,8 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     include_retracted: bool = False
+    #: Drafts are not public: shown only when asked for.
+    include_drafts: bool = False
     limit: int = DEFAULTS.limit
     offset: int = 0
     rank_window: int = DEFAULTS.rank_window
@@ -62,6 +64,7 @@ class Hit:
     authors: list[str]
     tags: list[str]
     retracted: bool = False
+    draft: bool = False
     #: Items only: every outlet that covered this hit's story, its own first.
     outlets: list[str] = field(default_factory=list)
 
@@ -96,6 +99,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
             since=request.since,
             until=request.until,
             include_retracted=request.include_retracted,
+            include_drafts=request.include_drafts,
             wanted=request.offset + request.limit,
             count_limit=request.count_limit,
         )
@@ -132,6 +136,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     authors=list(breve.authors),
                     tags=breve.tags,
                     retracted=breve.status == "retracted",
+                    draft=breve.status == "draft",
                 )
             )
         else:

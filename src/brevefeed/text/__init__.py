@@ -4,5 +4,6 @@ from brevefeed.text.analysis import stem, stems, strip_elisions, words
 from brevefeed.text.fold import fold
 from brevefeed.text.html import html_to_text
 from brevefeed.text.slug import slugify
+from brevefeed.text.stopwords import is_stop_word
 
-__all__ = ["fold", "html_to_text", "slugify", "stem", "stems", "strip_elisions", "words"]
+__all__ = ["fold", "html_to_text", "is_stop_word", "slugify", "stem", "stems", "strip_elisions", "words"]

@@ -131,6 +131,22 @@ class _Group(click.Group):
             rows = [(name, _short_help(name, limit)) for name in names]
             formatter.write_dl(rows)
 
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Every outcome an exit code, every error one line on stderr (click's own usage
+        error is three: Usage:, Try…, Error:)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            code = super().main(*args, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _fail(f"{exc.format_message()}{where}", exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            _interrupted()
+        sys.exit(code if isinstance(code, int) else 0)
+
     def make_context(
         self,
         info_name: str | None,
@@ -174,19 +190,8 @@ def cli() -> None:
     """
 
 
-def main() -> NoReturn:
-    """Run the command line; every outcome is an exit code, every error one line on stderr."""
-    try:
-        code = cli.main(prog_name="brevefeed", standalone_mode=False)
-    except click.UsageError as exc:
-        # click's own form is three lines (Usage:, Try…, Error:); the hint fits in one.
-        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        _fail(f"{exc.format_message()}{where}", exc.exit_code)
-    except click.ClickException as exc:
-        _fail(exc.format_message(), exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        _interrupted()
-    sys.exit(code if isinstance(code, int) else 0)
+def main() -> None:
+    cli.main(prog_name="brevefeed")
 
 
 __all__ = ["COMMANDS", "ExitCode", "cli", "load_command", "main"]

@@ -138,7 +138,7 @@ def test_minus_words_are_query_words_not_options(config: str) -> None:
     # Long options still work after the query, and -h, -q, -v keep their meaning.
     quiet = run(config, "-forum", "agression", "--kind", "items", "-q", "--format", "json")
     assert json.loads(quiet.stdout)["total"] == 1  # -q is no word « q » to find
-    after = run(config, "forum", "-fermé", "--kind", "items", "--format", "json")
+    after = run(config, "forum", "-fermé", "--kind", "breves", "--format", "json")
     assert json.loads(after.stdout)["total"] == 1
     assert run(config, "-h").stdout.startswith("Usage: ")
     assert run(config, "--", "-h", "forum").exit_code == 0  # after --, a word again

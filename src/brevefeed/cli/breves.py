@@ -70,8 +70,8 @@ def add(app: App, file: str, date: Period | None, editor: str) -> None:
 
     \b
     Example:
-      brevefeed add examples/2024-05-07-fermeture-forum.md
-      cat brouillon.md | brevefeed add - --date 2024-05-07
+      brevefeed add examples/2024-04-02-moderation-des-forums.md
+      cat examples/2024-06-18-coeur-de-la-prevention.md | brevefeed add - --date 2024-06-18
     """
     from brevefeed.importing import ImportSummary, parse_input, read_input, save_one
 
@@ -191,7 +191,7 @@ def show(app: App, ref: str, raw: bool, html: bool, revisions: bool, fmt: str) -
 
     \b
     Example:
-      brevefeed show fermeture-d-un-forum-de-rencontres --revisions
+      brevefeed show moderation-des-forums-l-arcom-demande-des-comptes --revisions
     """
     from brevefeed.archive.breves import get_breve
     from brevefeed.archive.exchange import breve_record
@@ -255,7 +255,8 @@ def retract_(app: App, ref: str, reason: str, editor: str) -> None:
 
     \b
     Example:
-      brevefeed retract fermeture-d-un-forum-de-rencontres --reason "Chiffres erronés"
+      brevefeed retract harcelement-en-ligne-une-plainte-collective-deposee-a-lyon \
+          --reason "Chiffres erronés"
     """
     from brevefeed.archive.breves import retract
 

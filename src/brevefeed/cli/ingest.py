@@ -75,7 +75,7 @@ def ingest(app: App, all_sources: bool, source: str | None, backfill_ref: str | 
     \b
     Example:
       brevefeed ingest --quiet          # from cron, every 15 minutes
-      brevefeed ingest --source "Le Quotidien"
+      brevefeed ingest --source "Le Journal"
       brevefeed ingest --backfill https://journal.example.org/feed.xml
     """
     # httpx and the fetch machinery are loaded by the commands that fetch, not by
@@ -100,8 +100,8 @@ def sources() -> None:
 
     \b
     Example:
-      brevefeed sources add https://journal.example.org/ --name "Le Journal"
       brevefeed sources list --format json
+      brevefeed sources disable "Le Journal"
     """
 
 

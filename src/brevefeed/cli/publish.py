@@ -30,7 +30,7 @@ def publish(app: App, wait: float, dry_run: bool) -> None:
     \b
     Example:
       brevefeed publish
-      */5 * * * *  cd /srv/breves && brevefeed publish --quiet --wait 60
+      brevefeed publish --quiet --wait 60   # from cron, every 5 minutes
     """
     config = app.config
     with app.progress("Publishing") as progress:

@@ -178,16 +178,18 @@ def search_(
       agression homophobe       every word (any form: agressions, homophobes…)
       "exact phrase"            words in this order
       darmanin OR retailleau    either
-      -word  -"a phrase"        without
+      -word  -"a phrase"        without (no quoting needed: only --options, -h, -q
+                                and -v are options; -- ends them)
+      le, les, une, du…         ignored (too common); a query of them only is refused
       pédocrim*                 prefix
       title:  author:  tag:  source:    one field, e.g. title:forum tag:"en ligne"
       ( … )                     grouping: (forum OR site) -"fausse alerte"
 
     \b
     Example:
-      brevefeed search 'agression homophobe' --since 2021 --kind breves
-      brevefeed search '"fermeture du forum" OR title:coco' --format jsonl
-      brevefeed search forum -fermé         (-word excludes; only --options are options)
+      brevefeed search 'plainte collective' --since 2024 --kind breves
+      brevefeed search '"décision de justice" OR title:arcom' --format jsonl
+      brevefeed search forum -fermé
       brevefeed search --reindex
     """
     if reindex:

@@ -127,7 +127,10 @@ def test_a_source_with_keywords_keeps_only_its_matching_items(
     code, _, _ = _run(instance, "sources", "add", url, "--name", "Vigie", "--keywords", "licorne")
     assert code == 0
     _run(instance, "ingest", "--source", "Vigie")
-    records = {r["name"]: r for r in json.loads(_run(instance, "sources", "list", "-q", "--format", "json")[1])}
+    records = {
+        r["name"]: r
+        for r in json.loads(_run(instance, "sources", "list", "-q", "--format", "json")[1])
+    }
     assert records["Vigie"]["items"] == 0  # no item mentions a unicorn
     assert records["Vigie"]["keeps"] == "mentioning: licorne"
     assert records["La Gazette"]["keeps"] == "all"
@@ -184,7 +187,9 @@ def test_opml_keeps_keywords_and_the_site_url(
         _run(instance, "sources", "remove", name)
     code, out, _ = _run(instance, "sources", "import", str(target))
     assert code == 0 and "2 sources added" in out
-    records = {r["name"]: r for r in json.loads(_run(instance, "sources", "list", "--format", "json")[1])}
+    records = {
+        r["name"]: r for r in json.loads(_run(instance, "sources", "list", "--format", "json")[1])
+    }
     assert records["Vigie"]["keeps"] == "mentioning: haine en ligne, harcèlement"
 
 

@@ -79,9 +79,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_130(instance: Path, target: str) -
         (["search", "--kind", "x", "forum"], "Invalid value for '--kind'"),
     ],
 )
-def test_a_usage_mistake_is_one_line_exit_2(
-    instance: Path, args: list[str], message: str
-) -> None:
+def test_a_usage_mistake_is_one_line_exit_2(instance: Path, args: list[str], message: str) -> None:
     result = brevefeed_process(args, instance)
     assert result.returncode == 2
     assert result.stdout == ""

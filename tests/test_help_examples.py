@@ -29,9 +29,9 @@ OUTLET = "https://journal.example.org"
 #: added before it is paused, an export written before it is imported). Others run between.
 #: The served item mentions « haine en ligne », a keyword `sources add` gives the source.
 ORDER = [
-    "init", "add", "export", "import", "list", "show", "search", "sources add", "sources", "sources list",
-    "sources disable", "sources enable", "ingest", "related", "relate", "unrelate", "stories",
-    "publish", "sources export", "sources import",
+    "init", "add", "export", "import", "list", "show", "search", "sources add", "sources",
+    "sources list", "sources disable", "sources enable", "ingest", "related", "relate",
+    "unrelate", "stories", "publish", "sources export", "sources import",
 ]  # fmt: skip
 LAST = ["retract", "sources remove"]
 

@@ -14,7 +14,11 @@ from brevefeed.search.sqlite import plain_words, to_match
         ('"site de rencontres"', '{title standfirst body tag} : NEAR("sit" "rencontr", 1)'),
         ('"site web"', '{title standfirst body tag} : "sit web"'),
         # The prefix, and the stems of the words it begins that it does not begin itself.
-        ("agressio*", '({title standfirst body tag} : "agressio" * OR {title standfirst body tag} : "agress")'),
+        (
+            "agressio*",
+            '({title standfirst body tag} : "agressio" *'
+            ' OR {title standfirst body tag} : "agress")',
+        ),
         ("title:forum", '{title} : "forum"'),
         ("author:ferrand", '{author} : "ferrand"'),
         ("tag:justice source:radio", '({tag} : "justic" AND {source} : "radio")'),

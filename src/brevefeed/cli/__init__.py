@@ -13,6 +13,7 @@ and while it runs. Usage mistakes are one line too, `brevefeed: error: …`, exi
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 
@@ -131,13 +132,20 @@ class _Group(click.Group):
             rows = [(name, _short_help(name, limit)) for name in names]
             formatter.write_dl(rows)
 
-    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Every outcome an exit code, every error one line on stderr (click's own usage
         error is three: Usage:, Try…, Error:)."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            code = super().main(*args, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as exc:
             where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             _fail(f"{exc.format_message()}{where}", exc.exit_code)

@@ -162,8 +162,7 @@ def list_(app: App, fmt: str | None) -> None:
     ingest = app.config.ingest
     with _sources_snapshot(app) as session:
         records = [
-            row.record()
-            | {"keeps": keeps(ingest.keywords, ingest.keep, row.source.keywords or [])}
+            row.record() | {"keeps": keeps(ingest.keywords, ingest.keep, row.source.keywords or [])}
             for row in registry.list_sources(session)
         ]
     tz = app.config.site.tz

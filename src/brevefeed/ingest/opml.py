@@ -15,7 +15,6 @@ from brevefeed.errors import InputError
 from brevefeed.ingest.guard import neutralise_dtd
 from brevefeed.urls import BadURLError, check_web_url, web_url_or_empty
 
-
 #: The namespace of brevefeed's own outline attributes.
 NAMESPACE = "urn:x-brevefeed:opml:1"
 _KEYWORDS = f"{{{NAMESPACE}}}keywords"

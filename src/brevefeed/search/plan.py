@@ -72,7 +72,10 @@ def hidden_breves(query: KindQuery) -> str | None:
     """
     hidden = [
         status
-        for status, shown in (("draft", query.include_drafts), ("retracted", query.include_retracted))
+        for status, shown in (
+            ("draft", query.include_drafts),
+            ("retracted", query.include_retracted),
+        )
         if not shown
     ]
     if not hidden:

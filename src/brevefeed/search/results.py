@@ -141,7 +141,9 @@ def _phrase_spans(text: str, phrases: tuple[Term, ...]) -> list[tuple[int, int]]
                     break
                 stemmed = tokens[position][2]
                 if not (
-                    stemmed.startswith(wanted) if phrase.prefix and index == last else stemmed == wanted
+                    stemmed.startswith(wanted)
+                    if phrase.prefix and index == last
+                    else stemmed == wanted
                 ):
                     break
             else:

@@ -6,4 +6,13 @@ from brevefeed.text.html import html_to_text
 from brevefeed.text.slug import slugify
 from brevefeed.text.stopwords import is_stop_word
 
-__all__ = ["fold", "html_to_text", "is_stop_word", "slugify", "stem", "stems", "strip_elisions", "words"]
+__all__ = [
+    "fold",
+    "html_to_text",
+    "is_stop_word",
+    "slugify",
+    "stem",
+    "stems",
+    "strip_elisions",
+    "words",
+]

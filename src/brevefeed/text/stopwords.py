@@ -1,8 +1,9 @@
 """French stop words: the words a search ignores because nearly every text holds them.
 
-The list is based on the Snowball project's French stop list (snowballstem.org/algorithms/french/stop.txt,
-BSD licence): no package installed here ships it (PyStemmer carries stemmers only), so it is
-written out below, as the Snowball file lays it out, and folded as the index folds words
+The list is based on the Snowball project's French stop list
+(snowballstem.org/algorithms/french/stop.txt, BSD licence): no package installed here ships it
+(PyStemmer carries stemmers only), so it is written out below, as the Snowball file lays it
+out, and folded as the index folds words
 (« été » → ete, « à » → a). Queries drop these words (``search.query``); the index keeps them,
 so a phrase still finds its words at their true distance.
 """

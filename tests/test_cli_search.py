@@ -142,6 +142,7 @@ def test_minus_words_are_query_words_not_options(config: str) -> None:
     assert json.loads(after.stdout)["total"] == 1
     assert run(config, "-h").stdout.startswith("Usage: ")
     assert run(config, "--", "-h", "forum").exit_code == 0  # after --, a word again
+    assert run(config, "vv").exit_code == 1  # a word made of flag letters is a word
 
 
 def test_stop_words_alone_say_so(config: str) -> None:

@@ -118,7 +118,7 @@ class QueryCommand(click.Command):
     def _short_flags(arg: str, known: set[str]) -> bool:
         """``-h``, ``-q``, ``-vv``: a cluster of known one-letter flags, not a word."""
         letters = arg[1:]
-        return bool(letters) and all(f"-{letter}" in known for letter in letters)
+        return arg.startswith("-") and bool(letters) and all(f"-{c}" in known for c in letters)
 
 
 @click.command(name="search", cls=QueryCommand)

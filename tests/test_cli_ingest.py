@@ -103,6 +103,39 @@ def test_a_discovered_feed_with_a_bad_url_is_not_followed(
     assert code == 1 and err.count("\n") == 1 and "declares no feed" in err
 
 
+def test_add_refuses_a_url_that_cannot_be_fetched_unless_forced(
+    instance: Path, feed_server: FeedServer
+) -> None:
+    """A 404 was followed « as given » with exit 0: most often a typo."""
+    missing = feed_server.url("/nulle-part.xml")
+    code, out, err = _run(instance, "sources", "add", missing)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("brevefeed: error: ") and "HTTP 404" in err and "--force" in err
+    code, out, _ = _run(instance, "sources", "list", "--format", "json")
+    assert missing not in out
+    code, out, err = _run(instance, "sources", "add", missing, "--force", "--name", "Plus tard")
+    assert code == 0 and "following it as given" in err
+    assert missing in _run(instance, "sources", "list", "--format", "json")[1]
+
+
+def test_a_source_with_keywords_keeps_only_its_matching_items(
+    instance: Path, feed_server: FeedServer
+) -> None:
+    """`--keywords` said « keep items mentioning one » but kept all under keep = "all"."""
+    feed_server.routes["/vigie.atom"] = Reply(body=(FEEDS / "vigie.atom").read_bytes())
+    url = feed_server.url("/vigie.atom")
+    code, _, _ = _run(instance, "sources", "add", url, "--name", "Vigie", "--keywords", "licorne")
+    assert code == 0
+    _run(instance, "ingest", "--source", "Vigie")
+    records = {
+        r["name"]: r
+        for r in json.loads(_run(instance, "sources", "list", "-q", "--format", "json")[1])
+    }
+    assert records["Vigie"]["items"] == 0  # no item mentions a unicorn
+    assert records["Vigie"]["keeps"] == "mentioning: licorne"
+    assert records["La Gazette"]["keeps"] == "all"
+
+
 def test_unknown_source_is_exit_3(instance: Path) -> None:
     code, _, err = _run(instance, "ingest", "--source", "Inconnue")
     assert code == 3 and err.startswith("brevefeed: error: no source") and "Traceback" not in err
@@ -119,6 +152,45 @@ def test_opml_import_and_export(instance: Path, tmp_path: Path) -> None:
     assert code == 0 and "exported 4 sources" in out
     text = target.read_text(encoding="utf-8")
     assert 'xmlUrl="https://vigie.example.org/atom.xml"' in text and "La Gazette" in text
+
+
+def test_opml_keeps_keywords_and_the_site_url(
+    instance: Path, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Export wrote the feed's id (urn:…) as htmlUrl and dropped keywords."""
+    feed = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<id>urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6</id><title>Vigie</title>"
+        b'<link rel="alternate" href="https://vigie.example.org/"/>'
+        b"<updated>2024-01-01T00:00:00Z</updated></feed>"
+    )
+    # An Atom feed without a site link: feedparser gives its <id> as the feed's link.
+    no_site = feed.replace(b'<link rel="alternate" href="https://vigie.example.org/"/>', b"")
+    no_site = no_site.replace(
+        b"urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6", b"https://ids.example.org/flux/42"
+    )
+    feed_server.routes["/vigie.atom"] = Reply(body=feed)
+    feed_server.routes["/sans-site.atom"] = Reply(body=no_site)
+    for path, name in (("/vigie.atom", "Vigie"), ("/sans-site.atom", "Sans site")):
+        url = feed_server.url(path)
+        keywords = ["--keywords", "haine en ligne, harcèlement"] if name == "Vigie" else []
+        assert _run(instance, "sources", "add", url, "--name", name, *keywords)[0] == 0
+        _run(instance, "ingest", "--source", name)
+    target = tmp_path / "out.opml"
+    assert _run(instance, "sources", "export", "-o", str(target))[0] == 0
+    text = target.read_text(encoding="utf-8")
+    assert 'htmlUrl="https://vigie.example.org/"' in text
+    assert "ids.example.org" not in text  # an id is no web site
+    assert 'brevefeed:keywords="haine en ligne, harcèlement"' in text
+    assert 'xmlns:brevefeed="' in text
+    for name in ("Vigie", "Sans site"):
+        _run(instance, "sources", "remove", name)
+    code, out, _ = _run(instance, "sources", "import", str(target))
+    assert code == 0 and "2 sources added" in out
+    records = {
+        r["name"]: r for r in json.loads(_run(instance, "sources", "list", "--format", "json")[1])
+    }
+    assert records["Vigie"]["keeps"] == "mentioning: haine en ligne, harcèlement"
 
 
 def test_export_includes_sources_and_items(instance: Path) -> None:

@@ -121,6 +121,36 @@ def test_usage_errors_exit_2(config: str) -> None:
     assert run(config, "forum", "--kind", "tout").exit_code == 2
 
 
+def test_usage_errors_are_one_line(config: str) -> None:
+    """click printed three lines (Usage:, Try…, Error:); the docs promise one."""
+    result = run(config, "forum", "--kind", "tout")
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("brevefeed: error: Invalid value for '--kind'")
+
+
+def test_minus_words_are_query_words_not_options(config: str) -> None:
+    """`search forum -fermé` failed with « No such option '-f' »."""
+    result = run(config, "forum", "-fermé", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [hit["title"] for hit in json.loads(result.stdout)["hits"]] == [
+        "Au cœur de la prévention"
+    ]
+    # Long options still work after the query, and -h, -q, -v keep their meaning.
+    quiet = run(config, "-forum", "agression", "--kind", "items", "-q", "--format", "json")
+    assert json.loads(quiet.stdout)["total"] == 1  # -q is no word « q » to find
+    after = run(config, "forum", "-fermé", "--kind", "breves", "--format", "json")
+    assert json.loads(after.stdout)["total"] == 1
+    assert run(config, "-h").stdout.startswith("Usage: ")
+    assert run(config, "--", "-h", "forum").exit_code == 0  # after --, a word again
+    assert run(config, "vv").exit_code == 1  # a word made of flag letters is a word
+
+
+def test_stop_words_alone_say_so(config: str) -> None:
+    result = run(config, "les")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "too common to search" in result.stderr
+
+
 def test_reindex(config: str) -> None:
     result = run(config, "--reindex")
     assert result.exit_code == 0 and result.stdout == "indexed 10 brèves and items\n"

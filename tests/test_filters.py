@@ -42,3 +42,13 @@ def test_source_filter_adds_to_global_words() -> None:
     assert combined.keeps("Le tribunal a jugé") and combined.keeps("propos homophobes")
     assert not combined.keeps("Publicité : le tribunal")
     assert not combined.keeps("Météo du week-end")
+
+
+def test_a_sources_own_keywords_keep_only_matching_items_even_under_keep_all() -> None:
+    """`sources add --keywords` promised to keep the items mentioning one; keep = "all" (the
+    default) kept everything."""
+    own = source_filter([], [], ["haine en ligne"], [], keep="all")
+    assert own.keeps("La haine en ligne progresse") and not own.keeps("Un match de football")
+    shared = source_filter(["harcèlement"], [], ["haine en ligne"], [], keep="all")
+    assert shared.keeps("Harcèlement scolaire")  # a global keyword counts too
+    assert source_filter(["harcèlement"], [], [], [], keep="all").keeps("Un match de football")

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+import drafts
 from brevefeed.archive import Archive
+from brevefeed.authoring import BreveDraft
+from brevefeed.errors import QueryError
 from brevefeed.search import SearchRequest, search
 from brevefeed.search.plan import KINDS
 from brevefeed.search.results import with_markers
@@ -37,6 +40,10 @@ CASES = [
     ('"site de rencontres"', {"b-agressions"}),
     ('"forum fermé"', {"b-forum"}),
     ('"forum ferme"', {"b-forum"}),
+    # stop words: dropped from a query of several words; a gap of one word inside a phrase
+    ("les forums", {"b-forum", "i-forum", "b-coeur"}),
+    ('"fermeture du forum"', {"i-forum"}),
+    ('"la fermeture d\'un forum"', {"i-forum"}),
     # figures
     ("23.051", {"b-pedo"}),
     # OR
@@ -48,6 +55,8 @@ CASES = [
     # prefixes
     ("pedocrim*", {"b-pedo", "i-pedo"}),
     ("darmani*", {"b-agressions", "i-darmanin"}),
+    # a prefix longer than the stems of the words it begins (agression → agress)
+    ("agressio*", {"b-agressions", "i-agression"}),
     # fields
     ("title:forum", {"b-forum", "i-forum"}),
     ("author:ferrand", {"b-pedo", "b-forum"}),
@@ -107,6 +116,29 @@ def test_scheduled_breves_stay_out_until_their_date(
     assert refs(ids, _search(archive, hidden)) == {"i-agression"}
     shown = SearchRequest("agression", sort=sort, scheduled_after=after)  # type: ignore[arg-type]
     assert refs(ids, _search(archive, shown)) == {"b-agressions", "i-agression"}
+
+
+def test_drafts_only_on_request(corpus_archive: tuple[Archive, dict[str, str]]) -> None:
+    """A draft is not public: search shows it only when asked (it did show them all)."""
+    archive, _ids = corpus_archive
+    with archive.session() as session:
+        draft = BreveDraft(
+            title="Licorne en ligne", slug="licorne-en-ligne", body="Pas encore relu.",
+            status="draft",
+        )  # fmt: skip
+        uid = drafts.save(session, draft, now=datetime(2024, 6, 1, tzinfo=UTC)).uid
+    assert _search(archive, SearchRequest("licorne")) == []
+    with archive.session() as session:
+        page = search(session, SearchRequest("licorne", include_drafts=True))
+    assert [(hit.id, hit.draft) for hit in page.hits] == [(uid, True)]
+
+
+def test_stop_words_alone_are_refused(corpus_archive: tuple[Archive, dict[str, str]]) -> None:
+    """« les » matched nearly every brève; now the query is refused in one line."""
+    archive, _ids = corpus_archive
+    for query in ("les", "une", "les une"):
+        with archive.session() as session, pytest.raises(QueryError, match="too common"):
+            search(session, SearchRequest(query))
 
 
 def test_kind_filter(corpus_archive: tuple[Archive, dict[str, str]]) -> None:

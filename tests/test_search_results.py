@@ -3,13 +3,34 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from brevefeed.search.query import parse_query
+from brevefeed.search.query import Term, parse_query
 from brevefeed.search.results import Matcher, matcher_for, plain, snippet, spans, with_markers
 
 
 def test_matcher_takes_positive_text_terms_only() -> None:
-    matcher = matcher_for(parse_query('agression "site de" darman* -forum author:martin'))
-    assert matcher == Matcher(frozenset({"agress", "sit", "de"}), ("darman",))
+    matcher = matcher_for(parse_query('agression "site web" pedocriminel* -forum author:martin'))
+    assert matcher == Matcher(frozenset({"agress"}), ("pedocriminel",), (Term(("sit", "web")),))
+
+
+def test_a_phrase_is_marked_where_it_occurs_and_only_there() -> None:
+    """Its words elsewhere are not marked, nor its stop words anywhere; the passage shown is
+    the one holding the phrase (the phrase's words alone came first)."""
+    matcher = matcher_for(parse_query('"fermeture du forum"'))
+    filler = " ".join(["remplissage"] * 40)
+    text = (
+        f"Le forum du quartier et sa fermeture du soir. {filler} La justice a ordonné la"
+        " fermeture d’un forum de rencontres."
+    )
+    result = with_markers(snippet(text, matcher, width=120))
+    assert "[fermeture d’un forum]" in result
+    assert result.count("[") == 1
+    assert "quartier" not in result
+
+
+def test_a_prefix_marks_the_words_it_begins() -> None:
+    matcher = matcher_for(parse_query("agressio*"))
+    text = "Une agression, deux agressions."
+    assert [text[s:e] for s, e in spans(text, matcher)] == ["agression", "agressions"]
 
 
 def test_highlight_marks_original_forms() -> None:
@@ -43,9 +64,9 @@ def test_no_match_shows_the_beginning() -> None:
 
 
 def test_short_text_is_whole() -> None:
-    assert snippet("", matcher_for(parse_query("a")), width=200) == []
+    assert snippet("", matcher_for(parse_query("e")), width=200) == []
     assert (
-        plain(snippet("Un  texte\ncourt", matcher_for(parse_query("a")), width=200))
+        plain(snippet("Un  texte\ncourt", matcher_for(parse_query("e")), width=200))
         == "Un texte court"
     )
 
@@ -70,12 +91,12 @@ def test_only_words_that_may_match_are_stemmed_and_the_spans_are_the_same() -> N
         "gouvernement",
         "agression homophobe",
         "darman*",
-        '"site de rencontres"',
+        '"site web"',
         "oeuvre coeur",
         "strasse",
         "pedocriminalite retrouvee",
         "23.051",
-        "le forum",
+        "forum",
     ]
     for query in queries:
         matcher = matcher_for(parse_query(query))
@@ -83,4 +104,4 @@ def test_only_words_that_may_match_are_stemmed_and_the_spans_are_the_same() -> N
             assert spans(text, matcher) == _every_word(text, matcher), (query, text)
     assert matcher_for(parse_query("gouvernement")).starts is not None
     assert matcher_for(parse_query("oeuvre")).starts is None  # « œ » in a text is one letter
-    assert matcher_for(parse_query("le forum")).starts is None  # too short to tell
+    assert matcher_for(parse_query("vu")).starts is None  # too short to tell

@@ -4,20 +4,35 @@ Subcommands are loaded only when run: importing every command's module (SQLAlche
 httpx, feedgen, lxml…) took over a second before `--version` or `search` could answer. The
 registry below carries each command's short help so `brevefeed --help` imports none of them;
 a test checks it against the commands' own help.
+
+Ctrl-C is one line and exit 130 at every moment: while this module's own imports run (the
+console script imports it before `main` exists), while a subcommand is looked up and loaded,
+and while it runs. Usage mistakes are one line too, `brevefeed: error: …`, exit 2.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
-import click
 
-from brevefeed import __version__
-from brevefeed.cli import display
-from brevefeed.cli.app import global_options
-from brevefeed.errors import BrevefeedError, ExitCode
+def _interrupted() -> NoReturn:
+    sys.stderr.write("brevefeed: interrupted\n")
+    sys.exit(130)
+
+
+try:
+    import importlib
+
+    import click
+
+    from brevefeed import __version__
+    from brevefeed.cli import display
+    from brevefeed.cli.app import global_options
+    from brevefeed.errors import BrevefeedError, ExitCode
+except KeyboardInterrupt:
+    _interrupted()
 
 #: name -> (module under brevefeed.cli, attribute, the first sentence of its help, which
 #: `brevefeed --help` shortens to fit as click would).
@@ -128,14 +143,48 @@ class _Group(click.Group):
             rows = [(name, _short_help(name, limit)) for name in names]
             formatter.write_dl(rows)
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Every outcome an exit code, every error one line on stderr (click's own usage
+        error is three: Usage:, Try…, Error:)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _fail(f"{exc.format_message()}{where}", exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            _interrupted()
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            _interrupted()
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrevefeedError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("brevefeed: interrupted", err=True)
-            sys.exit(130)
+            _interrupted()
         except Exception as exc:
             # SQLAlchemy is only loaded by commands that open the archive, so its error
             # class is looked up, not imported, here.
@@ -161,7 +210,7 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="brevefeed")
+    cli.main(prog_name="brevefeed")
 
 
 __all__ = ["COMMANDS", "ExitCode", "cli", "load_command", "main"]

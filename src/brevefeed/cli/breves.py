@@ -81,8 +81,8 @@ def add(app: App, file: str, date: Period | None, editor: str) -> None:
 
     \b
     Example:
-      brevefeed add examples/2024-05-07-fermeture-forum.md
-      cat brouillon.md | brevefeed add - --date 2024-05-07
+      brevefeed add examples/2024-04-02-moderation-des-forums.md
+      cat examples/2024-06-18-coeur-de-la-prevention.md | brevefeed add - --date 2024-06-18
     """
     from brevefeed.importing import ImportSummary, parse_input, read_input, save_one
 
@@ -311,8 +311,9 @@ def retract_(app: App, ref: str, reason: str | None, undo: bool, editor: str) ->
 
     \b
     Example:
-      brevefeed retract moderation-des-forums-l-arcom-demande-des-comptes --reason Doublon
-      brevefeed retract moderation-des-forums-l-arcom-demande-des-comptes --undo
+      brevefeed retract harcelement-en-ligne-une-plainte-collective-deposee-a-lyon \
+          --reason "Chiffres erronés"
+      brevefeed retract harcelement-en-ligne-une-plainte-collective-deposee-a-lyon --undo
     """
     from brevefeed.archive.breves import retract, unretract
 

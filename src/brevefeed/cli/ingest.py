@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from brevefeed.cli import display, output
 from brevefeed.cli.app import App, common_options, write_atomically
-from brevefeed.errors import ExitCode, InputError
+from brevefeed.errors import BrevefeedError, ExitCode, InputError
 from brevefeed.ingest import sources as registry
+from brevefeed.ingest.filters import keeps
 from brevefeed.ingest.opml import Outline, read_opml, write_opml
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def ingest(app: App, all_sources: bool, source: str | None, backfill_ref: str | 
     \b
     Example:
       brevefeed ingest --quiet          # from cron, every 15 minutes
-      brevefeed ingest --source "Le Quotidien"
+      brevefeed ingest --source "Le Journal"
       brevefeed ingest --backfill https://journal.example.org/feed.xml
     """
     # httpx and the fetch machinery are loaded by the commands that fetch, not by
@@ -99,19 +100,27 @@ def sources() -> None:
 
     \b
     Example:
-      brevefeed sources add https://journal.example.org/ --name "Le Journal"
       brevefeed sources list --format json
+      brevefeed sources disable "Le Journal"
     """
 
 
 @sources.command(name="add")
 @click.argument("url")
 @click.option("--name", default="", help="What the newsroom calls it (default: none).")
-@click.option("--keywords", default="", help="Comma-separated; keep items mentioning one.")
+@click.option(
+    "--keywords",
+    default="",
+    help="Comma-separated; keep only this source's items mentioning one (or a global keyword).",
+)
 @click.option("--no-discover", is_flag=True, help="Follow URL as given, without fetching it.")
+@click.option("--force", is_flag=True, help="Follow URL even if it cannot be fetched now.")
 @common_options
-def add(app: App, url: str, name: str, keywords: str, no_discover: bool) -> None:
+def add(app: App, url: str, name: str, keywords: str, no_discover: bool, force: bool) -> None:
     """Follow a feed. A web page's URL is replaced by the feed it declares.
+
+    A URL that cannot be fetched (HTTP 404, no such host…) is refused, as a typo most often
+    is; --force follows it anyway (the next ingest retries it).
 
     \b
     Example:
@@ -125,6 +134,11 @@ def add(app: App, url: str, name: str, keywords: str, no_discover: bool) -> None
     feed_url, note = declared, None
     if not no_discover:
         feed_url, note = resolve_feed_url(declared, fetch_settings(app.config))
+        if note and not force:
+            raise BrevefeedError(
+                f"{declared}: cannot be fetched ({note}); check the address,"
+                " or follow it anyway with --force"
+            )
     words = [k.strip() for k in keywords.split(",") if k.strip()]
     with _sources_session(app) as session:
         registry.add_source(
@@ -145,8 +159,12 @@ def list_(app: App, fmt: str | None) -> None:
     Example:
       brevefeed sources list --format json
     """
+    ingest = app.config.ingest
     with _sources_snapshot(app) as session:
-        records = [row.record() for row in registry.list_sources(session)]
+        records = [
+            row.record() | {"keeps": keeps(ingest.keywords, ingest.keep, row.source.keywords or [])}
+            for row in registry.list_sources(session)
+        ]
     tz = app.config.site.tz
 
     def local(value: str | None) -> str:
@@ -165,13 +183,14 @@ def list_(app: App, fmt: str | None) -> None:
                 str(r["items"]),
                 str(r["id_collisions"]),
                 str(r["dropped_links"]),
+                r["keeps"],
                 r["last_error"] or "",
             )
             for r in records
         ]
 
     headers = ("name", "url", "status", "last fetch", "HTTP", "errors", "next fetch", "items",
-               "id clashes", "links dropped", "last error")  # fmt: skip
+               "id clashes", "links dropped", "keeps", "last error")  # fmt: skip
     empty = "no source followed (add one with `brevefeed sources add URL`)"
     output.write(app, fmt, output.Listing(records, headers, rows, empty=empty))
 
@@ -247,7 +266,9 @@ def import_(app: App, file: Path) -> None:
         for outline in listed.outlines:
             try:
                 with session.begin_nested():
-                    registry.add_source(session, outline.url, now, name=outline.name)
+                    registry.add_source(
+                        session, outline.url, now, name=outline.name, keywords=outline.keywords
+                    )
                 added += 1
             except InputError:
                 followed += 1
@@ -273,7 +294,12 @@ def export(app: App, output: Path | None) -> None:
     """
     with _sources_snapshot(app) as session:
         outlines = [
-            Outline(row.source.url, row.source.outlet, row.source.site_link)
+            Outline(
+                row.source.url,
+                row.source.outlet,
+                registry.site_of(row.source),
+                tuple(row.source.keywords or ()),
+            )
             for row in registry.list_sources(session)
             if row.source.origin != "dropped"
         ]

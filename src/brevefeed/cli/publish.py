@@ -37,7 +37,7 @@ def publish(app: App, wait: float, dry_run: bool, force: bool) -> None:
     Example:
       brevefeed publish
       brevefeed publish --force
-      */5 * * * *  cd /srv/breves && brevefeed publish --quiet --wait 60
+      brevefeed publish --quiet --wait 60   # from cron, every 5 minutes
     """
     config = app.config
     with app.progress("Publishing") as progress:

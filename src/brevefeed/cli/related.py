@@ -31,7 +31,7 @@ def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str |
 
     \b
     Example:
-      brevefeed related fermeture-d-un-forum-de-rencontres
+      brevefeed related moderation-des-forums-l-arcom-demande-des-comptes
       brevefeed related --rebuild
     """
     if rebuild:
@@ -89,7 +89,7 @@ def relate(app: App, breve: str, item: str) -> None:
 
     \b
     Example:
-      brevefeed relate fermeture-d-un-forum-de-rencontres 1234
+      brevefeed relate moderation-des-forums-l-arcom-demande-des-comptes 1
     """
     _decide(app, breve, item, linked=True)
 
@@ -103,7 +103,8 @@ def unrelate(app: App, breve: str, item: str) -> None:
 
     \b
     Example:
-      brevefeed unrelate fermeture-d-un-forum-de-rencontres https://example.net/article
+      brevefeed unrelate moderation-des-forums-l-arcom-demande-des-comptes \
+          https://journal.example.org/2024/04/arcom-forums
     """
     _decide(app, breve, item, linked=False)
 

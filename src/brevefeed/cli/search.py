@@ -48,6 +48,8 @@ def _rows(page: SearchPage, tz: tzinfo, *, bold: bool) -> list[output.Row]:
         kind = "brève" if hit.kind == "breve" else "item"
         if hit.retracted:
             kind += " (retracted)"
+        elif hit.draft:
+            kind += " (draft)"
         rows.append(
             (
                 f"{hit.date.astimezone(tz):%Y-%m-%d}" if hit.date else "",
@@ -76,7 +78,50 @@ def _listing(page: SearchPage, tz: tzinfo, offset: int, *, bold: bool) -> output
     )
 
 
-@click.command(name="search")
+class QueryCommand(click.Command):
+    """A command whose arguments are query words: ``-word`` is an exclusion, not an option.
+
+    Only long options (``--since 2021``, anywhere on the line) and the short flags the
+    command knows (``-h``, ``-q``, ``-v``, ``-vv``) are options; every other word, ``-fermé``
+    included, is the query's, in the order typed. ``--`` still ends the options.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._query_last(ctx, args))
+
+    def _query_last(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``args`` with the options first, then ``--``, then the query's words."""
+        takes_value: dict[str, bool] = {}
+        short = set(ctx.help_option_names)
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+                    if not name.startswith("--"):
+                        short.add(name)
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                words.extend(rest)
+            elif arg.startswith("--") or self._short_flags(arg, short):
+                options.append(arg)
+                value = next(rest, None) if takes_value.get(arg, False) else None
+                if value is not None:
+                    options.append(value)
+            else:
+                words.append(arg)
+        return [*options, "--", *words] if words else options
+
+    @staticmethod
+    def _short_flags(arg: str, known: set[str]) -> bool:
+        """``-h``, ``-q``, ``-vv``: a cluster of known one-letter flags, not a word."""
+        letters = arg[1:]
+        return arg.startswith("-") and bool(letters) and all(f"-{c}" in known for c in letters)
+
+
+@click.command(name="search", cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @since_option
 @until_option
@@ -99,6 +144,7 @@ def _listing(page: SearchPage, tz: tzinfo, offset: int, *, bold: bool) -> output
 )
 @click.option("--offset", type=click.IntRange(min=0, max=1_000_000), default=0, show_default=True)
 @click.option("--include-retracted", is_flag=True, help="Also show retracted brèves.")
+@click.option("--include-drafts", is_flag=True, help="Also show drafts (never public).")
 @click.option(
     "--all-items",
     is_flag=True,
@@ -119,6 +165,7 @@ def search_(
     limit: int | None,
     offset: int,
     include_retracted: bool,
+    include_drafts: bool,
     all_items: bool,
     fmt: str | None,
     reindex: bool,
@@ -131,16 +178,18 @@ def search_(
       agression homophobe       every word (any form: agressions, homophobes…)
       "exact phrase"            words in this order
       darmanin OR retailleau    either
-      -word  -"a phrase"        without
+      -word  -"a phrase"        without (no quoting needed: only --options, -h, -q
+                                and -v are options; -- ends them)
+      le, les, une, du…         ignored (too common); a query of them only is refused
       pédocrim*                 prefix
       title:  author:  tag:  source:    one field, e.g. title:forum tag:"en ligne"
       ( … )                     grouping: (forum OR site) -"fausse alerte"
 
     \b
     Example:
-      brevefeed search 'agression homophobe' --since 2021 --kind breves
-      brevefeed search '"fermeture du forum" OR title:coco' --format jsonl
-      brevefeed search -- -fermé forum      (after --, a query may begin with -)
+      brevefeed search 'plainte collective' --since 2024 --kind breves
+      brevefeed search '"décision de justice" OR title:arcom' --format jsonl
+      brevefeed search forum -fermé
       brevefeed search --reindex
     """
     if reindex:
@@ -163,8 +212,9 @@ def search_(
         tags=tags,
         sources=sources,
         include_retracted=include_retracted,
-        # Scheduled brèves are not public yet.
-        scheduled_after=datetime.now(UTC),
+        # Scheduled brèves are not public yet: shown with the drafts, on request.
+        scheduled_after=None if include_drafts else datetime.now(UTC),
+        include_drafts=include_drafts,
         limit=limit or settings.limit,
         offset=offset,
         rank_window=settings.rank_window,

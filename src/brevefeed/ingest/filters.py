@@ -67,6 +67,16 @@ class KeywordFilter:
         return any(_contains(words, phrase) for phrase in self.keywords)
 
 
+def source_keep(keep: str, keywords: Iterable[str]) -> str:
+    """What a source keeps: a source given keywords of its own keeps only the items mentioning
+    one (or a global keyword), whatever the global ``keep``; else the global ``keep``.
+
+    Keywords that restricted nothing under the default ``keep = "all"`` were a trap: the
+    newsroom gave them precisely to keep the matching items only.
+    """
+    return "matching" if any(k.strip() for k in keywords) else keep
+
+
 def source_filter(
     global_keywords: Iterable[str],
     global_exclude: Iterable[str],
@@ -75,4 +85,16 @@ def source_filter(
     keep: str,
 ) -> KeywordFilter:
     """A source's filter: its own keywords and exclusions added to the global ones."""
-    return KeywordFilter.build([*global_keywords, *keywords], [*global_exclude, *exclude], keep)
+    own = list(keywords)
+    return KeywordFilter.build(
+        [*global_keywords, *own], [*global_exclude, *exclude], source_keep(keep, own)
+    )
+
+
+def keeps(global_keywords: Iterable[str], keep: str, keywords: Iterable[str]) -> str:
+    """One line for `sources list`: which of a source's items ingest keeps."""
+    own = list(keywords)
+    words = [*own, *global_keywords]
+    if source_keep(keep, own) == "matching" and words:
+        return "mentioning: " + ", ".join(words)
+    return "all"

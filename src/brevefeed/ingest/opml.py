@@ -1,4 +1,8 @@
-"""OPML 2.0 subscription lists, in and out (pure: text ↔ plain values)."""
+"""OPML 2.0 subscription lists, in and out (pure: text ↔ plain values).
+
+A source's keywords travel in a ``brevefeed:keywords`` attribute (comma-separated) of our own
+namespace, which OPML 2.0 allows and other readers ignore.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,18 @@ from brevefeed.errors import InputError
 from brevefeed.ingest.guard import neutralise_dtd
 from brevefeed.urls import BadURLError, check_web_url, web_url_or_empty
 
+#: The namespace of brevefeed's own outline attributes.
+NAMESPACE = "urn:x-brevefeed:opml:1"
+_KEYWORDS = f"{{{NAMESPACE}}}keywords"
+
 
 @dataclass(frozen=True)
 class Outline:
     url: str
     name: str = ""
+    #: The outlet's web site (``htmlUrl``), not its feed.
     site_link: str = ""
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,13 @@ def read_opml(data: bytes, source: str) -> Subscriptions:
         name = (node.get("title") or node.get("text") or "").strip()
         name = "" if name == url else name  # text="URL" is how nameless feeds are written
         site_link = web_url_or_empty(node.get("htmlUrl") or "")
-        outlines.append(Outline(url, name, site_link))
+        keywords = tuple(k.strip() for k in (node.get(_KEYWORDS) or "").split(",") if k.strip())
+        outlines.append(Outline(url, name, site_link, keywords))
     return Subscriptions(outlines, rejected)
 
 
 def write_opml(title: str, outlines: list[Outline], now: datetime) -> str:
+    ET.register_namespace("brevefeed", NAMESPACE)
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
@@ -67,6 +79,8 @@ def write_opml(title: str, outlines: list[Outline], now: datetime) -> str:
             attrs["title"] = outline.name
         if outline.site_link:
             attrs["htmlUrl"] = outline.site_link
+        if outline.keywords:
+            attrs[_KEYWORDS] = ", ".join(outline.keywords)
         ET.SubElement(body, "outline", attrs)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -348,7 +348,16 @@ def parse_feed(
         ),
         None,
     )
-    home = _text(feed.get("link")).strip()
+    # The site is the alternate link; feedparser's ``feed.link`` falls back to an Atom
+    # feed's <id>, an identifier (urn:uuid:…, tag:…) that is no page.
+    home = next(
+        (
+            _text(link.get("href")).strip()
+            for link in feed.get("links", [])
+            if isinstance(link, dict) and link.get("rel") == "alternate" and link.get("href")
+        ),
+        "",
+    )
     site_link = _web_link(url, home) if home else ""
     return ParsedFeed(
         title=_plain(str(feed.get("title") or "")),

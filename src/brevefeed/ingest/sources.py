@@ -160,6 +160,15 @@ def set_enabled(session: Session, ref: str, enabled: bool) -> Source:
     return source
 
 
+def site_of(source: Source) -> str:
+    """The outlet's web site: the one its feed names, else the page `sources add` was given
+    and found the feed on; "" when neither is known (never the feed itself)."""
+    if source.site_link:
+        return source.site_link
+    declared = source.declared_url or ""
+    return declared if declared and declared != source.url else ""
+
+
 def status_of(source: Source) -> str:
     if source.origin == "dropped":
         return "dropped"

@@ -24,7 +24,9 @@ def best_matches(session: Session, kind: Kind, stems: Sequence[str], limit: int)
     connection = session.connection()
     # Retracted brèves are not filtered here (that joins every match to its record, doubling
     # the cost): the linker keeps published brèves only, drafts included in what it drops.
-    query = KindQuery(node=node, kind=kind, wanted=limit, include_retracted=True)
+    query = KindQuery(
+        node=node, kind=kind, wanted=limit, include_retracted=True, include_drafts=True
+    )
     answer = backend_for(connection).run(connection, query)
     return [id_ for id_, _score, _date in answer.rows]
 

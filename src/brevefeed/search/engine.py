@@ -40,6 +40,8 @@ class SearchRequest:
     #: The reader's clock: brèves dated after it are scheduled, not yet public, and left out
     #: (None: shown, as for an editor's own look).
     scheduled_after: datetime | None = None
+    #: Drafts are not public: shown only when asked for.
+    include_drafts: bool = False
     limit: int = DEFAULTS.limit
     offset: int = 0
     rank_window: int = DEFAULTS.rank_window
@@ -65,6 +67,7 @@ class Hit:
     authors: list[str]
     tags: list[str]
     retracted: bool = False
+    draft: bool = False
     #: Items only: every outlet that covered this hit's story, its own first.
     outlets: list[str] = field(default_factory=list)
 
@@ -100,6 +103,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
             until=request.until,
             include_retracted=request.include_retracted,
             scheduled_after=request.scheduled_after,
+            include_drafts=request.include_drafts,
             wanted=request.offset + request.limit,
             count_limit=request.count_limit,
         )
@@ -136,6 +140,7 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     authors=list(breve.authors),
                     tags=breve.tags,
                     retracted=breve.status == "retracted",
+                    draft=breve.status == "draft",
                 )
             )
         else:

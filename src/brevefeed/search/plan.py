@@ -57,12 +57,33 @@ class KindQuery:
     include_retracted: bool = False
     #: Brèves scheduled after this instant are left out (None: none is).
     scheduled_after: datetime | None = None
+    include_drafts: bool = False
     #: Too many matches to score each one: relevance goes by tiers, date sorts score 0.
     tiered: bool = False
     count_limit: int = DEFAULTS.count_limit
 
 
 Row = tuple[int, float, datetime | None]
+
+
+def hidden_breves(query: KindQuery) -> str | None:
+    """SQL for the ids of the brèves this search must not show, or None: none to hide.
+
+    The one rule for both backends. The hidden brèves are few (a status index finds them), so
+    each backend excludes this set instead of joining every match to its record.
+    """
+    hidden = [
+        status
+        for status, shown in (
+            ("draft", query.include_drafts),
+            ("retracted", query.include_retracted),
+        )
+        if not shown
+    ]
+    if not hidden:
+        return None
+    statuses = ", ".join(f"'{status}'" for status in hidden)
+    return f"SELECT id FROM breves WHERE status IN ({statuses})"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from brevefeed.archive.index import PG_CONFIG, TITLE_TABLES
 from brevefeed.archive.types import UTCDateTime
-from brevefeed.search.plan import KindQuery, RankedIds, Scope, tier_rows
+from brevefeed.search.plan import KindQuery, RankedIds, Scope, hidden_breves, tier_rows
 from brevefeed.search.query import All, Node, Not, Term, positive_terms
 from brevefeed.search.ranked import plain_words, ranked_rows
 
@@ -50,14 +50,19 @@ def _target(term: Term, scope: Scope) -> tuple[str, str]:
 
 
 def tsquery_text(term: Term, scope: Scope = "all") -> str:
-    """``'agress' <-> 'homophob'``, ``'darman':*``, ``'justic':C``… (to_tsquery syntax)."""
+    """``'agress' <-> 'homophob'``, ``'darman':*``, ``'justic':C``, ``'fermetur' <2> 'forum'``
+    (a stop word's gap)… (to_tsquery syntax)."""
     _column, weight = _target(term, scope)
-    lexemes = []
+    gaps = term.gaps or (0,) * (len(term.stems) - 1)
+    query = ""
     for position, stem in enumerate(term.stems):
         star = "*" if term.prefix and position == len(term.stems) - 1 else ""
         suffix = f":{star}{weight}" if star or weight else ""
-        lexemes.append(f"'{stem}'{suffix}")
-    return " <-> ".join(lexemes)
+        if position:
+            gap = gaps[position - 1]
+            query += f" <{gap + 1}> " if gap else " <-> "
+        query += f"'{stem}'{suffix}"
+    return query
 
 
 class _Compiler:
@@ -105,9 +110,9 @@ def _source(query: KindQuery, compiler: _Compiler) -> tuple[str, str, list[AnyVa
     titles = compiler.scope == "title" and plain_words(query.node)
     if query.kind == "breve":
         table, key, parent, date = "search_breves", "breve_id", "breves", "r.published_at"
-        if not query.include_retracted:
-            # A hashed set of the few retracted ids: no join to every match's row.
-            where.append("s.breve_id NOT IN (SELECT id FROM breves WHERE status = 'retracted')")
+        if (hidden := hidden_breves(query)) is not None:
+            # A hashed set of the few hidden ids: no join to every match's row.
+            where.append(f"s.breve_id NOT IN ({hidden})")
     else:
         table, key, parent = "search_items", "item_id", "items"
         date = "coalesce(r.published_at, r.fetched_at)"

@@ -17,16 +17,24 @@ Hostile input is forgiving where a reading is obvious and a one-line ``QueryErro
 an unclosed quote runs to the end, an unclosed parenthesis closes at the end, a stray ``)`` is
 ignored, a lone ``OR`` or ``-`` is dropped, punctuation (``^ : * NEAR …``) is only a word
 separator. A query left with nothing to match, or made only of exclusions, is an error.
+
+Stop words (``brevefeed.text.stopwords``: les, une, du…) are dropped: a term made only of them
+goes, and inside a phrase each leaves a gap of one word, so « fermeture du forum » also finds
+« fermeture d’un forum ». A query made only of stop words is an error that says so.
+
+A prefix matches the words that begin with it as written: the index holds stems, and a stem may
+be shorter than the prefix (« agression » is indexed as agress, which agressio* does not
+begin), so the prefix also stands for the stems of the words it begins (``prefix_stems``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from brevefeed.errors import QueryError
-from brevefeed.text import fold, stem, words
+from brevefeed.text import fold, is_stop_word, stem, words
 
 Field = Literal["title", "author", "tag", "source"]
 FIELDS: tuple[Field, ...] = ("title", "author", "tag", "source")
@@ -42,12 +50,27 @@ class Term:
     """Stems that must appear in this order (one stem: a word; several: a phrase).
 
     With ``prefix`` the last element is a folded prefix matched against indexed stems.
-    ``field`` None means title, standfirst, body and tags.
+    ``field`` None means title, standfirst, body and tags. ``gaps[i]``, when given, is the
+    number of words (stop words of the query) allowed between ``stems[i]`` and ``stems[i+1]``.
+    ``common``: the term was made only of stop words (dropped unless nothing else remains).
     """
 
     stems: tuple[str, ...]
     field: Field | None = None
     prefix: bool = False
+    gaps: tuple[int, ...] = ()
+    common: bool = False
+
+    def runs(self) -> list[tuple[str, ...]]:
+        """The stems split where the phrase has gaps: each run is an exact phrase."""
+        runs: list[list[str]] = [[self.stems[0]]]
+        gaps = self.gaps or (0,) * (len(self.stems) - 1)
+        for stemmed, gap in zip(self.stems[1:], gaps, strict=True):
+            if gap:
+                runs.append([stemmed])
+            else:
+                runs[-1].append(stemmed)
+        return [tuple(run) for run in runs]
 
 
 @dataclass(frozen=True)
@@ -131,17 +154,88 @@ def _prefix_stem(word: str) -> str:
     return stemmed if word.startswith(stemmed) and stemmed else word
 
 
-def _term(lexeme: _Lexeme) -> Term | None:
+#: The endings the Snowball French stemmer removes or rewrites, folded as the index folds, and
+#: the plural marks: the tails a word beginning with a prefix may end in when its stem is shorter
+#: than the prefix (« agressio » + n → agression → agress).
+_ENDINGS = tuple(
+    fold(ending)
+    for ending in """
+    ance ances ique iques isme ismes able ables iste istes eux atrice atrices ateur ateurs ation
+    ations logie logies usion usions ution utions ence ences ement ements ite ites if ive ifs
+    ives eaux aux euse euses issement issements amment emment ment ments imes it ites i ie ies
+    ir ira irai iraient irais irait iras irent irez iriez irions irons iront is issaient issais
+    issait issant issante issantes issants isse issent isses issez issiez issions issons e ee
+    ees es erent er era erai eraient erais erait eras erez eriez erions erons eront ez iez ions
+    ons ames at ates a ai aient ais ait ant ante antes ants as asse assent asses assiez assions
+    ion ier iere s x
+    """.split()
+)
+#: Shorter prefixes cover too many words to be worth widening.
+_WIDEN_FROM = 4
+
+
+def prefix_stems(prefix: str) -> tuple[str, ...]:
+    """Stems of words beginning with ``prefix`` that the prefix's own stem does not begin.
+
+    Pure and bounded (a few hundred stemmings, cached): no scan of the index's vocabulary. A
+    word that begins with the prefix ends in one of the stemmer's endings (``_ENDINGS``), whose
+    start the prefix may already hold; stemming each such word gives every stem the prefix can
+    stand for. A made-up word may add the stem of real ones, which is what the index matches on
+    anyway (« agressio* », like « agression », finds « agressif »).
+    """
+    if len(prefix) < _WIDEN_FROM:
+        return ()
+    own = _prefix_stem(prefix)
+    found: set[str] = set()
+    for ending in _ENDINGS:
+        for overlap in range(len(ending)):
+            if prefix.endswith(ending[:overlap]):
+                word = prefix + ending[overlap:]
+                for form in (word, word + "s"):
+                    stemmed = stem(form)
+                    if len(stemmed) >= _WIDEN_FROM and not stemmed.startswith(own):
+                        found.add(stemmed)
+    return tuple(sorted(found))
+
+
+def _term(lexeme: _Lexeme) -> Node | None:
+    """The term (or, for a prefix, the alternatives) a lexeme stands for."""
     text = lexeme.text
     prefix = not lexeme.phrase and text.endswith("*")
     found = words(text.rstrip("*") if prefix else text)
     if not found:
         return None
-    if prefix:
-        stems = (*(stem(w) for w in found[:-1]), _prefix_stem(fold(found[-1])))
-    else:
-        stems = tuple(stem(w) for w in found)
-    return Term(stems, lexeme.field, prefix)
+    last = fold(found[-1]) if prefix else None
+    kept = [word for word in (found[:-1] if prefix else found) if not is_stop_word(word)]
+    if not kept and last is None:
+        # Only stop words: kept aside, used only if the query holds nothing else.
+        return Term(tuple(stem(w) for w in found), lexeme.field, common=True)
+    stems_: list[str] = []
+    gaps: list[int] = []
+    gap = 0
+    for word in found[:-1] if prefix else found:
+        if is_stop_word(word):
+            gap += stems_ != []  # stop words before the first word are no gap
+            continue
+        if stems_:
+            gaps.append(gap)
+        stems_.append(stem(word))
+        gap = 0
+    if last is not None:
+        if stems_:
+            gaps.append(gap)
+        term = Term((*stems_, _prefix_stem(last)), lexeme.field, True, _gapped(gaps))
+        wider = [
+            Term((*stems_, other), lexeme.field, False, _gapped(gaps))
+            for other in prefix_stems(last)
+        ]
+        return Any((term, *wider)) if wider else term
+    return Term(tuple(stems_), lexeme.field, False, _gapped(gaps))
+
+
+def _gapped(gaps: list[int]) -> tuple[int, ...]:
+    """No gaps recorded when there are none: a plain phrase compares equal to its old form."""
+    return tuple(gaps) if any(gaps) else ()
 
 
 class _Parser:
@@ -191,7 +285,7 @@ class _Parser:
             else:
                 node = _term(lexeme)
                 if node is not None:
-                    self.terms += 1
+                    self.terms += len(node.children) if isinstance(node, Any) else 1
                     if self.terms > MAX_TERMS:
                         raise QueryError(f"query has more than {MAX_TERMS} terms")
             if node is not None:
@@ -206,7 +300,7 @@ def _join_all(parts: list[Node]) -> Node:
 def _with_field(node: Node, field: Field) -> Node:
     """``title:(a OR b)``: the field applies to every term inside that names none."""
     if isinstance(node, Term):
-        return node if node.field else Term(node.stems, field, node.prefix)
+        return node if node.field else replace(node, field=field)
     if isinstance(node, Not):
         return Not(_with_field(node.child, field))
     children = tuple(_with_field(child, field) for child in node.children)
@@ -238,8 +332,29 @@ def parse_query(query: str) -> Node:
     node = _Parser(_lex(query)).parse()
     if node is None:
         raise QueryError(f"nothing to search for in {query.strip()[:60]!r} (no words)")
-    _check_matchable(node)
-    return node
+    meaningful = _without_common(node)
+    if meaningful is None:
+        raise QueryError(
+            f"{query.strip()[:60]!r} has only words too common to search (le, les, une…):"
+            " add a word that says what you are looking for"
+        )
+    _check_matchable(meaningful)
+    return meaningful
+
+
+def _without_common(node: Node) -> Node | None:
+    """``node`` without its stop-word terms; None when nothing else is left."""
+    if isinstance(node, Term):
+        return None if node.common else node
+    if isinstance(node, Not):
+        child = _without_common(node.child)
+        return None if child is None else Not(child)
+    children = [c for c in (_without_common(child) for child in node.children) if c is not None]
+    if not children:
+        return None
+    if len(children) == 1:
+        return children[0]
+    return All(tuple(children)) if isinstance(node, All) else Any(tuple(children))
 
 
 def positive_terms(node: Node) -> list[Term]:
@@ -262,6 +377,6 @@ def and_also(node: Node, extra: list[Term]) -> Node:
 def field_term(field: Field, text: str) -> Term:
     """The exact-phrase term an option such as ``--tag "violences en ligne"`` stands for."""
     term = _term(_Lexeme("term", field=field, text=text, phrase=True))
-    if term is None:
+    if not isinstance(term, Term) or term.common:
         raise QueryError(f"--{field} {text!r} has no words to match")
     return term

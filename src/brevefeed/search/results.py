@@ -3,6 +3,9 @@
 Highlighting works on the ORIGINAL text: each word of it is normalized exactly as the index
 normalizes (``brevefeed.text``) and compared with the query's stems, so « Agressions » is marked
 for the query ``agression`` while the printed text keeps its case, accents and elisions.
+
+A phrase is marked where it occurs, as one span (« [fermeture d’un forum] »), never word by
+word across the text: its words alone are not what was asked for.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from brevefeed.search.query import Node, positive_terms
+from brevefeed.search.query import Node, Term, positive_terms
 from brevefeed.text import stem, words
+from brevefeed.text.analysis import elided_starts
 from brevefeed.text.fold import FOLDED_PAIRS, FOLDS_TO, has_combining
 
 # Words as the analysis tokenizer sees them (figures such as 23.051 stay whole).
@@ -29,6 +33,8 @@ class Matcher:
 
     stems: frozenset[str]
     prefixes: tuple[str, ...] = ()
+    #: Terms of several stems, matched in sequence (with their gaps), not word by word.
+    phrases: tuple[Term, ...] = ()
     #: Where a matching word may start (``word_starts``), or None: look at every word.
     starts: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
     #: Each word's answer, once: a page's passages repeat the same words (de, la, le…).
@@ -53,15 +59,19 @@ def matcher_for(node: Node) -> Matcher:
     """Words to mark: every positive term that searches text (author:/source: do not)."""
     found: set[str] = set()
     prefixes: list[str] = []
+    phrases: list[Term] = []
     for term in positive_terms(node):
         if term.field in ("author", "source"):
             continue
-        if term.prefix:
-            found.update(term.stems[:-1])
+        if len(term.stems) > 1:
+            phrases.append(term)
+        elif term.prefix:
             prefixes.append(term.stems[-1])
         else:
             found.update(term.stems)
-    return Matcher(frozenset(found), tuple(prefixes), word_starts([*found, *prefixes]))
+    return Matcher(
+        frozenset(found), tuple(prefixes), tuple(phrases), word_starts([*found, *prefixes])
+    )
 
 
 #: Letters of a stem that the word it comes from begins with: the stemmer only rewrites endings.
@@ -89,7 +99,59 @@ def word_starts(stems: list[str]) -> re.Pattern[str] | None:
 
 
 def spans(text: str, matcher: Matcher) -> list[tuple[int, int]]:
-    """(start, end) of every matched word of ``text``."""
+    """(start, end) of every matched word and phrase of ``text``, in order, never overlapping."""
+    found = _word_spans(text, matcher) if matcher.stems or matcher.prefixes else []
+    if not matcher.phrases:
+        return found
+    phrases = _phrase_spans(text, matcher.phrases)
+    inside = [(s, e) for s, e in found if not any(ps <= s and e <= pe for ps, pe in phrases)]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(phrases + inside):
+        if merged and start < merged[-1][1]:  # overlapping phrases: one span
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """Each word of ``text`` as the index holds it: (start, end, stem), elided articles out."""
+    elided = elided_starts(text)
+    return [
+        (m.start(), m.end(), stemmed)
+        for m in _WORD.finditer(text)
+        if m.start() not in elided
+        for stemmed in _word_stems(m.group())
+    ]
+
+
+def _phrase_spans(text: str, phrases: tuple[Term, ...]) -> list[tuple[int, int]]:
+    """Where each phrase occurs: its words in order, each gap holding exactly that many words."""
+    tokens = _tokens(text)
+    found = []
+    for phrase in phrases:
+        gaps = phrase.gaps or (0,) * (len(phrase.stems) - 1)
+        steps = [0, *(gap + 1 for gap in gaps)]
+        last = len(phrase.stems) - 1
+        for first in range(len(tokens)):
+            position = first
+            for index, (wanted, step) in enumerate(zip(phrase.stems, steps, strict=True)):
+                position += step if index else 0
+                if position >= len(tokens):
+                    break
+                stemmed = tokens[position][2]
+                if not (
+                    stemmed.startswith(wanted)
+                    if phrase.prefix and index == last
+                    else stemmed == wanted
+                ):
+                    break
+            else:
+                found.append((tokens[first][0], tokens[position][1]))
+    return found
+
+
+def _word_spans(text: str, matcher: Matcher) -> list[tuple[int, int]]:
     matches = matcher.matches
     starts = matcher.starts
     # Decomposed accents, underscores (which split a token in two for the stemmer) and letters

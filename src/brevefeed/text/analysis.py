@@ -32,6 +32,11 @@ def strip_elisions(text: str) -> str:
     return _ELISION.sub("", text)
 
 
+def elided_starts(text: str) -> set[int]:
+    """Where ``text``'s elided articles begin (the « l » of « l’agression »): not words."""
+    return {match.start() for match in _ELISION.finditer(text)}
+
+
 def words(text: str) -> list[str]:
     """Folded words of ``text``, elisions removed: « L’Œuvre d’été » → [oeuvre, ete]."""
     return [token for token in _TOKEN.findall(fold(strip_elisions(text)).replace("_", " "))]

@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import click
@@ -135,6 +139,11 @@ def test_every_help_example_runs(instance: Path, outlet: str) -> None:
     failed = []
     for path, line in sorted(found, key=lambda example: _rank(example[0])):
         shell = re.sub(re.escape(OUTLET), outlet, line)
+        if path == "serve":
+            # A preview server runs until stopped: it must answer, then it is stopped.
+            if not _serves(shell, instance, env):
+                failed.append(f"[{path}] {line} → never answered")
+            continue
         result = subprocess.run(
             ["bash", "-c", shell], cwd=instance, env=env, capture_output=True, text=True,
             timeout=300, check=False, stdin=subprocess.DEVNULL,
@@ -142,3 +151,28 @@ def test_every_help_example_runs(instance: Path, outlet: str) -> None:
         if result.returncode != 0:
             failed.append(f"[{path}] {line} → exit {result.returncode}: {result.stderr.strip()}")
     assert failed == [], " ¶ ".join(failed)
+
+
+def _serves(shell: str, instance: Path, env: dict[str, str]) -> bool:
+    """Run a `serve` example on a free port until its home page answers (or 60 s pass)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shell = re.sub(r"--port \d+", f"--port {port}", shell)
+    server = subprocess.Popen(
+        ["bash", "-c", f"exec {shell}" if "&&" not in shell else shell], cwd=instance, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                    return bool(answer.status == 200)
+            except OSError:
+                time.sleep(0.2)
+        return False
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

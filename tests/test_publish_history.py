@@ -226,7 +226,7 @@ def test_stories_are_listed_once_without_trackers(archive: Archive, tmp_path: Pa
     steps = history()
     for step in (steps[0], steps[4]):
         step(archive, START)
-    publish(archive, config, now=START)
+    publish(archive, config, now=START + timedelta(days=10))
     main = feedparser.parse((out / "atom.xml").read_bytes())
     marche = next(e for e in main.entries if e.title == "Brève marche")
     html = marche.content[0].value
@@ -253,10 +253,10 @@ def test_a_story_item_added_later_keeps_the_press_entry_id(
     history()[0](archive, START)
     items = add_story(archive, START)
     link(archive, "marche", [items["La Gazette du Midi"]], linked=True, now=START)
-    publish(archive, config, now=START)
+    publish(archive, config, now=START + timedelta(days=10))
     before = feedparser.parse((out / "related-atom.xml").read_bytes()).entries
     link(archive, "marche", [items["Le Quotidien"]], linked=True, now=START)
-    publish(archive, config, now=START)
+    publish(archive, config, now=START + timedelta(days=10))
     after = feedparser.parse((out / "related-atom.xml").read_bytes()).entries
     assert [e.id for e in before] == [e.id for e in after] == ["urn:item:0"]
     with archive.session() as session:

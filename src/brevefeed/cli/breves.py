@@ -340,7 +340,8 @@ def delete(app: App, ref: str) -> None:
 
     \b
     Example:
-      brevefeed delete un-forum-de-rencontres-anonyme-ferme-sur-decision-de-justice
+      printf '+++\\ntitle = "Brouillon"\\nstatus = "draft"\\n+++\\nÀ relire.\\n' | brevefeed add -
+      brevefeed delete brouillon
     """
     from brevefeed.archive.breves import delete_breve
 

@@ -53,7 +53,7 @@ from brevefeed.publish.build import (
     press_shown,
 )
 from brevefeed.publish.notify import ping_hub
-from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes
+from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes, scheduled
 from brevefeed.publish.site import Site, templates_digest
 from brevefeed.publish.write import (
     exclusive,
@@ -298,7 +298,9 @@ def _plan(
     )
     taken = pagedata.taken_slugs(session, wanted)
     plan = plan_changes(changed, before, store.page_cursor(session), settings, taken)
-    names = store.new_names(session, (fact for fact in changed if fact.status == "published"))
+    # A scheduled brève names no folder yet: its tags and section appear with it.
+    shown = (f for f in changed if f.status == "published" and not scheduled(f, settings))
+    names = store.new_names(session, shown)
     if full:
         plan.feeds.add(MAIN)
         plan.feeds.update(_published_folders(session, settings))
@@ -480,12 +482,10 @@ def _write_documents(
         (f"{PAGE_JOB}:{page}", False, partial(builder.page, session, page))
         for page in sorted(plan.pages)
     ]
-    if builder.pages and plan.lists:
-        jobs.append((LISTS_JOB, False, partial(builder.lists, session, output.out)))
     ids = sorted(plan.breves) if builder.pages else []
     # Brève pages, one per folder, are written in batches (see publish.batch).
     batches = [ids[start : start + store.CHUNK] for start in range(0, len(ids), store.CHUNK)]
-    total = len(jobs) + len(batches)
+    total = len(jobs) + len(batches) + 1
     done = 0
     for key, is_feed, job in jobs:
         for relative, data in job():
@@ -496,6 +496,14 @@ def _write_documents(
         done += 1
         if progress:
             progress(done, total)
+    # The lists come last: the subscribe page names the main press review only while it
+    # exists, so its appearing or going (just decided above) rebuilds them too.
+    press = {feed_path(MAIN, fmt, PRESS_FILES) for fmt in PRESS_FILES}
+    moved = press & {*output.report.written, *output.report.removed}
+    if builder.pages and (plan.lists or moved):
+        for relative, data in builder.lists(session, output.out):
+            output.put(relative, data, LISTS_JOB)
+    done += 1
     for folder in sorted(output.folders):
         sync_folder(folder)
     staged: list[tuple[str, bytes, str]] = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,12 +18,12 @@ import pytest
 from lxml import etree, html
 from sqlalchemy import select
 
+import browsercheck
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import retract
 from brevefeed.archive.models import Breve
 from brevefeed.config import Config
 from brevefeed.publish import publish
-from brevefeed.publish.serve import local_url, make_server
 from brevefeed.publish.site import french_date, json_ld
 from test_publish_run import BASE, BREVES, NOW, SITE, load, make_config, snapshot
 
@@ -305,15 +304,8 @@ def test_autoescaping_keeps_markup_in_titles_as_text(
 def served(archive: Archive, config: Config, out: Path) -> Iterator[str]:
     load(archive, BREVES)
     publish(archive, config, now=NOW)
-    server = make_server(out, BASE, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield local_url(server, BASE)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with browsercheck.served(out) as url:
+        yield url
 
 
 def test_serve_maps_base_url_so_navigation_works(served: str) -> None:

@@ -7,6 +7,7 @@ address by default: a preview is not a web server for the public.
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,6 +54,16 @@ class _Handler(SimpleHTTPRequestHandler):
         """Quiet: a preview needs no access log."""
 
 
+class _PreviewServer(ThreadingHTTPServer):
+    # A browser that cancels a load (a page left before its images came) resets the
+    # connection; socketserver would print a traceback for each on the editor's terminal.
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def make_server(
     out: Path, base_url: str, port: int, host: str = "127.0.0.1"
 ) -> ThreadingHTTPServer:
@@ -61,7 +72,7 @@ def make_server(
     prefix = urlsplit(base_url).path or "/"
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     handler = partial(_Handler, directory=str(out), prefix=prefix)
-    return ThreadingHTTPServer((host, port), handler)
+    return _PreviewServer((host, port), handler)
 
 
 def local_url(server: ThreadingHTTPServer, base_url: str) -> str:

@@ -160,6 +160,7 @@ WRITERS = {
     "related.stats.count_documents": "ingest",
     # Grouping is the linking pass's first step; the "stories" step runs it on its own.
     "related.stories.StoryGrouper.assign": "stories",
+    "related.stories.StoryGrouper.assign_all": "ingest",
     "ingest.sources.add_source": "sources",
     "ingest.sources.set_enabled": "sources",
     "ingest.sources.follow_feed": "sources",

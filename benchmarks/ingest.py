@@ -222,6 +222,8 @@ class Run:
     #: Peak RSS of the child process itself, in bytes.
     rss: int
     output: str
+    #: CPU seconds (user + system) of the process and of the children it waited for.
+    cpu: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
 
 
@@ -241,7 +243,8 @@ def run_child(command: list[str], env: dict[str, str]) -> Run:
         name: float(value) for name, value in re.findall(r"(\w+) ([\d.]+) s\b", _stage_line(output))
     }
     peak = re.search(r"^peak rss: (\d+)$", output, re.MULTILINE)
-    return Run(seconds, int(peak.group(1)) if peak else usage.ru_maxrss * 1024, output, stages)
+    rss = int(peak.group(1)) if peak else usage.ru_maxrss * 1024
+    return Run(seconds, rss, output, usage.ru_utime + usage.ru_stime, stages)
 
 
 def _stage_line(output: str) -> str:
@@ -391,7 +394,8 @@ def report(args: argparse.Namespace, runs: dict[str, list[Run]], exact: bool, st
           f" medians of {args.repeat}")  # fmt: skip
     for key, measured in runs.items():
         every = ", ".join(f"{run.seconds:.2f}" for run in measured)
-        print(f"  {key:15} {median(measured):7.2f} s   (each: {every})")
+        cpu = statistics.median(run.cpu for run in measured)
+        print(f"  {key:15} {median(measured):7.2f} s  CPU {cpu:6.2f} s  (each: {every})")
     for phase in ("cold", "warm"):
         mine = runs[f"brevefeed {phase}"]
         print(f"  stage times, {phase} (median of each; fetch, parse and store overlap):")

@@ -79,13 +79,13 @@ def query_times(url: str, queries: Sequence[str], runs: int) -> dict[str, float]
     """Each command's own work, as the CLI asks it (first page, default limits)."""
     archive = open_archive(url)
     try:
-        with archive.session(write=False) as session:
+        with archive.reading() as connection:
             times = {
-                "list": in_process(lambda: list_breves(session, BreveFilter(), limit=50), runs)
+                "list": in_process(lambda: list_breves(connection, BreveFilter(), limit=50), runs)
             }
             for query in queries:
                 request = SearchRequest(query, limit=20)
-                times[query] = in_process(lambda r=request: search(session, r), runs)  # type: ignore[misc]
+                times[query] = in_process(lambda r=request: search(connection, r), runs)  # type: ignore[misc]
     finally:
         archive.close()
     return times

@@ -141,11 +141,14 @@ def bench_list(workdir: Path, sizes: list[int]) -> None:
 
         def indexed(archive: Archive = archive) -> None:
             with archive.session() as session:
-                assert len(list_breves(session, BreveFilter(), limit=50)) == 50
+                assert len(list_breves(session.connection(), BreveFilter(), limit=50)) == 50
 
         def by_tag(archive: Archive = archive) -> None:
             with archive.session() as session:
-                assert len(list_breves(session, BreveFilter(tag=WORDS[3]), limit=50)) == 50
+                assert (
+                    len(list_breves(session.connection(), BreveFilter(tag=WORDS[3]), limit=50))
+                    == 50
+                )
 
         def scan(archive: Archive = archive) -> None:
             with archive.session() as session:

@@ -242,13 +242,15 @@ def time_queries(
     per_query: dict[str, tuple[float, int]] = {}
     with archive.session() as session:
         for query in QUERIES:  # warm-up: load pages into the cache as a running archive would
-            search(session, SearchRequest(query, limit=20, count_limit=count_limit))
+            search(session.connection(), SearchRequest(query, limit=20, count_limit=count_limit))
         for query in QUERIES:
             times = []
             total = 0
             for _ in range(rounds):
                 began = time.perf_counter()
-                page = search(session, SearchRequest(query, limit=20, count_limit=count_limit))
+                page = search(
+                    session.connection(), SearchRequest(query, limit=20, count_limit=count_limit)
+                )
                 times.append(time.perf_counter() - began)
                 total = page.total
             latencies += times

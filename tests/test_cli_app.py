@@ -71,8 +71,8 @@ def _modules_after(*args: str, config: Path | None = None) -> set[str]:
 
 @pytest.mark.parametrize(
     "args",
-    [("--version",), ("--help",), ("list",), ("search", "forum"), ("sources", "list")],
-    ids=["version", "help", "list", "search", "sources-list"],
+    [("--version",), ("--help",), ("list",), ("tags",), ("search", "forum"), ("sources", "list")],
+    ids=["version", "help", "list", "tags", "search", "sources-list"],
 )
 def test_commands_import_only_what_they_use(
     args: tuple[str, ...], config: Path, archive_url: str
@@ -85,6 +85,13 @@ def test_commands_import_only_what_they_use(
     assert not {m.split(".")[0] for m in loaded} & set(HEAVY)
     if args[0].startswith("--"):
         assert "sqlalchemy" not in loaded and "rich" not in loaded
+    if args[0] in READ_ONLY:
+        assert not loaded & set(ORM), sorted(loaded & set(ORM))
+
+
+#: The commands that only read: Core on a plain connection, no ORM, no models, no Markdown.
+READ_ONLY = ("list", "tags", "search")
+ORM = ("sqlalchemy.orm", "brevefeed.archive.models", "brevefeed.archive.changes", "markdown_it")
 
 
 def test_options_before_the_subcommand(config: Path, tmp_path: Path) -> None:
@@ -119,15 +126,15 @@ def test_verbose_logs_on_stderr_and_quiet_silences(config: Path) -> None:
 def test_verbose_shows_library_records(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Records of any brevefeed.* logger (ingest's source decisions) reach stderr under -v,
     each on one line with control characters escaped."""
-    from brevefeed.cli import breves
+    from brevefeed.cli import listing
 
-    real = breves.list_breves
+    real = listing.list_breves
 
     def logged(*args: object, **kwargs: object) -> object:
         logging.getLogger("brevefeed.ingest.test").info("skipped %s", "Le Journal\x1b[2J")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(breves, "list_breves", logged)
+    monkeypatch.setattr(listing, "list_breves", logged)
     result = CliRunner().invoke(cli, ["list", "-v", "--config", str(config)])
     assert "brevefeed: brevefeed.ingest.test: skipped Le Journal\\x1b[2J\n" in result.stderr
     silent = CliRunner().invoke(cli, ["list", "--config", str(config)])

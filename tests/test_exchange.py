@@ -12,6 +12,7 @@ import drafts
 from brevefeed.archive import Archive, open_archive
 from brevefeed.archive.breves import retract
 from brevefeed.archive.exchange import export_lines, looks_like_export, restore_line
+from brevefeed.archive.exchange.breves import iter_all_breves
 from brevefeed.archive.models import Breve
 from brevefeed.authoring import BreveDraft
 from brevefeed.errors import InputError
@@ -134,3 +135,18 @@ def test_export_detection() -> None:
     assert looks_like_export('{"kind":"breve","id":"x"}\n')
     assert not looks_like_export("+++\ntitle = 'x'\n+++\n")
     assert not looks_like_export("Articles / brèves\n")
+
+
+def test_iter_all_is_oldest_first(archive: Archive) -> None:
+    with archive.session() as session:
+        for n in (3, 1, 4, 0, 2):
+            draft = BreveDraft(
+                title=f"Brève {n}",
+                slug=f"breve-{n}",
+                body="B",
+                published=datetime(2024, 1, 1 + n, tzinfo=UTC),
+            )
+            drafts.save(session, draft, now=datetime(2024, 1, 1, tzinfo=UTC), host="h.org")
+    with archive.session() as session:
+        found = [b.slug for b in iter_all_breves(session, batch=2)]
+    assert found == [f"breve-{n}" for n in range(5)]

@@ -29,7 +29,9 @@ from search_corpus import NOW, corpus, load_corpus, refs
 
 def _found(archive: Archive, query: str, **options: object) -> list[str]:
     with archive.session() as session:
-        return [hit.id for hit in search(session, SearchRequest(query, **options)).hits]  # type: ignore[arg-type]
+        return [
+            hit.id for hit in search(session.connection(), SearchRequest(query, **options)).hits
+        ]  # type: ignore[arg-type]
 
 
 def _titles_in_step(archive: Archive) -> None:

@@ -49,7 +49,7 @@ def test_a_feed_title_learnt_at_the_first_fetch_is_searchable(
     )
     assert ingest(archive, config).new_items == 3
     with archive.session(write=False) as session:
-        found = search(session, SearchRequest('source:"La Gazette du Numérique"')).hits
+        found = search(session.connection(), SearchRequest('source:"La Gazette du Numérique"')).hits
     assert len(found) == 3
 
 

@@ -329,7 +329,9 @@ def _check_search(url: str, present: set[str]) -> None:
     try:
         with archive.session(write=False) as session:
             for query, expected in CASES:
-                found = {ids[hit.id] for hit in search(session, SearchRequest(query)).hits}
+                found = {
+                    ids[hit.id] for hit in search(session.connection(), SearchRequest(query)).hits
+                }
                 if found != expected & present:
                     wrong[query] = {"expected": sorted(expected & present), "found": sorted(found)}
     finally:

@@ -8,7 +8,7 @@ import pytest
 import drafts
 from brevefeed.archive import Archive, queries
 from brevefeed.archive.breves import retract
-from brevefeed.archive.queries import BreveFilter, iter_all_breves, list_breves
+from brevefeed.archive.queries import BreveFilter, list_breves, tag_counts
 from brevefeed.authoring import BreveDraft
 
 BASE = BreveDraft(title="T", slug="s", body="B")
@@ -35,7 +35,7 @@ def slugs(breves: list) -> list[str]:  # type: ignore[type-arg]
 def test_newest_first_with_limit(archive: Archive) -> None:
     fill(archive, 10)
     with archive.session() as session:
-        assert slugs(list_breves(session, BreveFilter(), limit=3)) == [
+        assert slugs(list_breves(session.connection(), BreveFilter(), limit=3)) == [
             "breve-9",
             "breve-8",
             "breve-7",
@@ -47,21 +47,17 @@ def test_filters(archive: Archive) -> None:
     with archive.session() as session:
         retract(session, "breve-8", reason="r", editor="t", now=START)
     with archive.session() as session:
-        assert slugs(list_breves(session, BreveFilter(tag="pair"), limit=2)) == [
+        assert slugs(list_breves(session.connection(), BreveFilter(tag="pair"), limit=2)) == [
             "breve-8",
             "breve-6",
         ]
         window = BreveFilter(since=START + timedelta(days=2), until=START + timedelta(days=4))
-        assert slugs(list_breves(session, window)) == ["breve-3", "breve-2"]
-        assert slugs(list_breves(session, BreveFilter(status="retracted"))) == ["breve-8"]
-        published = list_breves(session, BreveFilter(status="published", tag="pair"))
+        assert slugs(list_breves(session.connection(), window)) == ["breve-3", "breve-2"]
+        assert slugs(list_breves(session.connection(), BreveFilter(status="retracted"))) == [
+            "breve-8"
+        ]
+        published = list_breves(session.connection(), BreveFilter(status="published", tag="pair"))
         assert slugs(published) == ["breve-6", "breve-4", "breve-2", "breve-0"]
-
-
-def test_iter_all_is_oldest_first(archive: Archive) -> None:
-    fill(archive, 5)
-    with archive.session() as session:
-        assert slugs(list(iter_all_breves(session, batch=2))) == [f"breve-{n}" for n in range(5)]
 
 
 def test_tag_filter_gives_the_same_answer_with_either_plan(
@@ -69,7 +65,23 @@ def test_tag_filter_gives_the_same_answer_with_either_plan(
 ) -> None:
     fill(archive, 12)
     with archive.session() as session:
-        rare = slugs(list_breves(session, BreveFilter(tag="impair"), limit=3))
+        rare = slugs(list_breves(session.connection(), BreveFilter(tag="impair"), limit=3))
         monkeypatch.setattr(queries, "TAG_SCAN_THRESHOLD", 1)
-        common = slugs(list_breves(session, BreveFilter(tag="impair"), limit=3))
+        common = slugs(list_breves(session.connection(), BreveFilter(tag="impair"), limit=3))
     assert rare == common == ["breve-11", "breve-9", "breve-7"]
+
+
+def test_summaries_carry_listed_fields_and_first_spelling_of_tags(archive: Archive) -> None:
+    with archive.session() as session:
+        first = replace(BASE, slug="a", published=START, tags=("Éducation", "école"))
+        drafts.save(session, first, now=START, host="h.org")
+        later = replace(BASE, slug="b", published=START + timedelta(days=1), tags=("education",))
+        drafts.save(session, replace(later, authors=("Léa",)), now=START, host="h.org")
+    with archive.reading() as connection:
+        newest, oldest = list_breves(connection, BreveFilter())
+        counts = tag_counts(connection)
+    assert (newest.slug, newest.tags, newest.authors) == ("b", ["Éducation"], ["Léa"])
+    assert oldest.tags == ["Éducation", "école"]
+    assert newest.uid.startswith("tag:h.org,") and newest.status == "published"
+    assert newest.published_at == START + timedelta(days=1)
+    assert [(t.name, t.count) for t in counts] == [("Éducation", 2), ("école", 1)]

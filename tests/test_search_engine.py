@@ -80,7 +80,7 @@ def corpus_archive(archive: Archive) -> tuple[Archive, dict[str, str]]:
 
 def _search(archive: Archive, request: SearchRequest) -> list[str]:
     with archive.session() as session:
-        page = search(session, request)
+        page = search(session.connection(), request)
     assert page.total == len(page.hits)  # the corpus fits on one page
     return [hit.id for hit in page.hits]
 
@@ -129,7 +129,7 @@ def test_drafts_only_on_request(corpus_archive: tuple[Archive, dict[str, str]]) 
         uid = drafts.save(session, draft, now=datetime(2024, 6, 1, tzinfo=UTC)).uid
     assert _search(archive, SearchRequest("licorne")) == []
     with archive.session() as session:
-        page = search(session, SearchRequest("licorne", include_drafts=True))
+        page = search(session.connection(), SearchRequest("licorne", include_drafts=True))
     assert [(hit.id, hit.draft) for hit in page.hits] == [(uid, True)]
 
 
@@ -138,7 +138,7 @@ def test_stop_words_alone_are_refused(corpus_archive: tuple[Archive, dict[str, s
     archive, _ids = corpus_archive
     for query in ("les", "une", "les une"):
         with archive.session() as session, pytest.raises(QueryError, match="too common"):
-            search(session, SearchRequest(query))
+            search(session.connection(), SearchRequest(query))
 
 
 def test_kind_filter(corpus_archive: tuple[Archive, dict[str, str]]) -> None:
@@ -190,7 +190,7 @@ def test_pages_cut_the_same_ranking(corpus_archive: tuple[Archive, dict[str, str
     with archive.session() as session:
         pages = [
             search(
-                session,
+                session.connection(),
                 SearchRequest(
                     "forum OR agression OR darmanin", sort="newest", limit=2, offset=offset
                 ),
@@ -206,7 +206,7 @@ def test_snippets_highlight_original_words(
 ) -> None:
     archive, _ids = corpus_archive
     with archive.session() as session:
-        page = search(session, SearchRequest("retrouvé", kinds=KINDS["items"]))
+        page = search(session.connection(), SearchRequest("retrouvé", kinds=KINDS["items"]))
     (hit,) = page.hits
     assert "ont été [retrouvés] grâce" in with_markers(hit.snippet)
     assert hit.source == "Quotidien du Nord"
@@ -219,12 +219,12 @@ def test_many_matches_rank_by_tiers_and_count_is_capped(
 ) -> None:
     archive, ids = corpus_archive
     with archive.session() as session:
-        page = search(session, SearchRequest("forum", rank_window=1, count_limit=1))
+        page = search(session.connection(), SearchRequest("forum", rank_window=1, count_limit=1))
     # title matches first (brèves before items on a tie), then body-only matches
     assert [refs(ids, [hit.id]).pop() for hit in page.hits] == ["b-forum", "i-forum", "b-coeur"]
     assert [hit.score for hit in page.hits] == [3.0, 3.0, 1.0]
     assert page.tiered and not page.exact and page.total == 2
     with archive.session() as session:
-        page = search(session, SearchRequest("forum -fermé", rank_window=0))
+        page = search(session.connection(), SearchRequest("forum -fermé", rank_window=0))
     assert [refs(ids, [hit.id]).pop() for hit in page.hits] == ["b-coeur"]
     assert page.tiered and page.exact and page.total == 1

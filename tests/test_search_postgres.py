@@ -45,7 +45,10 @@ def test_query_text_reaches_postgres_only_as_bound_parameters(archive: Archive) 
     event.listen(archive.engine, "before_cursor_execute", capture)
     try:
         with archive.session(write=False) as session:
-            search(session, SearchRequest("(e OR title:b) -author:f x'); DROP TABLE breves; --"))
+            search(
+                session.connection(),
+                SearchRequest("(e OR title:b) -author:f x'); DROP TABLE breves; --"),
+            )
     finally:
         event.remove(archive.engine, "before_cursor_execute", capture)
     matches = [(sql, params) for sql, params in sent if "to_tsquery" in sql]
@@ -74,7 +77,7 @@ def test_a_search_sets_its_own_settings_for_its_transaction(archive: Archive) ->
 
     with archive.session() as session:
         defaults = current(session)
-        search(session, SearchRequest("forum"))
+        search(session.connection(), SearchRequest("forum"))
         assert current(session) == SETTINGS == {"work_mem": WORK_MEM, "jit": "off"}
     assert defaults["work_mem"] != WORK_MEM
     with archive.session() as session:
@@ -90,7 +93,7 @@ def _statements(archive: Archive, request: SearchRequest) -> tuple[list[str], Se
     event.listen(archive.engine, "before_cursor_execute", capture)
     try:
         with archive.session(write=False) as session:
-            page = search(session, request)
+            page = search(session.connection(), request)
     finally:
         event.remove(archive.engine, "before_cursor_execute", capture)
     return sent, page

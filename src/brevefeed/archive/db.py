@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from brevefeed.errors import ArchiveError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 #: Execution option telling a SQLite transaction whether it will write.
@@ -202,10 +202,32 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
 
 @dataclass
 class Archive:
-    """An open archive: its engine and a session factory."""
+    """An open archive: its engine, sessions, and plain connections for fast readers."""
 
     engine: Engine
-    sessions: sessionmaker[Session]
+    _sessions: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory; the ORM is loaded by the first session, never by `reading`."""
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            # The hooks that settle the search index before each write commits.
+            from brevefeed.archive import changes  # noqa: F401
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction on a plain connection: for the commands that only read
+        and must answer at once (`list`, `search`), in Core, without the ORM. On SQLite it
+        never waits for a writer, as ``session(write=False)``."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: False})
+            with connection.begin():
+                yield connection
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -250,4 +272,4 @@ def open_archive(url: str, *, upgrade_schema: bool = True) -> Archive:
     except BaseException:
         engine.dispose()
         raise
-    return Archive(engine, sessionmaker(engine, expire_on_commit=False))
+    return Archive(engine)

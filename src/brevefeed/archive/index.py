@@ -58,7 +58,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text
 
-from brevefeed.archive.models import Breve, BreveTag, Item, Source
+from brevefeed.archive.tables import breve_tags as _tags
+from brevefeed.archive.tables import breves as _breves
+from brevefeed.archive.tables import items as _items
+from brevefeed.archive.tables import sources as _sources
 from brevefeed.text import html_to_text, stems
 
 INDEX_TABLES = ("search_breves", "search_items")
@@ -135,11 +138,6 @@ def item_document(
 
 
 # Reading records back ---------------------------------------------------------------------
-
-_breves = Breve.__table__
-_tags = BreveTag.__table__
-_items = Item.__table__
-_sources = Source.__table__
 
 
 def load_breves(connection: Connection, ids: list[int]) -> list[tuple[int, IndexDocument]]:

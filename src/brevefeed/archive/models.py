@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -22,11 +23,18 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from brevefeed.archive.types import JSONList, UTCDateTime
+# Imported for its side effect: whoever writes through the models gets the session hooks that
+# bring the search index up to date with what the database's triggers noted, before each
+# write commits (see ``archive.changes``).
+from brevefeed.archive import changes as _changes  # noqa: F401
+from brevefeed.archive.tables import STATUSES, outlet_name
+from brevefeed.archive.types import UTCDateTime
 
-STATUSES = ("draft", "published", "retracted")
+#: JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
+JSONList = JSON().with_variant(JSONB(), "postgresql")
 
 # Named constraints so migrations can refer to them on every backend.
 NAMING = {
@@ -234,12 +242,6 @@ class Source(Base):
     @property
     def outlet(self) -> str:
         return outlet_name(self.name, self.title, self.url)
-
-
-def outlet_name(name: str, title: str, url: str) -> str:
-    """How readers see an outlet: the newsroom's name for it, else the feed's own title, else
-    its URL, never empty (feeds, search and ``related`` print it as the label of a link)."""
-    return name or title or url
 
 
 class Item(Base):

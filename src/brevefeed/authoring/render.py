@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import re
-
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
+from functools import cache
+from typing import TYPE_CHECKING
 
 from brevefeed.text.sanitize import sanitize_html
 
-# CommonMark with raw HTML allowed: nh3 strips what is unsafe afterwards, so an author can still
-# write <abbr> or <sup> where Markdown has no syntax for it. Tables (GFM pipes) and footnotes
-# ([^1]) are what newsroom copy uses beyond CommonMark; their HTML meets the same sanitizer.
-_markdown = MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin)
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    """CommonMark with raw HTML allowed: nh3 strips what is unsafe afterwards, so an author can
+    still write <abbr> or <sup> where Markdown has no syntax for it. Tables (GFM pipes) and
+    footnotes ([^1]) are what newsroom copy uses beyond CommonMark; their HTML meets the same
+    sanitizer. Built on first use: `list` and `search` import this package (for its dates)
+    and render nothing."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin)
 
 
 def render_markdown(source: str) -> str:
-    return sanitize_html(_markdown.render(source)).strip()
+    return sanitize_html(_markdown().render(source)).strip()
 
 
 # Characters that would turn literal scraped text into Markdown markup.

@@ -64,8 +64,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "init",
         "Create a new instance in DIRECTORY: a commented config.toml and an empty archive.",
     ),
-    "list": ("breves", "list_", "List brèves, newest first."),
-    "tags": ("breves", "tags", "List tags (each by its first spelling) with their brèves."),
+    "list": ("listing", "list_", "List brèves, newest first."),
+    "tags": ("listing", "tags", "List tags (each by its first spelling) with their brèves."),
     "publish": (
         "publish",
         "publish",

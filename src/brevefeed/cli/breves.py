@@ -1,27 +1,24 @@
-"""Commands that write and read brèves: add, import, list, show, retract, delete, export."""
+"""Commands that write and read brèves: add, import, show, retract, delete, export."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from brevefeed.archive.models import STATUSES, Breve
-from brevefeed.archive.queries import SCHEDULED, BreveFilter, list_breves, tag_counts
-from brevefeed.archive.types import iso
-from brevefeed.cli import display, output
+from brevefeed.cli import display
 from brevefeed.cli.app import App, common_options, editor_option, write_atomically
-from brevefeed.cli.dates import INSTANT, Period, french_datetime, since_option, until_option
+from brevefeed.cli.dates import INSTANT, Period, french_datetime
 from brevefeed.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from brevefeed.importing import ImportContext, ImportSummary
 
 # The commands that write (and `show`, `export`) import the importer, Markdown rendering and
-# the linker when they run: `list` needs none of them and starts that much sooner.
+# the linker when they run.
 
 
 def _context(app: App, editor: str, date: Period | None) -> ImportContext:
@@ -122,105 +119,6 @@ def import_(app: App, paths: tuple[Path, ...], date: Period | None, editor: str)
         summary = import_paths(app.archive, paths, context, progress=progress)
     _link(app, summary)
     _report(app, summary)
-
-
-def shown_status(breve: Breve, now: datetime) -> str:
-    """A published brève dated after now is scheduled: in no feed or search yet."""
-    if breve.status == "published" and breve.published_at > now:
-        return SCHEDULED
-    return breve.status
-
-
-def _summary_record(breve: Breve, now: datetime) -> dict[str, Any]:
-    return {
-        "id": breve.uid,
-        "slug": breve.slug,
-        "title": breve.title,
-        "authors": list(breve.authors),
-        "section": breve.section,
-        "tags": breve.tags,
-        "status": shown_status(breve, now),
-        "published": iso(breve.published_at),
-        "updated": iso(breve.updated_at),
-    }
-
-
-@click.command(name="list")
-@click.option("--tag", help="Only brèves with this tag (any spelling: case, accents).")
-@since_option
-@until_option
-@click.option(
-    "--status",
-    type=click.Choice((*STATUSES, SCHEDULED)),
-    help="Only brèves with this status (scheduled: published, dated in the future).",
-)
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-@output.format_option
-@common_options
-def list_(
-    app: App,
-    tag: str | None,
-    since: Period | None,
-    until: Period | None,
-    status: str | None,
-    limit: int,
-    fmt: str | None,
-) -> None:
-    """List brèves, newest first.
-
-    \b
-    Example:
-      brevefeed list --tag justice --since 2024-05 --format json
-    """
-    tz = app.config.site.tz
-    now = datetime.now(UTC)
-    where = BreveFilter(
-        tag=tag,
-        since=since.start(tz) if since else None,
-        until=until.end(tz) if until else None,
-        status=status,
-        now=now,
-    )
-    with app.archive.session(write=False) as session:
-        records = [_summary_record(b, now) for b in list_breves(session, where, limit=limit)]
-
-    def rows() -> list[output.Row]:
-        return [
-            (
-                f"{datetime.fromisoformat(r['published']).astimezone(tz):%Y-%m-%d %H:%M}",
-                r["slug"],
-                r["title"],
-                ", ".join(r["authors"]),
-                ", ".join(r["tags"]),
-                r["status"],
-            )
-            for r in records
-        ]
-
-    headers = ("date", "slug", "title", "authors", "tags", "status")
-    output.write(app, fmt, output.Listing(records, headers, rows, empty="no brève matches"))
-
-
-@click.command()
-@output.format_option
-@common_options
-def tags(app: App, fmt: str | None) -> None:
-    """List tags (each by its first spelling) with their brèves.
-
-    « Justice », « justice » and « JUSTICE » are one tag: `list --tag` and `search tag:`
-    take any spelling of it.
-
-    \b
-    Example:
-      brevefeed tags --format json
-    """
-    with app.archive.session(write=False) as session:
-        records = [{"tag": t.name, "breves": t.count} for t in tag_counts(session)]
-
-    def rows() -> list[output.Row]:
-        return [(str(r["tag"]), str(r["breves"])) for r in records]
-
-    output.write(app, fmt, output.Listing(records, ("tag", "breves"), rows, empty="no tag yet"))
 
 
 @click.command()

@@ -222,8 +222,8 @@ def search_(
         snippet_width=settings.snippet_length,
         group_stories=not all_items,
     )
-    with app.archive.session(write=False) as session:
-        page = search(session, request)
+    with app.archive.reading() as connection:
+        page = search(connection, request)
     bold = output.chosen(fmt) == "table" and display.is_terminal()
     output.write(app, fmt, _listing(page, tz, offset, bold=bold))
     if page.total == 0:

@@ -28,8 +28,8 @@ from brevefeed.archive.models import (
     PublishState,
     RelatedLink,
     Source,
-    outlet_name,
 )
+from brevefeed.archive.tables import outlet_name
 from brevefeed.publish.plan import (
     BreveFacts,
     PageCursor,

@@ -1,5 +1,8 @@
 """Run one search: parse, ask the backend per kind, merge, load the page's records, snippet.
 
+SQLAlchemy Core on a plain connection, like ``archive.queries``: `brevefeed search` never loads
+the ORM. Whoever holds a session passes ``session.connection()``.
+
 The only place that knows both backends; each of ``search.sqlite`` and ``search.postgres``
 turns the same query tree into its own SQL.
 """
@@ -8,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Connection, Row, select
 
-from brevefeed.archive.models import Breve, Item, Source, outlet_name
+from brevefeed.archive.queries import tag_names
+from brevefeed.archive.tables import breves, items, outlet_name, sources
 from brevefeed.search.backend import backend_for
 from brevefeed.search.plan import (
     DEFAULTS,
@@ -88,10 +92,9 @@ def build_tree(request: SearchRequest) -> Node:
     return and_also(parse_query(request.query), extra)
 
 
-def search(session: Session, request: SearchRequest) -> SearchPage:
+def search(connection: Connection, request: SearchRequest) -> SearchPage:
     """The page of hits ``request`` asks for, best first, and the exact number of hits."""
     node = build_tree(request)
-    connection = session.connection()
     backend = backend_for(connection)
     backend.prepare(connection)
     queries = [
@@ -120,12 +123,13 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     ]
     page = merge(answers, request.sort, request.offset, request.limit)
     matcher = matcher_for(node)
-    breves = _load_breves(session, [id_ for kind, id_, _ in page if kind == "breve"])
-    items = _load_items(session, [id_ for kind, id_, _ in page if kind == "item"])
+    breve_rows = _load_breves(connection, [id_ for kind, id_, _ in page if kind == "breve"])
+    breve_tags = tag_names(connection, breve_rows)
+    item_rows = _load_items(connection, [id_ for kind, id_, _ in page if kind == "item"])
     hits = []
     for kind, id_, score in page:
         if kind == "breve":
-            breve = breves[id_]
+            breve = breve_rows[id_]
             passage = f"{breve.standfirst} {html_to_text(breve.body_html)}"
             hits.append(
                 Hit(
@@ -137,14 +141,14 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     score=score,
                     snippet=snippet(passage, matcher, request.snippet_width),
                     source=None,
-                    authors=list(breve.authors),
-                    tags=breve.tags,
+                    authors=list(breve.authors or []),
+                    tags=breve_tags.get(id_, []),
                     retracted=breve.status == "retracted",
                     draft=breve.status == "draft",
                 )
             )
         else:
-            item = items[id_]
+            item = item_rows[id_]
             passage = f"{html_to_text(item.summary_html)} {html_to_text(item.content_html)}"
             hits.append(
                 Hit(
@@ -155,13 +159,13 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
                     date=item.published_at or item.fetched_at,
                     score=score,
                     snippet=snippet(passage, matcher, request.snippet_width),
-                    source=item.source.outlet,
-                    authors=list(item.authors),
-                    tags=list(item.categories),
+                    source=outlet_name(item.source_name, item.source_title, item.source_url),
+                    authors=list(item.authors or []),
+                    tags=list(item.categories or []),
                 )
             )
     if request.group_stories:
-        hits = _one_per_story(session, hits, [id_ for _kind, id_, _ in page], items)
+        hits = _one_per_story(connection, hits, [id_ for _kind, id_, _ in page], item_rows)
     exact = all(n <= request.count_limit for n in counts)
     total = sum(min(n, request.count_limit) for n in counts)
     relevance_tiers = tiered and request.sort == "relevance"
@@ -169,26 +173,30 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
 
 
 def _one_per_story(
-    session: Session, hits: list[Hit], ids: list[int], items: dict[int, Item]
+    connection: Connection,
+    hits: list[Hit],
+    ids: list[int],
+    item_rows: dict[int, Row[*tuple[Any, ...]]],
 ) -> list[Hit]:
     """Keep the first hit of each story; give it the outlets that covered the story.
 
     Items not yet grouped (no story) stand alone. The page may so hold fewer lines than asked.
     """
     stories = {
-        id_: items[id_].story_id
+        id_: item_rows[id_].story_id
         for hit, id_ in zip(hits, ids, strict=True)
-        if hit.kind == "item" and items[id_].story_id is not None
+        if hit.kind == "item" and item_rows[id_].story_id is not None
     }
     outlets: dict[int, list[str]] = {}
     if stories:
+        i, s = items.c, sources.c
         query = (
-            select(Item.story_id, Source.name, Source.title, Source.url)
-            .join(Source, Item.source_id == Source.id)
-            .where(Item.story_id.in_(set(stories.values())))
-            .order_by(Item.story_id, Item.id)
+            select(i.story_id, s.name, s.title, s.url)
+            .select_from(items.join(sources, i.source_id == s.id))
+            .where(i.story_id.in_(set(stories.values())))
+            .order_by(i.story_id, i.id)
         )
-        for story, name, title, url in session.execute(query):
+        for story, name, title, url in connection.execute(query):
             if story is None:
                 continue
             names = outlets.setdefault(story, [])
@@ -208,14 +216,38 @@ def _one_per_story(
     return kept
 
 
-def _load_breves(session: Session, ids: list[int]) -> dict[int, Breve]:
+def _load_breves(connection: Connection, ids: list[int]) -> dict[int, Row[*tuple[Any, ...]]]:
     if not ids:
         return {}
-    return {row.id: row for row in session.scalars(select(Breve).where(Breve.id.in_(ids)))}
+    b = breves.c
+    query = select(
+        b.id, b.uid, b.title, b.standfirst, b.body_html, b.authors, b.status, b.published_at
+    ).where(b.id.in_(ids))
+    return {row.id: row for row in connection.execute(query)}
 
 
-def _load_items(session: Session, ids: list[int]) -> dict[int, Item]:
+def _load_items(connection: Connection, ids: list[int]) -> dict[int, Row[*tuple[Any, ...]]]:
     if not ids:
         return {}
-    query = select(Item).where(Item.id.in_(ids)).options(joinedload(Item.source))
-    return {row.id: row for row in session.scalars(query)}
+    i, s = items.c, sources.c
+    query = (
+        select(
+            i.id,
+            i.entry_id,
+            i.link,
+            i.title,
+            i.summary_html,
+            i.content_html,
+            i.authors,
+            i.categories,
+            i.published_at,
+            i.fetched_at,
+            i.story_id,
+            s.name.label("source_name"),
+            s.title.label("source_title"),
+            s.url.label("source_url"),
+        )
+        .select_from(items.join(sources, i.source_id == s.id))
+        .where(i.id.in_(ids))
+    )
+    return {row.id: row for row in connection.execute(query)}

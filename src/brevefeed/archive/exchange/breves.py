@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from brevefeed.archive.breves import SNAPSHOT_FIELDS, iso, set_tags, snapshot
 from brevefeed.archive.exchange.record import Fields, Kind, Record
-from brevefeed.archive.models import STATUSES, Breve, Revision
-from brevefeed.archive.queries import iter_all_breves
+from brevefeed.archive.models import Breve, Revision
+from brevefeed.archive.tables import STATUSES
 from brevefeed.authoring import render_markdown
 from brevefeed.errors import InputError
 
@@ -57,6 +57,17 @@ def _revisions(fields: Fields) -> list[Revision]:
             )
         )
     return revisions
+
+
+def iter_all_breves(session: Session, *, batch: int = 500) -> Iterator[Breve]:
+    """Every brève, oldest first, with revisions, streamed in batches."""
+    query = (
+        select(Breve)
+        .order_by(Breve.published_at, Breve.id)
+        .options(selectinload(Breve.revisions))
+        .execution_options(yield_per=batch)
+    )
+    yield from session.scalars(query)
 
 
 class BreveKind(Kind[Breve]):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -17,7 +15,10 @@ import click
 from brevefeed.cli import display
 
 if TYPE_CHECKING:
-    # Loaded when first used: `--version` and `--help` need no config, SQLAlchemy or rich.
+    # Loaded when first used: `--version` and `--help` need no config, SQLAlchemy or rich
+    # (nor pathlib, getpass or json: each millisecond shows against `import click`).
+    from pathlib import Path
+
     from rich.console import Console
 
     from brevefeed.archive import Archive
@@ -102,6 +103,8 @@ class App:
 
 
 def default_editor() -> str:
+    import getpass
+
     try:
         return os.environ.get("BREVEFEED_EDITOR") or getpass.getuser()
     except (KeyError, OSError):

@@ -9,7 +9,6 @@ console that parses no markup, and passes every string it prints through ``line`
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterable
@@ -69,6 +68,8 @@ def marked(parts: Iterable[tuple[str, bool]], style: str = "bold") -> Text:
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """JSON as ``json.dumps(ensure_ascii=False)`` writes it, but with the characters a
     terminal would act on written as ``\\uXXXX``: the same data once decoded."""
+    import json
+
     text = json.dumps(value, ensure_ascii=False, indent=indent)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -121,7 +121,7 @@ def unrelate(app: App, breve: str, item: str) -> None:
 @output.format_option
 @common_options
 def stories(app: App, limit: int, min_outlets: int, fmt: str | None) -> None:
-    """List recent stories with the outlets that covered them.
+    """List recent stories with the outlets that covered them and the brève they cover.
 
     \b
     Example:
@@ -139,10 +139,11 @@ def stories(app: App, limit: int, min_outlets: int, fmt: str | None) -> None:
                 f"{s.latest.astimezone(tz):%Y-%m-%d %H:%M}" if s.latest else "",
                 str(s.items),
                 ", ".join(s.outlets),
+                s.breve,
                 s.title,
             )
             for s in found
         ]
 
-    headers = ("story", "latest", "items", "outlets", "title")
+    headers = ("story", "latest", "items", "outlets", "brève", "title")
     output.write(app, fmt, output.Listing(records, headers, rows, empty="no story"))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from brevefeed.archive.index import stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
+from brevefeed.related.evidence import keep_best, story_breve
 from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.score import (
     PackedProfile,
@@ -31,11 +32,12 @@ from brevefeed.related.score import (
     packed_profile,
     profile_from,
     relatedness,
+    strength,
     weighted_counts,
 )
 from brevefeed.related.similarity import terms
 from brevefeed.related.stats import Frequencies, reset
-from brevefeed.related.stories import StoryGrouper
+from brevefeed.related.stories import StoryGrouper, join_covering
 from brevefeed.text import html_to_text
 
 #: How many of a document's strongest terms make the candidate query.
@@ -147,9 +149,11 @@ def _apply(
     replace_auto: bool,
     now: datetime,
     report: LinkReport,
-) -> None:
+) -> dict[int, set[int]]:
+    """Apply the proposals; returns, per brève given, the items linked to it afterwards."""
     current = existing_links(session, proposals)
     plans = {}
+    covering = {}
     for breve_id, scored in proposals.items():
         plan = plan_links(
             current.get(breve_id, []),
@@ -163,11 +167,14 @@ def _apply(
             report.links_added += len(plan.add)
             report.links_removed += len(plan.remove)
             report.touched_breves.add(breve_id)
+        linked = {e.item_id for e in current.get(breve_id, []) if e.state == "linked"}
+        covering[breve_id] = (linked - plan.remove) | set(plan.add)
     apply_plans(session, plans, now=now)
     if settings.bump_updated:
         bumped = [breve_id for breve_id, plan in plans.items() if plan.add]
         for breve in session.scalars(select(Breve).where(Breve.id.in_(bumped))):
             breve.updated_at = max(breve.updated_at, now)
+    return covering
 
 
 def link_new_items(
@@ -204,37 +211,55 @@ def link_new_items(
         for item in items:
             if stories.assign(item) != item.id:
                 report.stories_joined += 1
-            mine = profile_from(counts[item.id], item.categories, stats, documents)
+            mine = profile_from(
+                counts[item.id], item.categories, stats, documents, item.published_at
+            )
             query = strongest_terms(mine.vector, stats, lead_terms(*texts[item.id]))
             ids = find_breves(session, query, settings.candidates)
             candidates.append((item, mine, ids))
         theirs = _breve_profiles(session, {i for _, _, ids in candidates for i in ids}, memory)
         proposals: dict[int, list[tuple[int, float]]] = {}
+        best: dict[int, int] = {}
         for item, mine, ids in candidates:
             report.items += 1
-            for breve_id in ids:
-                if breve_id not in theirs:  # a draft or a retracted brève
-                    continue
-                score = relatedness(mine, theirs[breve_id])
-                if score >= settings.threshold:
-                    proposals.setdefault(breve_id, []).append((item.id, round(score, 4)))
+            # Drafts and retracted brèves have no profile.
+            scored = [(b, strength(mine, theirs[b])) for b in ids if b in theirs]
+            kept = keep_best(scored, settings.threshold)
+            for breve_id, score in kept:
+                proposals.setdefault(breve_id, []).append((item.id, round(min(1.0, score), 4)))
+            if kept:
+                best[item.id] = max(kept, key=lambda pair: pair[1])[0]
+            elif (story := story_breve(scored, settings.threshold)) is not None:
+                best[item.id] = story
+                proposals.setdefault(story, [])
             if on_item:
                 on_item()
         session.flush()
-        _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
+        covering = _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
         session.flush()
+        # An item joins the story of the brève it covers best, not of every brève it links to:
+        # one doubtful link must not merge two stories.
+        stories_of = [
+            {i for i in linked if best.get(i, breve_id) == breve_id}
+            | {i for i, b in best.items() if b == breve_id}
+            for breve_id, linked in covering.items()
+        ]
+        report.stories_joined += join_covering(session, stories_of, {i.id: i for i in items})
     return report
 
 
-def _published(session: Session, ids: Iterable[int]) -> list[int]:
-    """Only published brèves take links (drafts are not public, retractions leave the feeds)."""
+def _published(session: Session, ids: Iterable[int]) -> dict[int, datetime | None]:
+    """Only published brèves take links (drafts are not public, retractions leave the feeds);
+    with their dates."""
     wanted = list(ids)
     if not wanted:
-        return []
+        return {}
     # Looked up by primary key, the status checked here: given both, SQLite may prefer the
     # status index and read every published brève.
-    rows = session.execute(select(Breve.id, Breve.status).where(Breve.id.in_(wanted)))
-    return [id_ for id_, status in rows if status == "published"]
+    rows = session.execute(
+        select(Breve.id, Breve.status, Breve.published_at).where(Breve.id.in_(wanted))
+    )
+    return {id_: published for id_, status, published in rows if status == "published"}
 
 
 class ProfileCache:
@@ -290,12 +315,14 @@ def _breve_profiles(
     found = {i: p for i in wanted if (p := memory.profiles.get(i)) is not None}
     missing = _published(session, [i for i in wanted if i not in found])
     if missing:
-        stored = stored_counts(session.connection(), "breve", missing)
-        tags = _tags(session, missing)
+        stored = stored_counts(session.connection(), "breve", list(missing))
+        tags = _tags(session, list(missing))
         every = chain.from_iterable(chain.from_iterable(stored.values()))
         stats, documents = memory.frequencies.lookup(session, every)
         for breve_id, fields in stored.items():
-            found[breve_id] = packed_profile(fields, tags.get(breve_id, []), stats, documents)
+            found[breve_id] = packed_profile(
+                fields, tags.get(breve_id, []), stats, documents, missing[breve_id]
+            )
             memory.profiles.put(breve_id, found[breve_id])
     return found
 
@@ -328,7 +355,7 @@ def link_breves(
     for breve in breves:
         report.breves += 1
         stats, documents = frequencies.lookup(session, counts[breve.id])
-        mine = profile_from(counts[breve.id], breve.tags, stats, documents)
+        mine = profile_from(counts[breve.id], breve.tags, stats, documents, breve.published_at)
         proposals[breve.id] = []
         query = strongest_terms(mine.vector, stats, breve_lead(breve))
         item_ids = find_items(session, query, wanted)
@@ -351,13 +378,16 @@ def _item_profiles(
         item_id: weighted_counts(fields)
         for item_id, fields in stored_counts(session.connection(), "item", ids).items()
     }
-    rows = session.execute(select(Item.id, Item.categories).where(Item.id.in_(ids)))
-    categories: dict[int, list[str]] = {item_id: tags for item_id, tags in rows}
+    rows = session.execute(
+        select(Item.id, Item.categories, Item.published_at).where(Item.id.in_(ids))
+    )
+    about = {item_id: (tags or [], published) for item_id, tags, published in rows}
     stats, documents = frequencies.lookup(session, chain.from_iterable(counts.values()))
-    return {
-        item_id: profile_from(weighted, categories.get(item_id) or [], stats, documents)
-        for item_id, weighted in counts.items()
-    }
+    profiles = {}
+    for item_id, weighted in counts.items():
+        tags, published = about.get(item_id, ([], None))
+        profiles[item_id] = profile_from(weighted, tags, stats, documents, published)
+    return profiles
 
 
 def reset_links(session: Session) -> None:

@@ -230,8 +230,9 @@ def fill_items(
     dates: list[datetime],
     corpus: Corpus,
 ) -> dict[str, tuple[str, str, str, str]]:
-    """New items: the corpus' own, then generated ones: six in ten follow a brève's story
-    (hours to two days after it), the rest are other news on any day.
+    """New items: the corpus' own, then generated ones: six in ten follow the story of one of
+    the 2,000 newest brèves (hours to two days after it), the rest are other news of the last
+    month.
 
     Returns each generated item's story by entry id (the answer key of ``generated_quality``).
     """
@@ -247,12 +248,12 @@ def fill_items(
         told_by_entry = {}
         for n in range(count):
             if rng.random() < 0.6:
-                which = rng.randrange(len(stories))
+                which = rng.randrange(min(len(stories), 2000))
                 told = stories[which]
                 published = dates[which] + timedelta(hours=rng.uniform(1, 48))
             else:
                 told = story(rng, names)
-                published = FIRST_DAY + SPAN * rng.random()
+                published = FIRST_DAY + SPAN - timedelta(days=30 * rng.random())
             told_by_entry[f"https://outlet{n % 20}.example/a/{n}"] = told
             subject, place, action, _who = told
             rows.append(

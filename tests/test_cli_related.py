@@ -58,6 +58,27 @@ def test_related_relate_unrelate(linked: dict[str, int]) -> None:
     assert "rejected" in with_rejected
 
 
+def test_related_says_why_and_explains(linked: dict[str, int]) -> None:
+    shown = json.loads(run("related", "forum-rencontres-ferme", "--format", "json").stdout)
+    gazette = next(r for r in shown if r["outlet"] == "La Gazette du Midi")
+    assert "forum" in gazette["why"] and len(gazette["why"]) <= 4
+    table = run("related", "forum-rencontres-ferme", "--format", "tsv").stdout
+    assert "forum" in table.splitlines()[0]
+    link = "https://gazette.example/societe/site-rencontres-ferme"
+    explained = json.loads(
+        run("related", "forum-rencontres-ferme", "--explain", link, "--format", "json").stdout
+    )
+    assert explained[0]["score"] == gazette["score"] and explained[0]["days_apart"] < 1
+    assert "forum" in {r["term"] for r in explained}
+    weights = [r["weight"] for r in explained]
+    assert weights == sorted(weights, reverse=True)
+    assert abs(sum(weights) - explained[0]["words"]) < 0.01
+    said = run("related", "forum-rencontres-ferme", "--explain", link, "--format", "table")
+    assert said.stdout.startswith(f"item {linked[link]} and forum-rencontres-ferme: score")
+    missing = run("related", "forum-rencontres-ferme", "--explain", "https://nowhere.example/")
+    assert missing.exit_code == 3 and "no item" in missing.stderr
+
+
 def test_errors(linked: dict[str, int]) -> None:
     assert run("related", "inconnue").exit_code == 3
     missing = run("relate", "forum-rencontres-ferme", "https://nowhere.example/")

@@ -160,6 +160,8 @@ WRITERS = {
     "related.stats.count_documents": "ingest",
     # Grouping is the linking pass's first step; the "stories" step runs it on its own.
     "related.stories.StoryGrouper.assign": "stories",
+    # Items covering one brève join one story: the linking pass's last step.
+    "related.stories.join_covering": "ingest",
     "ingest.sources.add_source": "sources",
     "ingest.sources.set_enabled": "sources",
     "ingest.sources.follow_feed": "sources",

@@ -348,7 +348,7 @@ def fresh_report(args: argparse.Namespace, folder: Path, corpus: Corpus) -> None
         f" {sum(1 for i in corpus.items if not i.story)} noise items"
     )
     default = RelatedConfig().threshold
-    for threshold in sorted({*THRESHOLDS, default}):
+    for threshold in sorted({*args.thresholds, default}):
         with ExitStack() as stack:
             if args.backend == "postgresql":
                 url, _kept = stack.enter_context(archive_schema(args.postgres_url))
@@ -372,7 +372,7 @@ def link_and_report(
     setup = time.perf_counter() - start
     naive = naive_rate(archive, args.naive_sample)
     start = time.perf_counter()
-    report = link_pending_items(archive, RelatedConfig(), now=NOW)
+    report = link_pending_items(archive, RelatedConfig(candidates=args.candidates), now=NOW)
     elapsed = time.perf_counter() - start
     assert report.items == args.items
     rate = args.items / elapsed
@@ -393,6 +393,19 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument("--naive-sample", type=int, default=20)
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="*",
+        default=THRESHOLDS,
+        help="thresholds of the fresh archive's curve (none: the default threshold only)",
+    )
+    parser.add_argument(
+        "--candidates",
+        type=int,
+        default=RelatedConfig().candidates,
+        help="[related] candidates for the generated archives",
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("BREVEFEED_TEST_POSTGRES_URL"))
     args = parser.parse_args()

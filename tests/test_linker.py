@@ -124,17 +124,19 @@ def test_max_per_breve_and_bump_updated(archive: Archive) -> None:
 
 
 def test_query_terms_come_from_the_lead_first_within_the_budget() -> None:
-    vector = {"lyon": 9.0, "ferm": 8.0, "darmanin": 7.0, "tribunal": 6.0, "couleur": 10.0}
-    stats = {"lyon": 300, "ferm": 200, "darmanin": 50, "tribunal": 260, "couleur": 20}
-    lead = {"darmanin", "lyon", "tribunal"}
+    vector = {"vierzon": 9.0, "fermetur": 8.0, "darmanin": 7.0, "tribunal": 6.0, "mistral": 10.0}
+    stats = {"vierzon": 300, "fermetur": 200, "darmanin": 50, "tribunal": 260, "mistral": 20}
+    lead = {"darmanin", "vierzon", "tribunal"}
     # The lead's terms by weight, then the rest; « tribunal » would pass the budget.
-    assert strongest_terms(vector, stats, lead) == ["lyon", "darmanin", "couleur", "ferm"]
-    assert strongest_terms(vector, stats) == ["couleur", "lyon", "ferm", "darmanin"]
-    assert strongest_terms(vector, stats, lead, count=2) == ["lyon", "darmanin"]
+    assert strongest_terms(vector, stats, lead) == ["vierzon", "darmanin", "mistral", "fermetur"]
+    assert strongest_terms(vector, stats) == ["mistral", "vierzon", "fermetur", "darmanin"]
+    assert strongest_terms(vector, stats, lead, count=2) == ["vierzon", "darmanin"]
     every = {term: 10 for term in vector}
     assert len(strongest_terms(vector, every)) == len(vector)
     assert sum(stats[t] for t in strongest_terms(vector, stats, lead)) <= CANDIDATE_BUDGET
     assert strongest_terms(vector, {t: MAX_CANDIDATE_DF + 1 for t in vector}) == []
+    # A word common in French never looks for candidates, however heavy.
+    assert "ministr" not in strongest_terms(vector | {"ministr": 99.0}, stats | {"ministr": 1})
 
 
 def test_the_lead_is_the_title_and_the_first_sentence() -> None:

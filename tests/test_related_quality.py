@@ -36,12 +36,10 @@ LINK_PRECISION = 0.95
 LINK_RECALL = 0.90
 STORY_PRECISION = 0.95
 STORY_RECALL = 0.85
-#: Story grouping does not reach its targets yet (measured 0.87 / 0.83 on SQLite, 0.84 / 0.82
-#: on PostgreSQL: a wrong link between two same-day strikes merges two stories; items sharing
-#: only a place with their story stay apart). These floors keep what is reached; raise them to
-#: the targets above when they hold.
-STORY_PRECISION_REACHED = 0.80
-STORY_RECALL_REACHED = 0.80
+#: Story grouping does not reach its precision target yet (measured 0.88 on both backends: a
+#: wrong link between two same-day strikes in two cities merges their stories). This floor
+#: keeps what is reached; raise it to the target above when it holds.
+STORY_PRECISION_REACHED = 0.85
 
 
 def fresh_archive_quality(
@@ -75,7 +73,7 @@ def test_the_corpus_is_large_enough(corpus: Corpus) -> None:
     assert sum(1 for i in corpus.items if i.story is None) >= 20
 
 
-def test_links_reach_their_targets_and_stories_what_they_reached(
+def test_links_and_stories_reach_their_targets(
     archive: Archive, ingest_config: Config, feed_server: FeedServer, corpus: Corpus
 ) -> None:
     links, stories = fresh_archive_quality(archive, ingest_config, feed_server, corpus)
@@ -83,5 +81,4 @@ def test_links_reach_their_targets_and_stories_what_they_reached(
     assert links.precision >= LINK_PRECISION, f"links: {links}"
     assert links.recall >= LINK_RECALL, f"links: {links}"
     assert stories.precision >= STORY_PRECISION_REACHED, f"stories: {stories}"
-    assert stories.recall >= STORY_RECALL_REACHED, f"stories: {stories}"
-    assert STORY_PRECISION_REACHED < STORY_PRECISION and STORY_RECALL_REACHED < STORY_RECALL
+    assert stories.recall >= STORY_RECALL, f"stories: {stories}"

@@ -25,6 +25,7 @@ from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
 from brevefeed.related.evidence import keep_best, story_breve
 from brevefeed.related.links import apply_plans, existing_links, plan_links
+from brevefeed.related.rarity import reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
@@ -91,6 +92,11 @@ MAX_CANDIDATE_DF = 500
 CANDIDATE_BUDGET = 600
 
 
+#: Words this frequent in French (per million words) do not look for candidates: PostgreSQL
+#: ranks matches without rarity, so « trois » or « semaine » would bring any brève first.
+COMMON_WORD = 100.0
+
+
 def strongest_terms(
     vector: Mapping[str, float],
     stats: Mapping[str, int],
@@ -103,8 +109,13 @@ def strongest_terms(
     News is written lead first (who, what, where): the terms of the title and of the first
     sentence make a story; a heavy word further down is as likely to be colour.
     """
+    common = reference()
     ranked = sorted(
-        ((t, w) for t, w in vector.items() if stats.get(t, 0) <= MAX_CANDIDATE_DF),
+        (
+            (t, w)
+            for t, w in vector.items()
+            if stats.get(t, 0) <= MAX_CANDIDATE_DF and common.get(t, 0.0) <= COMMON_WORD
+        ),
         key=lambda kv: (kv[0] in lead, kv[1], kv[0]),
         reverse=True,
     )

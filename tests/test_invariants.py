@@ -160,6 +160,7 @@ WRITERS = {
     "related.stats.count_documents": "ingest",
     # Grouping is the linking pass's first step; the "stories" step runs it on its own.
     "related.stories.StoryGrouper.assign": "stories",
+    "related.stories.StoryGrouper.assign_all": "ingest",
     # Items covering one brève join one story: the linking pass's last step.
     "related.stories.join_covering": "ingest",
     "ingest.sources.add_source": "sources",

@@ -7,6 +7,7 @@ call and gets one summary.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from brevefeed.ingest.backfill import backfill
 from brevefeed.ingest.run import Progress, RunSummary, ingest
 from brevefeed.related.linker import LinkReport
 from brevefeed.related.run import link_pending_items
+
+log = logging.getLogger(__name__)
 
 #: Opens a progress callback for a named stage ("Fetching", "Linking") and closes it after.
 Stages = Callable[[str], AbstractContextManager[Progress]]
@@ -57,4 +60,6 @@ def ingest_and_link(
         linked = link_pending_items(
             archive, config.related, now=datetime.now(UTC), progress=progress
         )
+    times = {**summary.seconds, **linked.seconds}
+    log.info("stage times: %s", ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     return IngestReport(summary, linked)

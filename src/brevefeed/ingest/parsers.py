@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import re
+import time
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -73,12 +74,16 @@ class Parsers:
         self.slots = asyncio.Semaphore(max(1, workers))
         #: Pools stopped for a document's sake: the parses they cancelled are retried.
         self.abandoned: set[Executor] = set()
+        #: Seconds parses took once a worker was free (waiting for one is not parsing).
+        self.seconds = 0.0
 
     async def parse(self, result: FetchResult) -> ParsedFeed:
         for attempt in range(2):
             pool = self.pool
             async with self.slots:
+                started = time.perf_counter()
                 parsed = await self._attempt(pool, result, retry=attempt == 0)
+                self.seconds += time.perf_counter() - started
             if parsed is not None:
                 if parsed.error:
                     log.info("%s: cannot parse: %s", result.url, parsed.error)

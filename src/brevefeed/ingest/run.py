@@ -20,6 +20,8 @@ import logging
 import os
 import random
 import socket
+import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -62,6 +64,16 @@ class RunSummary:
     errors: int = 0
     #: "url: error" for each failing source, for the person reading the summary.
     failures: list[str] = field(default_factory=list)
+    #: Busy seconds per stage ("fetch", "parse", "store"), each summed over its concurrent
+    #: work (fetches overlap each other and the parsing), so the slow stage shows.
+    seconds: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def spent(self, stage: str, since: float) -> None:
+        """Add the time since ``since`` (``time.perf_counter()``) to ``stage`` (any thread)."""
+        elapsed = time.perf_counter() - since
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed
 
     @property
     def sources(self) -> int:
@@ -301,13 +313,33 @@ class _Pass:
             ingest.parse_workers, ingest.parse_timeout, runner.config.site.timezone
         )
         self.states = _Batcher(
-            asyncio.get_running_loop(), self.archive_thread, runner.finish_states
+            asyncio.get_running_loop(), self.archive_thread, self.stored(runner.finish_states)
         )
+
+    def stored(self, work: Callable[P, T]) -> Callable[P, T]:
+        """``work``, its time counted as the store stage's."""
+
+        def timed(*args: P.args, **kwargs: P.kwargs) -> T:
+            started = time.perf_counter()
+            try:
+                return work(*args, **kwargs)
+            finally:
+                self.summary.spent("store", started)
+
+        return timed
 
     async def on_archive(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work`` on the archive thread (the one writer)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.archive_thread, lambda: work(*args, **kwargs))
+        timed = self.stored(work)
+        return await loop.run_in_executor(self.archive_thread, lambda: timed(*args, **kwargs))
+
+    async def parse(self, result: FetchResult) -> ParsedFeed:
+        started = time.perf_counter()
+        try:
+            return await self.parsers.parse(result)
+        finally:
+            self.summary.spent("parse", started)
 
     async def run(self) -> RunSummary:
         pending: set[asyncio.Task[tuple[claims.Job, FetchResult, _Finish]]] = set()
@@ -366,9 +398,11 @@ class _Pass:
     ) -> FetchResult:  # fmt: skip
         """One GET within the run's and the host's connection limits."""
         async with self.host_slots[urlsplit(url).hostname or ""], self.fetch_slots:
+            started = time.perf_counter()
             result = await fetch(
                 client, url, self.runner.settings, etag=etag, last_modified=last_modified
             )
+            self.summary.spent("fetch", started)
         if result.error is not None:
             log.info("%s: fetch failed (HTTP %s): %s", url, result.status, result.error)
         elif result.status == 304:
@@ -459,6 +493,7 @@ class _Pass:
             await self.on_archive(self.give_back, list(self.claimed))
         self.archive_thread.shutdown(wait=True)
         self.parsers.shutdown()
+        self.summary.seconds["parse"] = self.parsers.seconds
 
     def give_back(self, ids: list[int]) -> None:
         with self.runner.archive.session() as session:

@@ -11,6 +11,7 @@ Scoring and the choice of links are pure (``score``, ``links``).
 from __future__ import annotations
 
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from itertools import chain
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from brevefeed.archive.index import stored_counts
+from brevefeed.archive.index import normalize, settle, stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
 from brevefeed.related.evidence import keep_best, story_breve
@@ -36,7 +37,7 @@ from brevefeed.related.score import (
     strength,
     weighted_counts,
 )
-from brevefeed.related.similarity import terms
+from brevefeed.related.similarity import terms, usable
 from brevefeed.related.stats import Frequencies, reset
 from brevefeed.related.stories import StoryGrouper, join_covering
 from brevefeed.text import html_to_text
@@ -47,6 +48,8 @@ QUERY_TERMS = 12
 #: ``finder(session, terms, limit)``: ids of the documents that best match ``terms`` (strongest
 #: first), from the search index.
 Finder = Callable[[Session, Sequence[str], int], list[int]]
+#: ``find_many(session, queries, limit)``: ``Finder``'s answer for each query, in one go.
+BatchFinder = Callable[[Session, Sequence[Sequence[str]], int], list[list[int]]]
 
 
 @dataclass
@@ -57,8 +60,16 @@ class LinkReport:
     links_removed: int = 0
     stories_joined: int = 0
     touched_breves: set[int] = field(default_factory=set)
+    #: Seconds spent grouping stories ("group") and finding and choosing links ("link").
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def spend(self, stage: str, since: float) -> None:
+        """Add the time since ``since`` (``time.perf_counter()``) to ``stage``."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - since
 
     def merge(self, other: LinkReport) -> None:
+        for stage, seconds in other.seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
         self.items += other.items
         self.breves += other.breves
         self.links_added += other.links_added
@@ -144,8 +155,13 @@ def first_sentence(text: str) -> str:
 
 
 def lead_terms(title: str, summary: str, content: str) -> set[str]:
-    """Terms of an item's title and of the first sentence of its summary (or its text)."""
-    return set(terms(title)) | set(terms(first_sentence(summary or content)))
+    """Terms of an item's title and of the first sentence of its summary (or its text).
+
+    Stemmed as the search index stems (``normalize``, by chunk, memoized): the index has just
+    stemmed these very words, so this costs lookups, not stemming.
+    """
+    lead = f"{title} {first_sentence(summary or content)}"
+    return {term for term in normalize(lead).split() if usable(term)}
 
 
 def breve_lead(breve: Breve) -> set[str]:
@@ -198,10 +214,16 @@ def link_new_items(
     limit: int | None = None,
     on_item: Callable[[], None] | None = None,
     memory: LinkMemory | None = None,
+    find_many: BatchFinder | None = None,
 ) -> LinkReport:
-    """Group and link the items not processed yet (those without a story), ``limit`` at most."""
+    """Group and link the items not processed yet (those without a story), ``limit`` at most.
+
+    ``find_many``, when given, finds the candidates of a whole batch in one query (else
+    ``find_breves`` is asked once per item).
+    """
     report = LinkReport()
     memory = memory if memory is not None else LinkMemory()
+    find = find_many if find_many is not None else one_by_one(find_breves)
     while limit is None or report.items < limit:
         size = batch if limit is None else min(batch, limit - report.items)
         pending = select(Item).where(Item.story_id.is_(None)).order_by(Item.id).limit(size)
@@ -211,39 +233,50 @@ def link_new_items(
         items = list(session.scalars(pending))
         if not items:
             break
-        texts = {item.id: item_texts(item) for item in items}
-        counts = {item_id: field_counts(*fields) for item_id, fields in texts.items()}
-        memory.frequencies.count(session, counts.values())
-        stats, documents = memory.frequencies.lookup(session, chain.from_iterable(counts.values()))
-        # Candidates first, for the whole batch: items of one story share their candidates,
-        # and the brèves' profiles are then read in one go.
-        candidates: list[tuple[Item, Profile, list[int]]] = []
-        stories = StoryGrouper(session)
-        for item in items:
-            if stories.assign(item) != item.id:
+        started = time.perf_counter()
+        # Story grouping first, for the whole batch (two queries, not two per item).
+        for item, story in zip(items, StoryGrouper(session).assign_all(items), strict=True):
+            if story != item.id:
                 report.stories_joined += 1
-            mine = profile_from(
-                counts[item.id], item.categories, stats, documents, item.published_at
-            )
-            query = strongest_terms(mine.vector, stats, lead_terms(*texts[item.id]))
-            ids = find_breves(session, query, settings.candidates)
-            candidates.append((item, mine, ids))
-        theirs = _breve_profiles(session, {i for _, _, ids in candidates for i in ids}, memory)
+        report.spend("group", started)
+        started = time.perf_counter()
+        counts = _item_counts(session, items)
+        memory.frequencies.count(session, counts.values())
         proposals: dict[int, list[tuple[int, float]]] = {}
         best: dict[int, int] = {}
-        for item, mine, ids in candidates:
-            report.items += 1
-            # Drafts and retracted brèves have no profile.
-            scored = [(b, strength(mine, theirs[b])) for b in ids if b in theirs]
-            kept = keep_best(scored, settings.threshold)
-            for breve_id, score in kept:
-                proposals.setdefault(breve_id, []).append((item.id, round(min(1.0, score), 4)))
-            if kept:
-                best[item.id] = max(kept, key=lambda pair: pair[1])[0]
-            elif (story := story_breve(scored, settings.threshold)) is not None:
-                best[item.id] = story
-                proposals.setdefault(story, [])
-            if on_item:
+        if memory.any_breve(session):
+            stats, documents = memory.frequencies.lookup(
+                session, chain.from_iterable(counts.values())
+            )
+            # Candidates for the whole batch: items of one story share their candidates, and
+            # the brèves' profiles are then read in one go.
+            profiles = {
+                item.id: profile_from(
+                    counts[item.id], item.categories, stats, documents, item.published_at
+                )
+                for item in items
+            }
+            queries = [
+                strongest_terms(profiles[item.id].vector, stats, lead_terms(*item_texts(item)))
+                for item in items
+            ]
+            found = find(session, queries, settings.candidates)
+            theirs = _breve_profiles(session, {i for ids in found for i in ids}, memory)
+            for item, ids in zip(items, found, strict=True):
+                mine = profiles[item.id]
+                # Drafts and retracted brèves have no profile.
+                scored = [(b, strength(mine, theirs[b])) for b in ids if b in theirs]
+                kept = keep_best(scored, settings.threshold)
+                for breve_id, score in kept:
+                    proposals.setdefault(breve_id, []).append((item.id, round(min(1.0, score), 4)))
+                if kept:
+                    best[item.id] = max(kept, key=lambda pair: pair[1])[0]
+                elif (weak := story_breve(scored, settings.threshold)) is not None:
+                    best[item.id] = weak
+                    proposals.setdefault(weak, [])
+        report.items += len(items)
+        if on_item:
+            for _ in items:
                 on_item()
         session.flush()
         covering = _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
@@ -256,7 +289,32 @@ def link_new_items(
             for breve_id, linked in covering.items()
         ]
         report.stories_joined += join_covering(session, stories_of, {i.id: i for i in items})
+        report.spend("link", started)
     return report
+
+
+def one_by_one(finder: Finder) -> BatchFinder:
+    """A batch finder asking ``finder`` once per query."""
+
+    def find(session: Session, queries: Sequence[Sequence[str]], limit: int) -> list[list[int]]:
+        return [finder(session, query, limit) for query in queries]
+
+    return find
+
+
+def _item_counts(session: Session, items: Sequence[Item]) -> dict[int, dict[str, float]]:
+    """Weighted stem counts of each item, from the stems the search index holds (ingest just
+    stemmed them there); an item without an index row (written behind brevefeed's back) is
+    stemmed here."""
+    # What this transaction wrote with plain statements is indexed first (flushes already are).
+    settle(session.connection())
+    stored = stored_counts(session.connection(), "item", [item.id for item in items])
+    return {
+        item.id: weighted_counts(stored[item.id])
+        if item.id in stored
+        else field_counts(*item_texts(item))
+        for item in items
+    }
 
 
 def _published(session: Session, ids: Iterable[int]) -> dict[int, datetime | None]:
@@ -304,6 +362,14 @@ class LinkMemory:
 
     profiles: ProfileCache = field(default_factory=ProfileCache)
     frequencies: Frequencies = field(default_factory=Frequencies)
+    #: Whether the archive holds a published brève (asked once: none, no candidate search).
+    _any_breve: bool | None = None
+
+    def any_breve(self, session: Session) -> bool:
+        if self._any_breve is None:
+            found = session.scalar(select(Breve.id).where(Breve.status == "published").limit(1))
+            self._any_breve = found is not None
+        return self._any_breve
 
 
 def _tags(session: Session, breve_ids: Sequence[int]) -> dict[int, list[str]]:

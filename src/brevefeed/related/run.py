@@ -10,7 +10,7 @@ from sqlalchemy import select
 from brevefeed.archive import Archive
 from brevefeed.archive.models import Breve, Item
 from brevefeed.config import RelatedConfig
-from brevefeed.related.candidates import find_breves, find_items
+from brevefeed.related.candidates import find_breves, find_breves_many, find_items
 from brevefeed.related.linker import (
     LinkMemory,
     LinkReport,
@@ -35,7 +35,10 @@ def link_pending_items(
     memory = LinkMemory()
     while pending is not None:
         with archive.session() as session:
-            part = link_new_items(session, config, find_breves, now=now, limit=BATCH, memory=memory)
+            part = link_new_items(
+                session, config, find_breves, now=now, limit=BATCH, memory=memory,
+                find_many=find_breves_many,
+            )  # fmt: skip
         report.merge(part)
         if progress:
             progress(report.items, report.items)

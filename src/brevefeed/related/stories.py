@@ -8,12 +8,14 @@ yet grouped has none, which is how the related pass finds new work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.related.canonical import canonical_link
@@ -28,11 +30,23 @@ SAME_TEXT = 0.5
 WINDOW = timedelta(days=14)
 
 
-def item_text(item: Item) -> str:
+class _Texts(Protocol):
+    @property
+    def content_html(self) -> str: ...
+    @property
+    def summary_html(self) -> str: ...
+
+
+class _Dated(Protocol):
+    @property
+    def published_at(self) -> datetime | None: ...
+
+
+def item_text(item: _Texts) -> str:
     return html_to_text(item.content_html or item.summary_html)
 
 
-def _near(item: Item, other: Item) -> bool:
+def _near(item: _Dated, other: _Dated) -> bool:
     if item.published_at is None or other.published_at is None:
         return True
     return abs(item.published_at - other.published_at) <= WINDOW
@@ -42,81 +56,147 @@ def _near(item: Item, other: Item) -> bool:
 SAME_TITLE_LIMIT = 20
 
 
+@dataclass(frozen=True)
+class _Told:
+    """What grouping compares of an earlier item: who told it, when, and its wording."""
+
+    id: int
+    source_id: int
+    story_id: int | None
+    published_at: datetime | None
+    title: str
+    summary_html: str
+    content_html: str
+
+
 class StoryGrouper:
     """Gives each item of a batch its canonical link, title key and story.
 
-    Earlier batches are read from the archive; earlier items of this batch are remembered
-    here instead, so grouping a batch needs no flush per item.
+    Earlier batches are read from the archive, two queries a batch (items sharing a link,
+    items sharing a headline); earlier items of this batch are remembered here instead, so
+    grouping a batch needs no flush per item.
     """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._by_link: dict[str, list[Item]] = {}
         self._by_title: dict[str, list[Item]] = {}
+        #: Shingles by item id, each wording computed once per batch.
+        self._wordings: dict[int, set[tuple[str, ...]]] = {}
 
     def assign(self, item: Item) -> int:
         """Group ``item``; returns its story id (its own id when it starts a story)."""
-        item.canonical_link = canonical_link(item.link)
-        item.title_key = title_key(item.title)
+        return self.assign_all([item])[0]
+
+    def assign_all(self, items: Sequence[Item]) -> list[int]:
+        """Group ``items`` in order, each after the ones before it; returns their story ids."""
+        for item in items:
+            item.canonical_link = canonical_link(item.link)
+            item.title_key = title_key(item.title)
         with self.session.no_autoflush:
-            story = self._same_article(item)
-            if story is None and item.title_key:
-                story = self._same_wording(item)
-        item.story_id = story if story is not None else item.id
-        if item.canonical_link:
-            self._by_link.setdefault(item.canonical_link, []).append(item)
-        if item.title_key:
-            self._by_title.setdefault(item.title_key, []).append(item)
-        return item.story_id
+            by_link = self._stored_by_link(items)
+            by_title = self._stored_by_title(items)
+            stories = []
+            for item in items:
+                story = self._same_article(item, by_link.get(item.canonical_link, []))
+                if story is None and item.title_key:
+                    story = self._same_wording(item, by_title.get(item.title_key, []))
+                item.story_id = story if story is not None else item.id
+                if item.canonical_link:
+                    self._by_link.setdefault(item.canonical_link, []).append(item)
+                if item.title_key:
+                    self._by_title.setdefault(item.title_key, []).append(item)
+                stories.append(item.story_id)
+        return stories
 
-    def _same_article(self, item: Item) -> int | None:
-        if not item.canonical_link:
-            return None
-        stored = self.session.scalars(
-            select(Item)
-            .where(
-                Item.canonical_link == item.canonical_link,
-                Item.id != item.id,
-                Item.source_id != item.source_id,
-                Item.story_id.is_not(None),
-            )
+    def _stored_by_link(self, items: Sequence[Item]) -> dict[str, list[tuple[int, int, int]]]:
+        """Grouped items sharing a link with one of ``items``: (id, source, story), by id."""
+        links = sorted({item.canonical_link for item in items if item.canonical_link})
+        found: dict[str, list[tuple[int, int, int]]] = {}
+        if not links:
+            return found
+        rows = self.session.execute(
+            select(Item.canonical_link, Item.id, Item.source_id, Item.story_id)
+            .where(Item.canonical_link.in_(links), Item.story_id.is_not(None))
             .order_by(Item.id)
-            .limit(1)
-        ).first()
-        if stored is not None:
-            return stored.story_id
-        batch = self._by_link.get(item.canonical_link, [])
-        return next((c.story_id for c in batch if c.source_id != item.source_id), None)
-
-    def _same_wording(self, item: Item) -> int | None:
-        query = (
-            select(Item)
-            .where(
-                Item.title_key == item.title_key,
-                Item.id != item.id,
-                Item.source_id != item.source_id,
-                Item.story_id.is_not(None),
-            )
-            .order_by(Item.id.desc())
-            .limit(SAME_TITLE_LIMIT)
         )
-        if item.published_at is not None:
-            query = query.where(
-                or_(
-                    Item.published_at.is_(None),
-                    Item.published_at.between(
-                        item.published_at - WINDOW, item.published_at + WINDOW
+        for link, id_, source_id, story_id in rows:
+            found.setdefault(link, []).append((id_, source_id, story_id or id_))
+        return found
+
+    def _stored_by_title(self, items: Sequence[Item]) -> dict[str, list[_Told]]:
+        """Grouped items sharing a headline with one of ``items``, newest first: those near
+        in time to the items' dates (or undated), every one for a headline an undated item
+        carries."""
+        undated = {item.title_key for item in items if item.title_key and not item.published_at}
+        dated = {item.title_key for item in items if item.title_key and item.published_at}
+        dated -= undated
+        if not undated and not dated:
+            return {}
+        conditions: list[ColumnElement[bool]] = []
+        if undated:
+            conditions.append(Item.title_key.in_(sorted(undated)))
+        if dated:
+            moments = [item.published_at for item in items if item.published_at is not None]
+            conditions.append(
+                and_(
+                    Item.title_key.in_(sorted(dated)),
+                    or_(
+                        Item.published_at.is_(None),
+                        Item.published_at.between(min(moments) - WINDOW, max(moments) + WINDOW),
                     ),
                 )
             )
+        rows = self.session.execute(
+            select(
+                Item.title_key, Item.id, Item.source_id, Item.story_id, Item.published_at,
+                Item.title, Item.summary_html, Item.content_html,
+            )
+            .where(or_(*conditions), Item.story_id.is_not(None))
+            .order_by(Item.id.desc())
+        )  # fmt: skip
+        found: dict[str, list[_Told]] = {}
+        for row in rows:
+            found.setdefault(row.title_key, []).append(
+                _Told(
+                    row.id, row.source_id, row.story_id, row.published_at,
+                    row.title, row.summary_html, row.content_html,
+                )
+            )  # fmt: skip
+        return found
+
+    def _same_article(self, item: Item, stored: list[tuple[int, int, int]]) -> int | None:
+        if not item.canonical_link:
+            return None
+        for id_, source_id, story_id in stored:
+            if id_ != item.id and source_id != item.source_id:
+                return story_id
+        batch = self._by_link.get(item.canonical_link, [])
+        return next((c.story_id for c in batch if c.source_id != item.source_id), None)
+
+    def _wording(self, other: Item | _Told) -> set[tuple[str, ...]]:
+        found = self._wordings.get(other.id)
+        if found is None:
+            found = shingles(f"{other.title} {item_text(other)}")
+            self._wordings[other.id] = found
+        return found
+
+    def _same_wording(self, item: Item, stored: list[_Told]) -> int | None:
+        earlier = [
+            other
+            for other in stored
+            if other.id != item.id
+            and other.source_id != item.source_id
+            and (item.published_at is None or _near(item, other))
+        ][:SAME_TITLE_LIMIT]
         batch = [c for c in self._by_title.get(item.title_key, []) if c.source_id != item.source_id]
-        wording = shingles(f"{item.title} {item_text(item)}")
-        others: list[Item] = [*self.session.scalars(query), *batch]
+        candidates: list[Item | _Told] = [*earlier, *batch]
+        others = [other for other in candidates if _near(item, other)]
+        if not others:  # most headlines are new: their wording is never needed
+            return None
+        wording = self._wording(item)
         for other in others:
-            if (
-                _near(item, other)
-                and jaccard(wording, shingles(f"{other.title} {item_text(other)}")) >= SAME_TEXT
-            ):
+            if jaccard(wording, self._wording(other)) >= SAME_TEXT:
                 return other.story_id
         return None
 

@@ -1,14 +1,21 @@
 """Link 10,000 new items against archives of 1,000 and 100,000 brèves; precision and recall.
 
-For each archive size: brèves of generated French text are bulk-inserted (the benchmark only)
-and indexed with the search index's ``rebuild``, their terms counted, then 10,000 new items
-are grouped and linked by ``link_pending_items`` (candidates from the search index), and the
-items per second are reported. The naive baseline, measured in the same run on a sample of
-items, scores each item against every brève (no index). Precision and recall come from the
-known-answer corpus the tests use (tests/fixtures/related/corpus.toml).
+First the measurement corpus (tests/fixtures/related/stories: 40 stories told by our brève and
+by 2–4 outlets in other words, traps, noise) on a fresh archive: its brèves, then its items in
+one linking pass; precision and recall of the links and of story grouping (pairs of items put
+together), and the curve over thresholds.
+
+Then for each archive size: brèves of generated French text, spread over the corpus' two and a
+half years, are bulk-inserted (the benchmark only) with the corpus' brèves among them, indexed
+with the search index's ``rebuild``, their terms counted; then 10,000 new items, the corpus'
+items among them, are grouped and linked by ``link_pending_items`` (candidates from the search
+index), and the items per second are reported, with precision and recall on the generated
+stories and on the corpus. The naive baseline, measured in the same run on a sample of items,
+scores each item against every brève (no index).
 
     python benchmarks/related.py [--items 10000] [--sizes 1000 10000 100000]
     python benchmarks/related.py --backend postgresql   # $BREVEFEED_TEST_POSTGRES_URL
+    python benchmarks/related.py --sizes               # the fresh archive only
 
 The ratios printed compare each size with the smallest and with the one before it.
 """
@@ -32,13 +39,29 @@ from brevefeed.archive.index import rebuild as rebuild_index
 from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.config import RelatedConfig
 from brevefeed.related.linker import breve_counts, breve_terms, item_texts
-from brevefeed.related.run import link_pending_items, rebuild
+from brevefeed.related.run import link_changed_breves, link_pending_items
 from brevefeed.related.score import field_counts, profile_from, relatedness
 from brevefeed.related.stats import count_documents, frequencies
 from pgschema import archive_schema
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
-NOW = datetime(2025, 1, 1, tzinfo=UTC)
+sys.path.insert(0, str(TESTS))
+from related_stories import (  # noqa: E402
+    Corpus,
+    Quality,
+    found_links,
+    found_story_pairs,
+    insert_items,
+    load_corpus,
+    quality,
+    save_breves,
+)
+
+NOW = datetime(2025, 7, 1, tzinfo=UTC)
+#: Generated brèves are dated across the corpus' range, as an archive grows day by day.
+FIRST_DAY = datetime(2023, 1, 1, tzinfo=UTC)
+SPAN = timedelta(days=912)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 PLACES = [
     "Lyon",
     "Marseille",
@@ -154,16 +177,21 @@ def text_for(rng: random.Random, told: tuple[str, str, str, str], words: int) ->
 
 
 def fill_breves(
-    archive: Archive, count: int, rng: random.Random, names: list[str]
-) -> list[tuple[str, str, str, str]]:
+    archive: Archive, count: int, rng: random.Random, names: list[str], corpus: Corpus
+) -> tuple[list[tuple[str, str, str, str]], list[datetime]]:
+    """Generated brèves with the corpus' among them; their stories and dates."""
     stories = []
+    dates = []
     with archive.session() as session:
+        save_breves(session, corpus.breves, now=NOW)
         rows = []
         for n in range(count):
             told = story(rng, names)
             stories.append(told)
             subject, place, action, _who = told
             body = text_for(rng, told, 60)
+            published = FIRST_DAY + SPAN * (1 - n / count)
+            dates.append(published)
             rows.append(
                 {
                     "uid": f"tag:bench.example,2024-01-01:breves/b{n}",
@@ -177,8 +205,8 @@ def fill_breves(
                     "sources": [],
                     "language": "fr",
                     "status": "published",
-                    "published_at": NOW - timedelta(minutes=n),
-                    "updated_at": NOW - timedelta(minutes=n),
+                    "published_at": published,
+                    "updated_at": published,
                     "change_seq": 0,
                 }
             )
@@ -190,7 +218,7 @@ def fill_breves(
         rebuild_index(session.connection())
         every = session.scalars(select(Breve).execution_options(yield_per=1000))
         count_documents(session, (breve_terms(b) for b in every))
-    return stories
+    return stories, dates
 
 
 def fill_items(
@@ -199,13 +227,17 @@ def fill_items(
     rng: random.Random,
     names: list[str],
     stories: list[tuple[str, str, str, str]],
+    dates: list[datetime],
+    corpus: Corpus,
 ) -> dict[str, tuple[str, str, str, str]]:
-    """New items: six in ten follow a recent brève's story, the rest are other news.
+    """New items: the corpus' own, then generated ones: six in ten follow the story of one of
+    the 2,000 newest brèves (hours to two days after it), the rest are other news of the last
+    month.
 
-    Returns each item's story by entry id (the answer key of ``generated_quality``).
+    Returns each generated item's story by entry id (the answer key of ``generated_quality``).
     """
-    recent = stories[:2000]
     with archive.session() as session:
+        insert_items(session, corpus.items, now=NOW)
         sources = [
             Source(url=f"https://outlet{n}.example/feed", name=f"Outlet {n}", created_at=NOW)
             for n in range(20)
@@ -215,7 +247,13 @@ def fill_items(
         rows = []
         told_by_entry = {}
         for n in range(count):
-            told = rng.choice(recent) if rng.random() < 0.6 else story(rng, names)
+            if rng.random() < 0.6:
+                which = rng.randrange(min(len(stories), 2000))
+                told = stories[which]
+                published = dates[which] + timedelta(hours=rng.uniform(1, 48))
+            else:
+                told = story(rng, names)
+                published = FIRST_DAY + SPAN - timedelta(days=30 * rng.random())
             told_by_entry[f"https://outlet{n % 20}.example/a/{n}"] = told
             subject, place, action, _who = told
             rows.append(
@@ -228,7 +266,7 @@ def fill_items(
                     "summary_html": f"<p>{text_for(rng, told, 30)}</p>",
                     "content_html": "",
                     "categories": [],
-                    "published_at": NOW + timedelta(minutes=n),
+                    "published_at": published,
                     "fetched_at": NOW,
                     "content_hash": str(n),
                     "canonical_link": "",
@@ -255,6 +293,7 @@ def generated_quality(
             .join(Item, Item.id == RelatedLink.item_id)
             .where(RelatedLink.state == "linked")
         ).all()
+    links = [(slug, entry) for slug, entry in links if entry in told_by_entry]
     right = {(slug, entry) for slug, entry in links if slug_of.get(told_by_entry[entry]) == slug}
     following = sum(1 for told in told_by_entry.values() if told in slug_of)
     return len(right) / max(len(links), 1), len(right) / max(following, 1)
@@ -279,29 +318,45 @@ def naive_rate(archive: Archive, sample: int) -> float:
     return sample / (time.perf_counter() - start)
 
 
-def precision_recall(folder: Path) -> tuple[float, float]:
-    sys.path.insert(0, str(TESTS))
-    from related_corpus import corpus, expected_pairs, load_breves, load_items
+def corpus_quality(archive: Archive, corpus: Corpus) -> tuple[Quality, Quality]:
+    """Precision and recall of the corpus' links and story pairs in ``archive``."""
+    with archive.session(write=False) as session:
+        links = quality(found_links(session, corpus), corpus.links())
+        stories = quality(found_story_pairs(session, corpus), corpus.story_pairs())
+    return links, stories
 
-    archive = open_archive(f"sqlite:///{folder / 'corpus.sqlite3'}")
-    data = corpus()
-    with archive.session() as session:
-        breves = load_breves(session, data)
-        items = load_items(session, data)
-    rebuild(archive, RelatedConfig(), now=NOW)
-    with archive.session() as session:
-        found = {
-            (b, i)
-            for b, i in session.execute(
-                select(RelatedLink.breve_id, RelatedLink.item_id).where(
-                    RelatedLink.state == "linked"
-                )
-            )
-        }
-    archive.close()
-    expected = expected_pairs(data, breves, items)
-    hits = len(found & expected)
-    return hits / max(len(found), 1), hits / len(expected)
+
+def fresh_archive(url: str, corpus: Corpus, config: RelatedConfig) -> tuple[Quality, Quality]:
+    """The corpus on a newsroom's first day: its brèves, then all its items in one pass."""
+    archive = open_archive(url)
+    try:
+        with archive.session() as session:
+            uids = save_breves(session, corpus.breves, now=NOW)
+        link_changed_breves(archive, config, uids, now=NOW)
+        with archive.session() as session:
+            insert_items(session, corpus.items, now=NOW)
+        link_pending_items(archive, config, now=NOW)
+        return corpus_quality(archive, corpus)
+    finally:
+        archive.close()
+
+
+def fresh_report(args: argparse.Namespace, folder: Path, corpus: Corpus) -> None:
+    print(
+        f"measurement corpus: {len(corpus.breves)} brèves,"
+        f" {sum(1 for i in corpus.items if i.story)} items on them,"
+        f" {sum(1 for i in corpus.items if not i.story)} noise items"
+    )
+    default = RelatedConfig().threshold
+    for threshold in sorted({*args.thresholds, default}):
+        with ExitStack() as stack:
+            if args.backend == "postgresql":
+                url, _kept = stack.enter_context(archive_schema(args.postgres_url))
+            else:
+                url = f"sqlite:///{folder / f'fresh-{threshold}.sqlite3'}"
+            links, stories = fresh_archive(url, corpus, RelatedConfig(threshold=threshold))
+        mark = "  <- default" if threshold == default else ""
+        print(f"  fresh archive, threshold {threshold:.2f}: links {links}; stories {stories}{mark}")
 
 
 def link_and_report(
@@ -309,21 +364,26 @@ def link_and_report(
 ) -> float:
     """Fill one archive, link the new items, print the figures; returns items per second."""
     start = time.perf_counter()
-    stories = fill_breves(archive, size, rng, names)
-    told_by_entry = fill_items(archive, args.items, rng, names, stories)
+    corpus = load_corpus()
+    stories, dates = fill_breves(archive, size, rng, names, corpus)
+    told_by_entry = fill_items(
+        archive, args.items - len(corpus.items), rng, names, stories, dates, corpus
+    )
     setup = time.perf_counter() - start
     naive = naive_rate(archive, args.naive_sample)
     start = time.perf_counter()
-    report = link_pending_items(archive, RelatedConfig(), now=NOW)
+    report = link_pending_items(archive, RelatedConfig(candidates=args.candidates), now=NOW)
     elapsed = time.perf_counter() - start
     assert report.items == args.items
     rate = args.items / elapsed
     precision, recall = generated_quality(archive, stories, told_by_entry)
+    links, grouped = corpus_quality(archive, corpus)
     print(
         f"{size:>7,} brèves: linked {args.items:,} new items in {elapsed:.1f} s"
         f" ({rate:,.0f} items/s, {report.links_added:,} links: precision"
         f" {precision:.2f}, recall {recall:.2f}); naive scan {naive:,.1f} items/s"
-        f" ({rate / naive:,.0f}x slower); setup {setup:.0f} s"
+        f" ({rate / naive:,.0f}x slower); setup {setup:.0f} s\n"
+        f"         the corpus among them: links {links}; stories {grouped}"
     )
     return rate
 
@@ -331,8 +391,21 @@ def link_and_report(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument("--naive-sample", type=int, default=20)
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="*",
+        default=THRESHOLDS,
+        help="thresholds of the fresh archive's curve (none: the default threshold only)",
+    )
+    parser.add_argument(
+        "--candidates",
+        type=int,
+        default=RelatedConfig().candidates,
+        help="[related] candidates for the generated archives",
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("BREVEFEED_TEST_POSTGRES_URL"))
     args = parser.parse_args()
@@ -341,6 +414,7 @@ def main() -> None:
     rates: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        fresh_report(args, folder, load_corpus())
         for size in args.sizes:
             rng = random.Random(size)
             names = entities(rng, 5000)
@@ -358,8 +432,6 @@ def main() -> None:
                 f"items/s at {size:,} brèves: {rates[size] / rates[first]:.2f}x the rate at"
                 f" {first:,}, {rates[size] / rates[before]:.2f}x the rate at {before:,}"
             )
-        precision, recall = precision_recall(folder)
-        print(f"known-answer corpus: precision {precision:.2f}, recall {recall:.2f}")
 
 
 if __name__ == "__main__":

@@ -161,6 +161,8 @@ WRITERS = {
     # Grouping is the linking pass's first step; the "stories" step runs it on its own.
     "related.stories.StoryGrouper.assign": "stories",
     "related.stories.StoryGrouper.assign_all": "ingest",
+    # Items covering one brève join one story: the linking pass's last step.
+    "related.stories.join_covering": "ingest",
     "ingest.sources.add_source": "sources",
     "ingest.sources.set_enabled": "sources",
     "ingest.sources.follow_feed": "sources",

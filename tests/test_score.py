@@ -71,3 +71,31 @@ def test_a_packed_profile_scores_as_the_full_one() -> None:
         assert math.isclose(relatedness(item, packed), relatedness(item, full), abs_tol=1e-12)
     empty = packed_profile((Counter(), Counter(), Counter()), (), FREQUENCIES, DOCUMENTS)
     assert empty.terms == () and empty.norm == 0.0
+
+
+def test_dates_scale_the_score_and_contributions_explain_it() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from brevefeed.related.score import contributions, strength, text_score
+
+    day = datetime(2024, 5, 21, tzinfo=UTC)
+    breve = profile_from(
+        field_counts("Un forum de rencontres anonyme fermé", "", "La justice a fermé le forum."),
+        (),
+        FREQUENCIES,
+        DOCUMENTS,
+        day,
+    )
+
+    def item(published: datetime):  # type: ignore[no-untyped-def]
+        counts = field_counts("Le forum anonyme fermé", "", "Décision de justice.")
+        return profile_from(counts, (), FREQUENCIES, DOCUMENTS, published)
+
+    near, far = item(day + timedelta(days=1)), item(day + timedelta(days=400))
+    assert text_score(near, breve) == text_score(far, breve)
+    assert strength(near, breve) > text_score(near, breve) > strength(far, breve)
+    assert relatedness(near, breve) <= 1.0
+    why = contributions(near, breve)
+    assert [w for _, w in why] == sorted((w for _, w in why), reverse=True)
+    assert {term for term, _ in why} == {"forum", "anonym", "ferm", "justic"}
+    assert abs(sum(w for _, w in why) - text_score(near, breve)) < 1e-9

@@ -27,8 +27,14 @@ def test_rare_terms_weigh_more() -> None:
     frequencies = {"rare": 1, "moyen": 500, "partout": 1000}
     vector = tf_idf(dict.fromkeys(frequencies, 1.0), frequencies, 1000)
     assert vector["rare"] > vector["moyen"] > vector["partout"] >= 0
-    vector = tf_idf({"rare": 1.0, "courant": 1.0}, {"rare": 2, "courant": 900}, 1000)
+    vector = tf_idf({"rare": 1.0, "courant": 1.0}, {"rare": 2, "courant": 900_000}, 1_000_000)
     assert vector["rare"] > 5 * vector["courant"]
+
+
+def test_a_young_archive_already_knows_common_french_words() -> None:
+    # Each seen once in six documents: the reference list tells the name from the word.
+    vector = tf_idf({"vierzon": 1.0, "ministr": 1.0}, {"vierzon": 1, "ministr": 1}, 6)
+    assert vector["vierzon"] > 2 * vector["ministr"]
 
 
 def test_dot_and_norm() -> None:

@@ -136,3 +136,27 @@ def test_same_headline_compares_the_newest_items_within_the_window(archive: Arch
         recent = item(session, echo, 1, "Le forum ferme ses portes", "https://echo.example/r")
         copy = item(session, gazette, 1, "Le forum ferme ses portes", "https://gazette.example/r")
         assert copy.story_id == recent.story_id == recent.id
+
+
+def test_items_covering_one_breve_join_one_story(archive: Archive) -> None:
+    from brevefeed.related.stories import join_covering
+
+    with archive.session() as session:
+        echo, gazette, veille = (
+            source(session, "echo"),
+            source(session, "gazette"),
+            source(session, "veille"),
+        )
+        a = item(session, echo, 1, "Le forum ferme", "https://echo.example/1")
+        b = item(session, gazette, 1, "Fin de partie pour le tchat", "https://gazette.example/1")
+        c = item(session, veille, 1, "Une bannière de la gendarmerie", "https://veille.example/1")
+        other = item(session, veille, 2, "Grève des bus", "https://veille.example/2")
+        assert len({a.story_id, b.story_id, c.story_id}) == 3
+        # b and c cover the brève a covered in an earlier batch: only b and c are at hand.
+        joined = join_covering(session, [{a.id, b.id, c.id}, {other.id}], {b.id: b, c.id: c})
+        assert joined == 2
+        session.flush()
+        assert a.story_id == b.story_id == c.story_id == a.id != other.story_id
+        (story,) = recent_stories(session, min_outlets=3)
+        assert story.items == 3 and story.breve == ""
+        assert join_covering(session, [{a.id, b.id}], {}) == 0

@@ -11,6 +11,7 @@ from brevefeed.archive.breves import get_breve
 from brevefeed.archive.types import iso
 from brevefeed.cli import output
 from brevefeed.cli.app import App, common_options
+from brevefeed.related.explain import compare, reasons
 from brevefeed.related.links import decide, find_item, related_items
 from brevefeed.related.run import rebuild as rebuild_links
 from brevefeed.related.stories import recent_stories
@@ -20,18 +21,33 @@ from brevefeed.related.stories import recent_stories
 @click.argument("ref", metavar="[ID|SLUG]", required=False)
 @click.option("--rejected", is_flag=True, help="Also show items an editor unrelated.")
 @click.option(
+    "--explain",
+    "explain_ref",
+    metavar="ITEM",
+    help="Show the whole comparison of ITEM (number, link or entry id) with the brève.",
+)
+@click.option(
     "--rebuild",
     is_flag=True,
     help="Link the whole archive again from scratch (manual decisions are kept).",
 )
 @output.format_option
 @common_options
-def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str | None) -> None:
-    """List the external items related to a brève, best first; or rebuild every link.
+def related(
+    app: App,
+    ref: str | None,
+    rejected: bool,
+    explain_ref: str | None,
+    rebuild: bool,
+    fmt: str | None,
+) -> None:
+    """List the external items related to a brève, best first, each with its score and the
+    shared words that weighed most; or explain one comparison; or rebuild every link.
 
     \b
     Example:
       brevefeed related moderation-des-forums-l-arcom-demande-des-comptes
+      brevefeed related moderation-des-forums-l-arcom-demande-des-comptes --explain 1
       brevefeed related --rebuild
     """
     if rebuild:
@@ -48,10 +64,17 @@ def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str |
         return
     if not ref:
         raise click.UsageError("give a brève's ID or SLUG, or --rebuild")
+    if explain_ref is not None:
+        _explain(app, ref, explain_ref, fmt)
+        return
     with app.archive.session(write=False) as session:
-        rows = related_items(session, get_breve(session, ref), include_rejected=rejected)
+        breve = get_breve(session, ref)
+        rows = related_items(session, breve, include_rejected=rejected)
+        why = reasons(session, breve, [r.item_id for r in rows])
     tz = app.config.site.tz
-    records = [asdict(r) | {"published": iso(r.published)} for r in rows]
+    records = [
+        asdict(r) | {"published": iso(r.published), "why": why.get(r.item_id, [])} for r in rows
+    ]
 
     def cells() -> list[output.Row]:
         return [
@@ -61,14 +84,48 @@ def related(app: App, ref: str | None, rejected: bool, rebuild: bool, fmt: str |
                 r.method,
                 r.outlet,
                 f"{r.published.astimezone(tz):%Y-%m-%d}" if r.published else "",
+                ", ".join(why.get(r.item_id, [])),
                 r.title,
                 r.link,
             )
             for r in rows
         ]
 
-    headers = ("item", "score", "how", "outlet", "date", "title", "link")
+    headers = ("item", "score", "how", "outlet", "date", "why", "title", "link")
     output.write(app, fmt, output.Listing(records, headers, cells, empty="no related item"))
+
+
+def _explain(app: App, breve_ref: str, item_ref: str, fmt: str | None) -> None:
+    """The comparison the linker makes, one shared word a row after a summary line."""
+    with app.archive.session(write=False) as session:
+        breve = get_breve(session, breve_ref)
+        item = find_item(session, item_ref)
+        seen = compare(session, breve, item)
+    apart = "dates unknown" if seen.days_apart is None else f"{seen.days_apart:.1f} days apart"
+    if output.chosen(fmt) == "table":
+        app.say(
+            f"item {item.id} and {breve.slug}: score {seen.score:.2f} = (words {seen.words:.3f}"
+            f" + tags {seen.tags:.2f} for {seen.shared_tags} shared) × dates {seen.dates:.2f}"
+            f" ({apart}), at most 1"
+        )
+    # Machine formats carry the summary on every row (one shared word a row).
+    summary = {
+        "item_id": item.id,
+        "breve": breve.slug,
+        "score": round(seen.score, 4),
+        "words": round(seen.words, 4),
+        "tags": round(seen.tags, 4),
+        "dates": round(seen.dates, 4),
+        "days_apart": None if seen.days_apart is None else round(seen.days_apart, 2),
+    }
+    records = [summary | {"term": term, "weight": round(w, 4)} for term, w in seen.terms]
+
+    def cells() -> list[output.Row]:
+        return [(term, f"{weight:.3f}") for term, weight in seen.terms]
+
+    output.write(
+        app, fmt, output.Listing(records, ("shared word", "weight"), cells, empty="no shared word")
+    )
 
 
 def _decide(app: App, breve_ref: str, item_ref: str, *, linked: bool) -> None:
@@ -121,7 +178,7 @@ def unrelate(app: App, breve: str, item: str) -> None:
 @output.format_option
 @common_options
 def stories(app: App, limit: int, min_outlets: int, fmt: str | None) -> None:
-    """List recent stories with the outlets that covered them.
+    """List recent stories with the outlets that covered them and the brève they cover.
 
     \b
     Example:
@@ -139,10 +196,11 @@ def stories(app: App, limit: int, min_outlets: int, fmt: str | None) -> None:
                 f"{s.latest.astimezone(tz):%Y-%m-%d %H:%M}" if s.latest else "",
                 str(s.items),
                 ", ".join(s.outlets),
+                s.breve,
                 s.title,
             )
             for s in found
         ]
 
-    headers = ("story", "latest", "items", "outlets", "title")
+    headers = ("story", "latest", "items", "outlets", "brève", "title")
     output.write(app, fmt, output.Listing(records, headers, rows, empty="no story"))

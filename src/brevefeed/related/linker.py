@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from brevefeed.archive.index import normalize, settle, stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
+from brevefeed.related.evidence import keep_best, story_breve
 from brevefeed.related.links import apply_plans, existing_links, plan_links
+from brevefeed.related.rarity import reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
@@ -32,11 +34,12 @@ from brevefeed.related.score import (
     packed_profile,
     profile_from,
     relatedness,
+    strength,
     weighted_counts,
 )
 from brevefeed.related.similarity import terms, usable
 from brevefeed.related.stats import Frequencies, reset
-from brevefeed.related.stories import StoryGrouper
+from brevefeed.related.stories import StoryGrouper, join_covering
 from brevefeed.text import html_to_text
 
 #: How many of a document's strongest terms make the candidate query.
@@ -100,6 +103,11 @@ MAX_CANDIDATE_DF = 500
 CANDIDATE_BUDGET = 600
 
 
+#: Words this frequent in French (per million words) do not look for candidates: PostgreSQL
+#: ranks matches without rarity, so « trois » or « semaine » would bring any brève first.
+COMMON_WORD = 100.0
+
+
 def strongest_terms(
     vector: Mapping[str, float],
     stats: Mapping[str, int],
@@ -112,8 +120,13 @@ def strongest_terms(
     News is written lead first (who, what, where): the terms of the title and of the first
     sentence make a story; a heavy word further down is as likely to be colour.
     """
+    common = reference()
     ranked = sorted(
-        ((t, w) for t, w in vector.items() if stats.get(t, 0) <= MAX_CANDIDATE_DF),
+        (
+            (t, w)
+            for t, w in vector.items()
+            if stats.get(t, 0) <= MAX_CANDIDATE_DF and common.get(t, 0.0) <= COMMON_WORD
+        ),
         key=lambda kv: (kv[0] in lead, kv[1], kv[0]),
         reverse=True,
     )
@@ -163,9 +176,11 @@ def _apply(
     replace_auto: bool,
     now: datetime,
     report: LinkReport,
-) -> None:
+) -> dict[int, set[int]]:
+    """Apply the proposals; returns, per brève given, the items linked to it afterwards."""
     current = existing_links(session, proposals)
     plans = {}
+    covering = {}
     for breve_id, scored in proposals.items():
         plan = plan_links(
             current.get(breve_id, []),
@@ -179,11 +194,14 @@ def _apply(
             report.links_added += len(plan.add)
             report.links_removed += len(plan.remove)
             report.touched_breves.add(breve_id)
+        linked = {e.item_id for e in current.get(breve_id, []) if e.state == "linked"}
+        covering[breve_id] = (linked - plan.remove) | set(plan.add)
     apply_plans(session, plans, now=now)
     if settings.bump_updated:
         bumped = [breve_id for breve_id, plan in plans.items() if plan.add]
         for breve in session.scalars(select(Breve).where(Breve.id.in_(bumped))):
             breve.updated_at = max(breve.updated_at, now)
+    return covering
 
 
 def link_new_items(
@@ -225,6 +243,7 @@ def link_new_items(
         counts = _item_counts(session, items)
         memory.frequencies.count(session, counts.values())
         proposals: dict[int, list[tuple[int, float]]] = {}
+        best: dict[int, int] = {}
         if memory.any_breve(session):
             stats, documents = memory.frequencies.lookup(
                 session, chain.from_iterable(counts.values())
@@ -232,7 +251,9 @@ def link_new_items(
             # Candidates for the whole batch: items of one story share their candidates, and
             # the brèves' profiles are then read in one go.
             profiles = {
-                item.id: profile_from(counts[item.id], item.categories, stats, documents)
+                item.id: profile_from(
+                    counts[item.id], item.categories, stats, documents, item.published_at
+                )
                 for item in items
             }
             queries = [
@@ -243,19 +264,31 @@ def link_new_items(
             theirs = _breve_profiles(session, {i for ids in found for i in ids}, memory)
             for item, ids in zip(items, found, strict=True):
                 mine = profiles[item.id]
-                for breve_id in ids:
-                    if breve_id not in theirs:  # a draft or a retracted brève
-                        continue
-                    score = relatedness(mine, theirs[breve_id])
-                    if score >= settings.threshold:
-                        proposals.setdefault(breve_id, []).append((item.id, round(score, 4)))
+                # Drafts and retracted brèves have no profile.
+                scored = [(b, strength(mine, theirs[b])) for b in ids if b in theirs]
+                kept = keep_best(scored, settings.threshold)
+                for breve_id, score in kept:
+                    proposals.setdefault(breve_id, []).append((item.id, round(min(1.0, score), 4)))
+                if kept:
+                    best[item.id] = max(kept, key=lambda pair: pair[1])[0]
+                elif (weak := story_breve(scored, settings.threshold)) is not None:
+                    best[item.id] = weak
+                    proposals.setdefault(weak, [])
         report.items += len(items)
         if on_item:
             for _ in items:
                 on_item()
         session.flush()
-        _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
+        covering = _apply(session, proposals, settings, replace_auto=False, now=now, report=report)
         session.flush()
+        # An item joins the story of the brève it covers best, not of every brève it links to:
+        # one doubtful link must not merge two stories.
+        stories_of = [
+            {i for i in linked if best.get(i, breve_id) == breve_id}
+            | {i for i, b in best.items() if b == breve_id}
+            for breve_id, linked in covering.items()
+        ]
+        report.stories_joined += join_covering(session, stories_of, {i.id: i for i in items})
         report.spend("link", started)
     return report
 
@@ -284,15 +317,18 @@ def _item_counts(session: Session, items: Sequence[Item]) -> dict[int, dict[str,
     }
 
 
-def _published(session: Session, ids: Iterable[int]) -> list[int]:
-    """Only published brèves take links (drafts are not public, retractions leave the feeds)."""
+def _published(session: Session, ids: Iterable[int]) -> dict[int, datetime | None]:
+    """Only published brèves take links (drafts are not public, retractions leave the feeds);
+    with their dates."""
     wanted = list(ids)
     if not wanted:
-        return []
+        return {}
     # Looked up by primary key, the status checked here: given both, SQLite may prefer the
     # status index and read every published brève.
-    rows = session.execute(select(Breve.id, Breve.status).where(Breve.id.in_(wanted)))
-    return [id_ for id_, status in rows if status == "published"]
+    rows = session.execute(
+        select(Breve.id, Breve.status, Breve.published_at).where(Breve.id.in_(wanted))
+    )
+    return {id_: published for id_, status, published in rows if status == "published"}
 
 
 class ProfileCache:
@@ -356,12 +392,14 @@ def _breve_profiles(
     found = {i: p for i in wanted if (p := memory.profiles.get(i)) is not None}
     missing = _published(session, [i for i in wanted if i not in found])
     if missing:
-        stored = stored_counts(session.connection(), "breve", missing)
-        tags = _tags(session, missing)
+        stored = stored_counts(session.connection(), "breve", list(missing))
+        tags = _tags(session, list(missing))
         every = chain.from_iterable(chain.from_iterable(stored.values()))
         stats, documents = memory.frequencies.lookup(session, every)
         for breve_id, fields in stored.items():
-            found[breve_id] = packed_profile(fields, tags.get(breve_id, []), stats, documents)
+            found[breve_id] = packed_profile(
+                fields, tags.get(breve_id, []), stats, documents, missing[breve_id]
+            )
             memory.profiles.put(breve_id, found[breve_id])
     return found
 
@@ -394,7 +432,7 @@ def link_breves(
     for breve in breves:
         report.breves += 1
         stats, documents = frequencies.lookup(session, counts[breve.id])
-        mine = profile_from(counts[breve.id], breve.tags, stats, documents)
+        mine = profile_from(counts[breve.id], breve.tags, stats, documents, breve.published_at)
         proposals[breve.id] = []
         query = strongest_terms(mine.vector, stats, breve_lead(breve))
         item_ids = find_items(session, query, wanted)
@@ -417,13 +455,16 @@ def _item_profiles(
         item_id: weighted_counts(fields)
         for item_id, fields in stored_counts(session.connection(), "item", ids).items()
     }
-    rows = session.execute(select(Item.id, Item.categories).where(Item.id.in_(ids)))
-    categories: dict[int, list[str]] = {item_id: tags for item_id, tags in rows}
+    rows = session.execute(
+        select(Item.id, Item.categories, Item.published_at).where(Item.id.in_(ids))
+    )
+    about = {item_id: (tags or [], published) for item_id, tags, published in rows}
     stats, documents = frequencies.lookup(session, chain.from_iterable(counts.values()))
-    return {
-        item_id: profile_from(weighted, categories.get(item_id) or [], stats, documents)
-        for item_id, weighted in counts.items()
-    }
+    profiles = {}
+    for item_id, weighted in counts.items():
+        tags, published = about.get(item_id, ([], None))
+        profiles[item_id] = profile_from(weighted, tags, stats, documents, published)
+    return profiles
 
 
 def reset_links(session: Session) -> None:

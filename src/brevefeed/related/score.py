@@ -1,8 +1,9 @@
 """Is this external item about the same story as this brève? A score in [0, 1].
 
 Text similarity (cosine of tf-idf vectors over French stems, title weighted above standfirst
-above body) carries most of the score; shared tags add a bounded bonus, so two texts that merely
-share a topic word do not link on tags alone.
+above body, rarity calibrated by ``rarity``) carries most of the score; shared tags add a
+bounded bonus, so two texts that merely share a topic word do not link on tags alone. The
+distance between their dates then scales it (``evidence.time_factor``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from brevefeed.related.evidence import time_factor
 from brevefeed.related.similarity import dot, norm, terms, tf_idf, weighted_terms
 from brevefeed.text import stems
 
@@ -32,6 +35,7 @@ class Profile:
     tags: frozenset[str]
     #: Length of ``vector``, kept: a brève's profile meets many items.
     norm: float
+    published: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class PackedProfile:
     weights: array[float]
     tags: frozenset[str]
     norm: float
+    published: datetime | None = None
 
 
 def tag_key(tag: str) -> str:
@@ -68,10 +73,11 @@ def profile_from(
     tags: Iterable[str],
     frequencies: Mapping[str, int],
     documents: int,
+    published: datetime | None = None,
 ) -> Profile:
     keys = frozenset(k for k in (tag_key(t) for t in tags) if k)
     vector = tf_idf(counts, frequencies, documents)
-    return Profile(vector, keys, norm(vector))
+    return Profile(vector, keys, norm(vector), published)
 
 
 def packed_profile(
@@ -79,10 +85,12 @@ def packed_profile(
     tags: Iterable[str],
     frequencies: Mapping[str, int],
     documents: int,
+    published: datetime | None = None,
 ) -> PackedProfile:
     """``profile_from(weighted_counts(fields), …)``, packed to be kept for a whole run."""
     full = profile_from(weighted_counts(fields), tags, frequencies, documents)
-    return PackedProfile(tuple(full.vector), array("d", full.vector.values()), full.tags, full.norm)
+    values = array("d", full.vector.values())
+    return PackedProfile(tuple(full.vector), values, full.tags, full.norm, published)
 
 
 def shared_tags(item: Profile, breve: Profile | PackedProfile) -> int:
@@ -94,7 +102,8 @@ def shared_tags(item: Profile, breve: Profile | PackedProfile) -> int:
     )
 
 
-def relatedness(item: Profile, breve: Profile | PackedProfile) -> float:
+def text_score(item: Profile, breve: Profile | PackedProfile) -> float:
+    """Likeness of the words alone (tags included), whatever the dates."""
     if isinstance(breve, PackedProfile):
         get = item.vector.get
         product = sum(w * get(t, 0.0) for t, w in zip(breve.terms, breve.weights, strict=True))
@@ -104,4 +113,31 @@ def relatedness(item: Profile, breve: Profile | PackedProfile) -> float:
         return 0.0
     text = product / (item.norm * breve.norm)
     bonus = TAG_BONUS * min(shared_tags(item, breve), MAX_TAGS_COUNTED)
-    return min(1.0, text + bonus)
+    return text + bonus
+
+
+def strength(item: Profile, breve: Profile | PackedProfile) -> float:
+    """The text score scaled by the dates' distance, unbounded: what ranks candidates."""
+    text = text_score(item, breve)
+    if text == 0:
+        return 0.0
+    return text * time_factor(item.published, breve.published)
+
+
+def relatedness(item: Profile, breve: Profile | PackedProfile) -> float:
+    """``strength`` bounded to [0, 1]: what is stored and compared with the threshold."""
+    return min(1.0, strength(item, breve))
+
+
+def contributions(item: Profile, breve: Profile | PackedProfile) -> list[tuple[str, float]]:
+    """The shared terms and their share of the text score, heaviest first: why they match."""
+    theirs = (
+        dict(zip(breve.terms, breve.weights, strict=True))
+        if isinstance(breve, PackedProfile)
+        else breve.vector
+    )
+    scale = item.norm * breve.norm
+    if not scale:
+        return []
+    shared = ((t, w * theirs[t] / scale) for t, w in item.vector.items() if t in theirs)
+    return sorted(shared, key=lambda tw: (-tw[1], tw[0]))

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from brevefeed.related.rarity import idf
 from brevefeed.text import stems, words
 
 #: Words this short are mostly function words whatever their frequency (le, de, un, et…).
@@ -40,14 +41,11 @@ def weighted_terms(fields: Iterable[tuple[Mapping[str, int], float]]) -> dict[st
 def tf_idf(
     counts: Mapping[str, float], frequencies: Mapping[str, int], documents: int
 ) -> dict[str, float]:
-    """Log-scaled term frequency times rarity, the smoothed inverse document frequency
-    log((N + 1) / (df + 1)) that leaves a term of every document almost weightless; unseen
-    terms count as seen once."""
-    # The idf written as log(N + 1) - log(df + 1): this runs for every term of every candidate.
+    """Log-scaled term frequency times rarity (``rarity.idf``: the archive's document
+    frequencies smoothed by a French reference list); unseen terms count as seen once."""
     log, df = math.log, frequencies.get
-    top = log(documents + 1)
     return {
-        term: (1 + log(count)) * (top - log(df(term, 1) + 1))
+        term: (1 + log(count)) * idf(term, df(term, 1), documents)
         for term, count in counts.items()
         if count >= 1
     }

@@ -8,17 +8,18 @@ yet grouped has none, which is how the related pass finds new work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from brevefeed.archive.models import Item, Source
+from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.related.canonical import canonical_link
+from brevefeed.related.grouping import merged_stories
 from brevefeed.related.similarity import jaccard, shingles, title_key
 from brevefeed.text import html_to_text
 
@@ -200,6 +201,32 @@ class StoryGrouper:
         return None
 
 
+def join_covering(
+    session: Session, covering: Iterable[Iterable[int]], batch: Mapping[int, Item]
+) -> int:
+    """Put the items that cover one brève into one story (each of ``covering``: the ids of
+    the items linked to a brève). ``batch``: the items of this batch, already loaded, kept in
+    step (pending changes flushed first). Returns how many stories joined another."""
+    groups = [set(ids) for ids in covering]
+    wanted = set().union(*groups) if groups else set()
+    known = {i: item.story_id for i, item in batch.items() if i in wanted}
+    missing = sorted(wanted - set(known))
+    if missing:
+        rows = session.execute(select(Item.id, Item.story_id).where(Item.id.in_(missing)))
+        known.update({item_id: story for item_id, story in rows})
+    story_groups = [{s for i in group if (s := known.get(i)) is not None} for group in groups]
+    moves = merged_stories(g for g in story_groups if len(g) > 1)
+    if not moves:
+        return 0
+    session.execute(
+        update(Item)
+        .where(Item.story_id.in_(list(moves)))
+        .values(story_id=case(moves, value=Item.story_id)),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return len(moves)
+
+
 @dataclass(frozen=True)
 class Story:
     story_id: int
@@ -208,10 +235,12 @@ class Story:
     latest: datetime | None
     outlets: tuple[str, ...]
     items: int
+    #: Slug of the brève the story is linked to (the best-scored link), "" when none.
+    breve: str = ""
 
 
 def recent_stories(session: Session, *, limit: int = 20, min_outlets: int = 1) -> list[Story]:
-    """Stories newest first, each with the outlets that covered it."""
+    """Stories newest first, each with the outlets that covered it and its brève."""
     latest = func.max(Item.published_at)
     groups = session.execute(
         select(
@@ -236,6 +265,14 @@ def recent_stories(session: Session, *, limit: int = 20, min_outlets: int = 1) -
             .group_by(Source.id, Source.name, Source.title)
             .order_by(func.min(Item.published_at))
         ).all()
+        breve = session.scalar(
+            select(Breve.slug)
+            .join(RelatedLink, RelatedLink.breve_id == Breve.id)
+            .join(Item, Item.id == RelatedLink.item_id)
+            .where(Item.story_id == story_id, RelatedLink.state == "linked")
+            .order_by(RelatedLink.score.desc(), Breve.id)
+            .limit(1)
+        )
         stories.append(
             Story(
                 story_id=story_id or 0,
@@ -244,6 +281,7 @@ def recent_stories(session: Session, *, limit: int = 20, min_outlets: int = 1) -
                 latest=newest,
                 outlets=tuple(outlets),
                 items=count,
+                breve=breve or "",
             )
         )
     return stories

@@ -1,0 +1,72 @@
+"""Pure decisions of related coverage beyond text likeness: time, and choosing among candidates.
+
+Outlets cover an event within hours or days of each other; an article two years from a brève
+needs much stronger words in common to be about the same story. The time factor multiplies the
+text score: above 1 within a few days, 1 after a month, below 1 for a distant date (a follow-up
+months later still links when the names, places and figures it shares make a strong match).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+#: Within this many days of each other, an item and a brève are about the same moment.
+NEAR_DAYS = 3.0
+#: How much a match within ``NEAR_DAYS`` counts more than the same words a month apart.
+NEAR_BOOST = 3.5
+#: A month apart the text decides alone (factor 1).
+MONTH = 30.0
+#: A year or more apart, the factor floor: the text must be that much stronger.
+FAR = 0.7
+YEAR = 365.0
+
+
+def time_factor(first: datetime | None, second: datetime | None) -> float:
+    """How much the dates of two documents make them more (or less) likely one story."""
+    if first is None or second is None:
+        return 1.0
+    days = abs((first - second).total_seconds()) / 86_400
+    if days <= NEAR_DAYS:
+        return NEAR_BOOST
+    if days <= MONTH:
+        return NEAR_BOOST + (1 - NEAR_BOOST) * math.log(days / NEAR_DAYS) / math.log(
+            MONTH / NEAR_DAYS
+        )
+    return max(FAR, 1 + (FAR - 1) * math.log(days / MONTH) / math.log(YEAR / MONTH))
+
+
+#: An item links to a brève only if it scores at least this share of its best brève: the
+#: same words in two stories go to the one told closest.
+RELATIVE = 0.75
+
+
+def keep_best(scored: Sequence[tuple[int, float]], threshold: float) -> list[tuple[int, float]]:
+    """Of one document's scored candidates, those that make a link: over ``threshold`` and
+    close enough to the best of them."""
+    if not scored:
+        return []
+    best = max(score for _, score in scored)
+    return [(i, s) for i, s in scored if s >= threshold and s >= RELATIVE * best]
+
+
+#: An item too weak to link joins the story of its best brève down to this share of the
+#: threshold, when no other brève comes close (``CLEAR_LEAD`` times the second best).
+STORY_SHARE = 0.6
+CLEAR_LEAD = 2.0
+
+
+def story_breve(scored: Sequence[tuple[int, float]], threshold: float) -> int | None:
+    """The brève whose story an item belongs to: its best, if clear enough.
+
+    A story is a weaker claim than a link (nothing is published under the brève), so an item
+    an editor would not list under it may still be grouped with the articles that are."""
+    if not scored:
+        return None
+    ranked = sorted(scored, key=lambda pair: -pair[1])
+    breve, best = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    if best >= STORY_SHARE * threshold and best >= CLEAR_LEAD * second:
+        return breve
+    return None

@@ -79,7 +79,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "related": (
         "related",
         "related",
-        "List the external items related to a brève, best first; or rebuild every link.",
+        "List the external items related to a brève, best first, each with its score and the"
+        " shared words that weighed most; or explain one comparison; or rebuild every link.",
     ),
     "retract": (
         "breves",
@@ -99,7 +100,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "show": ("breves", "show", "Show every field of one brève."),
     "sources": ("ingest", "sources", "Follow, pause and list other outlets' feeds."),
-    "stories": ("related", "stories", "List recent stories with the outlets that covered them."),
+    "stories": (
+        "related",
+        "stories",
+        "List recent stories with the outlets that covered them and the brève they cover.",
+    ),
     "unrelate": (
         "related",
         "unrelate",

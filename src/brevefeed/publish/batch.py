@@ -2,9 +2,10 @@
 
 A full publish writes one page per brève: with ``write_atomic`` each costs an fsync of the
 file, of its folder (each page has its own), and of the parent of that new folder — about
-three quarters of the run's time on a 2-core machine. Here a batch writes every temporary,
-syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere), renames them all,
-and syncs once more so the renames and new folders are durable. The guarantee is
+three quarters of the run's time on a 2-core machine. Here ``stage`` writes each temporary
+(from any process: worker processes stage the pages they render, see ``publish.workers``), and
+``commit`` syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere), renames
+them all, and syncs once more so the renames and new folders are durable. The guarantee is
 ``write_atomic``'s: a file is renamed into place only once its bytes are on disk, so a run
 killed (or a power cut) at any instant leaves each file old or new; temporaries left by a
 killed run are removed by the next one.

@@ -42,7 +42,7 @@ from brevefeed.archive import Archive
 from brevefeed.config import Config
 from brevefeed.errors import ConfigError
 from brevefeed.publish import manifest, pagedata, store
-from brevefeed.publish.batch import commit
+from brevefeed.publish.batch import commit, stage
 from brevefeed.publish.build import (
     Meta,
     build_atom,
@@ -63,7 +63,6 @@ from brevefeed.publish.write import (
     remove_stale_temporaries,
     sync_folder,
     unchanged,
-    write_atomic,
 )
 
 #: Bump when the shape of the output changes, so the next run rebuilds every document.
@@ -245,14 +244,13 @@ class _Builder:
                 page, pagedata.sitemap_breves(session, self.pending, page)
             )
 
-    def lists(self, session: Session, out: Path) -> Iterator[tuple[str, bytes]]:
+    def lists(self, session: Session, press: bool) -> Iterator[tuple[str, bytes]]:
         folders = [
             folder
             for folder in pagedata.folders(session, self.pending)
             if self.site.has_page(folder)
         ]
         named = [(f, store.folder_title(session, self.pending, f)) for f in folders]
-        press = (out / feed_path(MAIN, "rss", PRESS_FILES)).exists()
         yield self.site.subscribe_page(named, press=press)
         yield self.site.sitemap_lists(folders)
         yield self.site.sitemap_index()
@@ -413,6 +411,8 @@ class _Output:
     folders: set[Path] = field(default_factory=set)
     #: Temporaries staged and the paths they replace, in order.
     staged: list[tuple[Path, Path]] = field(default_factory=list)
+    #: The output-relative paths of the files staged by ``put``.
+    pending: set[str] = field(default_factory=set)
 
     def _wanted(self, relative: str, data: bytes) -> bool:
         """Whether the file must be written: it does not hold ``data`` yet, or ``force``."""
@@ -432,15 +432,23 @@ class _Output:
         )
 
     def put(self, relative: str, data: bytes, job: str) -> bool:
-        """Write one file unless it holds ``data`` already (``force``: write it anyway);
-        True when written."""
+        """Stage one file unless it holds ``data`` already (``force``: write it anyway), to be
+        renamed into place by ``commit`` with every other; True when written."""
         write = self._wanted(relative, data)
         if write and not self.report.dry_run:
             path = self.out / relative
-            write_atomic(path, data, temp_folder=self.temp_folder, sync=False)
-            self.folders.add(path.parent)
-        self._record(relative, data, job)
+            tmp, info = stage(path, data, temp_folder=self.temp_folder)
+            self.staged.append((tmp, path))
+            self.pending.add(relative)
+            digest = manifest.digest(data)
+            self.records[relative] = manifest.Record(job, info.st_size, info.st_mtime_ns, digest)
+        else:
+            self._record(relative, data, job)
         return write
+
+    def exists(self, relative: str) -> bool:
+        """Whether the file will be in place once the run's staged files are."""
+        return relative in self.pending or os.path.lexists(self.out / relative)
 
     def take(self, staged: list[Staged]) -> None:
         """Brève pages staged (``publish.workers``), renamed into place by ``commit``."""
@@ -453,7 +461,7 @@ class _Output:
                 self.staged.append((page.tmp, self.out / page.relative))
 
     def commit(self) -> None:
-        """Put the staged pages in place, with two syncs of the file system in all rather than
+        """Put every staged file in place, with two syncs of the file system in all rather than
         one per file and per folder (``publish.batch``)."""
         staged, self.staged = self.staged, []
         commit(staged, temp_folder=self.temp_folder)
@@ -532,7 +540,8 @@ def _write_documents(
         press = {feed_path(MAIN, fmt, PRESS_FILES) for fmt in PRESS_FILES}
         moved = press & {*output.report.written, *output.report.removed}
         if builder.pages and (plan.lists or moved):
-            for relative, data in builder.lists(session, output.out):
+            shown = output.exists(feed_path(MAIN, "rss", PRESS_FILES))
+            for relative, data in builder.lists(session, shown):
                 output.put(relative, data, LISTS_JOB)
         done += 1
         for folder in sorted(output.folders):

@@ -191,8 +191,8 @@ def _publish(url: str, folder: Path, title: str, stop: tuple[str, int, int] | No
 
 
 def _stop_at(name: str, nth: int, signal_fd: int) -> None:
-    """In the child: freeze the run just before its ``nth`` call of ``os.<name>`` (``fsync``:
-    a temporary written but not yet durable; ``replace``: durable but not renamed), tell the
+    """In the child: freeze the run just before its ``nth`` call of ``os.<name>`` (``fstat``:
+    a temporary being staged, not yet durable; ``replace``: durable but not renamed), tell the
     parent through ``signal_fd`` and wait there for its kill -9. Where the run stands is then
     known, not guessed from a sleep."""
     real = getattr(os, name)
@@ -290,7 +290,7 @@ def test_kill_9_leaves_old_or_new_files_never_broken(tmp_path: Path) -> None:
         for name, versions in known.items():
             (out / name).write_bytes(next(d for d, t in versions.items() if t == titles[1]))
         read_end, write_end = os.pipe()
-        stop = ("fsync" if attempt % 2 else "replace", 1 + attempt * 2, write_end)
+        stop = ("fstat" if attempt % 2 else "replace", 1 + attempt * 2, write_end)
         child = _run_child(url, tmp_path, titles[0], stop)
         os.close(write_end)
         try:
@@ -309,5 +309,7 @@ def test_kill_9_leaves_old_or_new_files_never_broken(tmp_path: Path) -> None:
                 seen.add(known[name][data])
         assert set(_versions(out)) == set(known)
         mixed += len(seen) > 1
-    # Every stop but the first (before any file was replaced) left old and new side by side.
-    assert mixed == 15
+    # Files are staged, then all renamed at the end: a stop while staging leaves every file
+    # old; every stop among the renames but the first (before any) leaves old and new side by
+    # side.
+    assert mixed == 7

@@ -2,9 +2,10 @@
 
 A full publish writes one page per brève: with ``write_atomic`` each costs an fsync of the
 file, of its folder (each page has its own), and of the parent of that new folder — about
-three quarters of the run's time on a 2-core machine. Here a batch writes every temporary,
-syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere), renames them all,
-and syncs once more so the renames and new folders are durable. The guarantee is
+three quarters of the run's time on a 2-core machine. Here ``stage`` writes each temporary
+(from any process: worker processes stage the pages they render, see ``publish.workers``), and
+``commit`` syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere), renames
+them all, and syncs once more so the renames and new folders are durable. The guarantee is
 ``write_atomic``'s: a file is renamed into place only once its bytes are on disk, so a run
 killed (or a power cut) at any instant leaves each file old or new; temporaries left by a
 killed run are removed by the next one.
@@ -49,42 +50,72 @@ def _sync_file_system(folder: Path) -> None:
         os.close(fd)
 
 
-def write_batch(files: Sequence[tuple[Path, bytes]], *, temp_folder: Path) -> None:
-    """Replace each path with its bytes; raise PublishWriteError (files not yet renamed are
-    intact, no temporary is left behind)."""
-    written: list[tuple[Path, Path]] = []
+def stage(path: Path, data: bytes, *, temp_folder: Path) -> tuple[Path, os.stat_result]:
+    """Write ``data`` to a new temporary for ``path`` (creating ``path``'s folder), to be put in
+    place by ``commit``; the temporary and its status (a rename keeps its size and mtime).
+    Raise PublishWriteError, leaving no temporary behind."""
+    try:
+        os.makedirs(path.parent, exist_ok=True)
+        tmp, fd = create_temporary(temp_folder, path.name)
+    except OSError as exc:
+        raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            if _SYNCFS is None:
+                os.fsync(out.fileno())
+            info = os.fstat(out.fileno())
+    except OSError as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
+    return tmp, info
+
+
+def commit(staged: Sequence[tuple[Path, Path]], *, temp_folder: Path) -> None:
+    """Rename each staged temporary over its path, once every one is on disk; raise
+    PublishWriteError (files not yet renamed are intact, no temporary is left behind)."""
+    pending = list(staged)
     try:
         try:
-            for path, data in files:
-                os.makedirs(path.parent, exist_ok=True)
-                tmp, fd = create_temporary(temp_folder, path.name)
-                written.append((tmp, path))
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    if _SYNCFS is None:
-                        out.flush()
-                        os.fsync(out.fileno())
-            if _SYNCFS is not None:
+            if _SYNCFS is not None and pending:
                 _sync_file_system(temp_folder)
         except OSError as exc:
-            where = written[-1][1] if written else temp_folder
-            raise PublishWriteError(f"cannot write {where}: {_describe(exc)}") from None
-        for index, (tmp, path) in enumerate(written):
+            raise PublishWriteError(f"cannot sync {temp_folder}: {_describe(exc)}") from None
+        for index, (tmp, path) in enumerate(pending):
             try:
                 os.replace(tmp, path)
             except OSError as exc:
-                written = written[index:]
+                pending = pending[index:]
                 raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
-        written = []
+        renamed, pending = pending, []
         try:
             if _SYNCFS is not None:
-                _sync_file_system(temp_folder)
+                if renamed:
+                    _sync_file_system(temp_folder)
             else:
-                for folder in sorted({path.parent for path, _data in files}):
+                for folder in sorted({path.parent for _tmp, path in renamed}):
                     fsync_folder(folder)
         except OSError as exc:
             raise PublishWriteError(f"cannot sync {temp_folder}: {_describe(exc)}") from None
     finally:
-        for tmp, _path in written:
+        for tmp, _path in pending:
             with suppress(OSError):
                 tmp.unlink(missing_ok=True)
+
+
+def write_batch(files: Sequence[tuple[Path, bytes]], *, temp_folder: Path) -> None:
+    """Replace each path with its bytes; raise PublishWriteError (files not yet renamed are
+    intact, no temporary is left behind)."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            tmp, _info = stage(path, data, temp_folder=temp_folder)
+            staged.append((tmp, path))
+    except PublishWriteError:
+        for tmp, _path in staged:
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        raise
+    commit(staged, temp_folder=temp_folder)

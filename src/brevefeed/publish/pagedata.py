@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Breve, PublishedBreve, PublishedFolder
@@ -72,9 +73,10 @@ def recorded_slugs(session: Session, pending: Pending, ids: Iterable[int]) -> di
 def breve_pages(session: Session, pending: Pending, ids: Sequence[int]) -> list[PageBreve]:
     """The brèves of ``ids`` that have a page, with what their page shows."""
     slugs = recorded_slugs(session, pending, ids)
-    rows: list[Breve] = []
+    columns = (*store.ENTRY_COLUMNS, Breve.status, Breve.retracted_at, Breve.retraction_reason)
+    rows: list[Row[Any]] = []
     for chunk in _chunks(sorted(slugs)):
-        rows.extend(session.scalars(select(Breve).where(Breve.id.in_(chunk)).order_by(Breve.id)))
+        rows.extend(session.execute(select(*columns).where(Breve.id.in_(chunk)).order_by(Breve.id)))
     entries = store._entries(session, rows)
     return [
         PageBreve(

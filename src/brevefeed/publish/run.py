@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
@@ -41,7 +42,7 @@ from brevefeed.archive import Archive
 from brevefeed.config import Config
 from brevefeed.errors import ConfigError
 from brevefeed.publish import manifest, pagedata, store
-from brevefeed.publish.batch import write_batch
+from brevefeed.publish.batch import commit, stage
 from brevefeed.publish.build import (
     Meta,
     build_atom,
@@ -55,13 +56,13 @@ from brevefeed.publish.build import (
 from brevefeed.publish.notify import ping_hub
 from brevefeed.publish.plan import MAIN, Plan, Settings, plan_changes, scheduled
 from brevefeed.publish.site import Site, templates_digest
+from brevefeed.publish.workers import BREVE_JOB, PageStager, Setup, Staged
 from brevefeed.publish.write import (
     exclusive,
     remove_file,
     remove_stale_temporaries,
     sync_folder,
     unchanged,
-    write_atomic,
 )
 
 #: Bump when the shape of the output changes, so the next run rebuilds every document.
@@ -78,15 +79,12 @@ RECORD_CHUNK = 10_000
 #: is taken again at once.
 RECORD_PAUSE = 0.15
 
-#: Brève pages written per batch: each batch costs two file-system syncs (about 10 MB held).
-BATCH_FILES = 2000
-
 Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
 #: A document's files, each with its bytes, or None for a file that must no longer exist.
 Files = Iterator[tuple[str, bytes | None]]
 #: Manifest job names: what rebuilds a file found missing or damaged.
-FEEDS_JOB, PAGE_JOB, BREVE_JOB, LISTS_JOB = "feeds", "page", "breve", "lists"
+FEEDS_JOB, PAGE_JOB, LISTS_JOB = "feeds", "page", "lists"
 
 
 @dataclass
@@ -246,20 +244,13 @@ class _Builder:
                 page, pagedata.sitemap_breves(session, self.pending, page)
             )
 
-    def breves(self, session: Session, ids: list[int]) -> Iterator[tuple[str, bytes, str]]:
-        """Each brève's page, with the manifest job that rebuilds it."""
-        for page in pagedata.breve_pages(session, self.pending, ids):
-            relative, data = self.site.breve(page)
-            yield relative, data, f"{BREVE_JOB}:{page.entry.breve_id}"
-
-    def lists(self, session: Session, out: Path) -> Iterator[tuple[str, bytes]]:
+    def lists(self, session: Session, press: bool) -> Iterator[tuple[str, bytes]]:
         folders = [
             folder
             for folder in pagedata.folders(session, self.pending)
             if self.site.has_page(folder)
         ]
         named = [(f, store.folder_title(session, self.pending, f)) for f in folders]
-        press = (out / feed_path(MAIN, "rss", PRESS_FILES)).exists()
         yield self.site.subscribe_page(named, press=press)
         yield self.site.sitemap_lists(folders)
         yield self.site.sitemap_index()
@@ -367,7 +358,13 @@ def publish(
             # (settings that dropped a kind of feed) is no longer checked.
             records = {} if known is None else {**known, **retimed}
             output = _Output(out, state, records, report, force)
-            _write_documents(session, builder, plan, output, progress)
+            try:
+                _write_documents(session, builder, plan, output, progress)
+            except BaseException:
+                if not dry_run:
+                    # Temporaries staged by this run (by workers too): none is left behind.
+                    remove_stale_temporaries(state)
+                raise
             for relative in broken - output.produced:
                 records.pop(relative, None)
             report.unchanged = len(records.keys() - set(report.written))
@@ -412,6 +409,10 @@ class _Output:
     force: bool
     produced: set[str] = field(default_factory=set)
     folders: set[Path] = field(default_factory=set)
+    #: Temporaries staged and the paths they replace, in order.
+    staged: list[tuple[Path, Path]] = field(default_factory=list)
+    #: The output-relative paths of the files staged by ``put``.
+    pending: set[str] = field(default_factory=set)
 
     def _wanted(self, relative: str, data: bytes) -> bool:
         """Whether the file must be written: it does not hold ``data`` yet, or ``force``."""
@@ -431,25 +432,39 @@ class _Output:
         )
 
     def put(self, relative: str, data: bytes, job: str) -> bool:
-        """Write one file unless it holds ``data`` already (``force``: write it anyway);
-        True when written."""
+        """Stage one file unless it holds ``data`` already (``force``: write it anyway), to be
+        renamed into place by ``commit`` with every other; True when written."""
         write = self._wanted(relative, data)
         if write and not self.report.dry_run:
             path = self.out / relative
-            write_atomic(path, data, temp_folder=self.temp_folder, sync=False)
-            self.folders.add(path.parent)
-        self._record(relative, data, job)
+            tmp, info = stage(path, data, temp_folder=self.temp_folder)
+            self.staged.append((tmp, path))
+            self.pending.add(relative)
+            digest = manifest.digest(data)
+            self.records[relative] = manifest.Record(job, info.st_size, info.st_mtime_ns, digest)
+        else:
+            self._record(relative, data, job)
         return write
 
-    def put_batch(self, files: list[tuple[str, bytes, str]]) -> None:
-        """Many small files in folders of their own (brève pages), written with two syncs of
-        the file system in all rather than one per file and per folder (``publish.batch``)."""
-        changed = [(self.out / relative, data) for relative, data, _ in files
-                   if self._wanted(relative, data)]  # fmt: skip
-        if changed and not self.report.dry_run:
-            write_batch(changed, temp_folder=self.temp_folder)
-        for relative, data, job in files:
-            self._record(relative, data, job)
+    def exists(self, relative: str) -> bool:
+        """Whether the file will be in place once the run's staged files are."""
+        return relative in self.pending or os.path.lexists(self.out / relative)
+
+    def take(self, staged: list[Staged]) -> None:
+        """Brève pages staged (``publish.workers``), renamed into place by ``commit``."""
+        for page in staged:
+            self.produced.add(page.relative)
+            if page.written:
+                self.report.written.append(page.relative)
+            self.records[page.relative] = page.record
+            if page.tmp is not None:
+                self.staged.append((page.tmp, self.out / page.relative))
+
+    def commit(self) -> None:
+        """Put every staged file in place, with two syncs of the file system in all rather than
+        one per file and per folder (``publish.batch``)."""
+        staged, self.staged = self.staged, []
+        commit(staged, temp_folder=self.temp_folder)
 
     def drop(self, relative: str) -> None:
         """Make sure the file no longer exists."""
@@ -483,35 +498,57 @@ def _write_documents(
         for page in sorted(plan.pages)
     ]
     ids = sorted(plan.breves) if builder.pages else []
-    # Brève pages, one per folder, are written in batches (see publish.batch).
-    batches = [ids[start : start + store.CHUNK] for start in range(0, len(ids), store.CHUNK)]
-    total = len(jobs) + len(batches) + 1
+    # Brève pages, one per folder, are rendered and staged meanwhile (see publish.workers).
+    chunks = deque(ids[start : start + store.CHUNK] for start in range(0, len(ids), store.CHUNK))
+    total = len(jobs) + len(chunks) + 1
     done = 0
-    for key, is_feed, job in jobs:
-        for relative, data in job():
-            if data is None:
-                output.drop(relative)
-            elif output.put(relative, data, key) and is_feed and not relative.endswith(".html"):
-                output.report.changed_urls.append(builder.base + relative)
+
+    def took(staged: list[Staged]) -> None:
+        nonlocal done
+        output.take(staged)
         done += 1
         if progress:
             progress(done, total)
-    # The lists come last: the subscribe page names the main press review only while it
-    # exists, so its appearing or going (just decided above) rebuilds them too.
-    press = {feed_path(MAIN, fmt, PRESS_FILES) for fmt in PRESS_FILES}
-    moved = press & {*output.report.written, *output.report.removed}
-    if builder.pages and (plan.lists or moved):
-        for relative, data in builder.lists(session, output.out):
-            output.put(relative, data, LISTS_JOB)
-    done += 1
-    for folder in sorted(output.folders):
-        sync_folder(folder)
-    staged: list[tuple[str, bytes, str]] = []
-    for number, chunk in enumerate(batches, start=1):
-        staged += builder.breves(session, chunk)
-        if len(staged) >= BATCH_FILES or number == len(batches):
-            output.put_batch(staged)
-            staged = []
+
+    def hand_out(stager: PageStager, *, every: bool) -> None:
+        while chunks and (every or stager.room()):
+            stager.put(pagedata.breve_pages(session, builder.pending, chunks.popleft()))
+
+    setup = Setup(
+        builder.config,
+        builder.base,
+        builder.last_page,
+        output.out,
+        output.temp_folder,
+        output.force,
+        output.report.dry_run,
+    )
+    stager = PageStager(setup, len(ids), took)
+    try:
+        for key, is_feed, job in jobs:
+            hand_out(stager, every=False)
+            for relative, data in job():
+                if data is None:
+                    output.drop(relative)
+                elif output.put(relative, data, key) and is_feed and not relative.endswith(".html"):
+                    output.report.changed_urls.append(builder.base + relative)
+            done += 1
+            if progress:
+                progress(done, total)
+        # The lists come last: the subscribe page names the main press review only while it
+        # exists, so its appearing or going (just decided above) rebuilds them too.
+        press = {feed_path(MAIN, fmt, PRESS_FILES) for fmt in PRESS_FILES}
+        moved = press & {*output.report.written, *output.report.removed}
+        if builder.pages and (plan.lists or moved):
+            shown = output.exists(feed_path(MAIN, "rss", PRESS_FILES))
+            for relative, data in builder.lists(session, shown):
+                output.put(relative, data, LISTS_JOB)
         done += 1
-        if progress:
-            progress(done, total)
+        for folder in sorted(output.folders):
+            sync_folder(folder)
+        hand_out(stager, every=True)
+        stager.finish()
+    finally:
+        stager.close()
+    if not output.report.dry_run:
+        output.commit()

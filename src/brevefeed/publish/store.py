@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import (
@@ -28,6 +28,7 @@ from brevefeed.archive.models import (
     PublishState,
     RelatedLink,
     Source,
+    Tag,
 )
 from brevefeed.archive.tables import outlet_name
 from brevefeed.publish.plan import (
@@ -314,8 +315,44 @@ def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[Relat
     }
 
 
-def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
-    related = _related(session, [b.id for b in breves])
+#: What an ``Entry`` is built from: plain columns, no ORM object (a full publish reads every
+#: brève, and loading each as an object with its tags costs several times the query).
+ENTRY_COLUMNS = (
+    Breve.id,
+    Breve.uid,
+    Breve.title,
+    Breve.standfirst,
+    Breve.body_html,
+    Breve.authors,
+    Breve.section,
+    Breve.language,
+    Breve.published_at,
+    Breve.updated_at,
+    Breve.sources,
+)
+
+
+def tag_names(session: Session, breve_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each brève's tags in its order, by display name (``Breve.tags``: the vocabulary's first
+    spelling of the tag, or the brève's own when the vocabulary has none)."""
+    found: dict[int, list[str]] = {}
+    for chunk in _chunks(list(breve_ids)):
+        query = (
+            select(BreveTag.breve_id, func.coalesce(Tag.name, BreveTag.tag))
+            .outerjoin(Tag, Tag.key == BreveTag.key)
+            .where(BreveTag.breve_id.in_(chunk))
+            .order_by(BreveTag.breve_id, BreveTag.position)
+        )
+        for breve_id, name in session.execute(query):
+            found.setdefault(breve_id, []).append(name)
+    return found
+
+
+def _entries(session: Session, rows: Sequence[Row[Any]]) -> list[Entry]:
+    """Entries from rows of ``ENTRY_COLUMNS``."""
+    ids = [row.id for row in rows]
+    related = _related(session, ids)
+    tags = tag_names(session, ids)
     return [
         Entry(
             uid=b.uid,
@@ -323,7 +360,7 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
             standfirst=b.standfirst,
             html=b.body_html,
             authors=tuple(b.authors),
-            tags=tuple(b.tags),
+            tags=tuple(tags.get(b.id, ())),
             section=b.section,
             language=b.language,
             published=b.published_at,
@@ -332,7 +369,7 @@ def _entries(session: Session, breves: Sequence[Breve]) -> list[Entry]:
             breve_id=b.id,
             sources=tuple(b.sources),
         )
-        for b in breves
+        for b in rows
     ]
 
 
@@ -383,14 +420,14 @@ def latest_entries(session: Session, pending: Pending, folder: str, limit: int) 
     ``ix_breves_section_published_at`` (an IN list would make the database sort every match).
     """
     newest = (Breve.published_at.desc(), Breve.id.desc())
-    published = select(Breve).where(pending.public())
+    published = select(*ENTRY_COLUMNS).where(pending.public())
     kind, _, _slug = folder.partition("/")
     names = folder_names(session, pending, folder) if kind else []
     if kind == "sections":
-        found: list[Breve] = []
+        found: list[Row[Any]] = []
         for name in names:
             query = published.where(Breve.section == name).order_by(*newest).limit(limit)
-            found.extend(session.scalars(query))
+            found.extend(session.execute(query))
         found.sort(key=lambda b: (b.published_at, b.id), reverse=True)
         return _entries(session, found[:limit])
     query = published
@@ -400,7 +437,7 @@ def latest_entries(session: Session, pending: Pending, folder: str, limit: int) 
             .where(BreveTag.breve_id == Breve.id, BreveTag.tag.in_(names))
             .exists()
         )
-    return _entries(session, list(session.scalars(query.order_by(*newest).limit(limit))))
+    return _entries(session, list(session.execute(query.order_by(*newest).limit(limit))))
 
 
 def page_entries(session: Session, pending: Pending, page: int) -> list[Entry]:
@@ -412,10 +449,10 @@ def page_entries(session: Session, pending: Pending, page: int) -> list[Entry]:
         if breve_id not in pending.placements or pending.placements[breve_id].page == page
     }
     ids.update(pending.pages.get(page, ()))
-    found: list[Breve] = []
+    found: list[Row[Any]] = []
     for chunk in _chunks(sorted(ids)):
-        query = select(Breve).where(Breve.id.in_(chunk), pending.public())
-        found.extend(session.scalars(query))
+        query = select(*ENTRY_COLUMNS).where(Breve.id.in_(chunk), pending.public())
+        found.extend(session.execute(query))
     found.sort(key=lambda b: (b.published_at, b.id))
     return _entries(session, found)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
+from typing import Protocol
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
 from brevefeed.related.evidence import keep_best, story_breve
 from brevefeed.related.links import apply_plans, existing_links, plan_links
-from brevefeed.related.rarity import reference
+from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
@@ -48,8 +49,19 @@ QUERY_TERMS = 12
 #: ``finder(session, terms, limit)``: ids of the documents that best match ``terms`` (strongest
 #: first), from the search index.
 Finder = Callable[[Session, Sequence[str], int], list[int]]
-#: ``find_many(session, queries, limit)``: ``Finder``'s answer for each query, in one go.
-BatchFinder = Callable[[Session, Sequence[Sequence[str]], int], list[list[int]]]
+
+
+class BatchFinder(Protocol):
+    """``Finder``'s answer for each query, in one go; ``weights``, when given, are the stems'
+    rarity (idf), which a finder whose index does not weigh rarity ranks by."""
+
+    def __call__(
+        self,
+        session: Session,
+        queries: Sequence[Sequence[str]],
+        limit: int,
+        weights: Mapping[str, float] | None = None,
+    ) -> list[list[int]]: ...
 
 
 @dataclass
@@ -260,7 +272,8 @@ def link_new_items(
                 strongest_terms(profiles[item.id].vector, stats, lead_terms(*item_texts(item)))
                 for item in items
             ]
-            found = find(session, queries, settings.candidates)
+            rarity = {t: idf(t, stats.get(t, 0), documents) for t in chain.from_iterable(queries)}
+            found = find(session, queries, settings.candidates, rarity)
             theirs = _breve_profiles(session, {i for ids in found for i in ids}, memory)
             for item, ids in zip(items, found, strict=True):
                 mine = profiles[item.id]
@@ -296,7 +309,12 @@ def link_new_items(
 def one_by_one(finder: Finder) -> BatchFinder:
     """A batch finder asking ``finder`` once per query."""
 
-    def find(session: Session, queries: Sequence[Sequence[str]], limit: int) -> list[list[int]]:
+    def find(
+        session: Session,
+        queries: Sequence[Sequence[str]],
+        limit: int,
+        weights: Mapping[str, float] | None = None,
+    ) -> list[list[int]]:
         return [finder(session, query, limit) for query in queries]
 
     return find

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from brevefeed.archive.index import normalize, settle, stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
-from brevefeed.related.evidence import keep_best, story_breve
+from brevefeed.related.evidence import clear_best, days_apart, keep_best, story_breve
 from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
@@ -42,6 +42,9 @@ from brevefeed.related.similarity import terms, usable
 from brevefeed.related.stats import Frequencies, reset
 from brevefeed.related.stories import StoryGrouper, join_covering
 from brevefeed.text import html_to_text
+
+#: In ``best``: the item is linked but joins no brève's story (two brèves score alike).
+NO_STORY = -1
 
 #: How many of a document's strongest terms make the candidate query.
 QUERY_TERMS = 12
@@ -283,8 +286,15 @@ def link_new_items(
                 for breve_id, score in kept:
                     proposals.setdefault(breve_id, []).append((item.id, round(min(1.0, score), 4)))
                 if kept:
-                    best[item.id] = max(kept, key=lambda pair: pair[1])[0]
-                elif (weak := story_breve(scored, settings.threshold)) is not None:
+                    clear = clear_best(kept)
+                    best[item.id] = NO_STORY if clear is None else clear
+                elif (
+                    weak := story_breve(
+                        scored,
+                        settings.threshold,
+                        [days_apart(mine.published, theirs[b].published) for b, _ in scored],
+                    )
+                ) is not None:
                     best[item.id] = weak
                     proposals.setdefault(weak, [])
         report.items += len(items)

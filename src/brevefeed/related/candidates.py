@@ -64,7 +64,7 @@ def best_matches_many(
     instead of 200 (each query costs more to prepare, bind and read back through the driver
     than the index takes to answer it). The same order as ``best_matches``: bm25 on SQLite;
     on PostgreSQL the sum of the matched stems' ``weights`` (their idf; read from the term
-    counts when not given), then ts_rank_cd, ties going to the newest id.
+    counts when not given), ties going to the newest id.
     """
     connection = session.connection()
     found: list[list[tuple[float, int]]] = [[] for _ in queries]
@@ -101,43 +101,40 @@ def _postgres_many(
     limit: int,
     weights: Mapping[str, float],
 ) -> list[list[int]]:
-    """The queries as rows of arrays, each answered by a lateral subquery: the documents
-    holding any of the stems, ranked by the summed rarity of the stems each one holds.
+    """Each stem of each query a row, joined to the documents that hold it through the index:
+    a document's score is the summed rarity of the query's stems it holds.
 
-    ts_rank_cd alone counts matches and their proximity, not how rare they are: « grève » and
+    ts_rank_cd counts matches and their proximity, not how rare they are: « grève » and
     « conducteurs » outranked « Quinconces », and the brève an item covers fell out of its
-    candidates (bm25, on SQLite, weighs rarity). Each stem of a query is matched once more
-    against each matching document: a few tsquery tests per document read, which
-    ``CANDIDATE_BUDGET`` already bounds.
+    candidates (bm25, on SQLite, weighs rarity). Matching stem by stem reads only the index's
+    postings, never the (often compressed) document vectors: a query reads the documents of its
+    stems, which ``CANDIDATE_BUDGET`` bounds, as the lateral OR-query did.
     """
     if not asked:
         return [[] for _ in queries]
     table, key = ("search_breves", "breve_id") if kind == "breve" else ("search_items", "item_id")
-    texts = [" | ".join(f"({tsquery_text(Term((stem,)))})" for stem in queries[n]) for n in asked]
-    # Each query's stems and their weights as space-separated lists (PostgreSQL's arrays must
-    # be rectangular; a stem holds no space).
-    terms = [" ".join(tsquery_text(Term((stem,))) for stem in queries[n]) for n in asked]
-    rarity = [" ".join(str(round(weights.get(s, 0.0), 6)) for s in queries[n]) for n in asked]
+    rows_n, rows_term, rows_weight = [], [], []
+    for n in asked:
+        for stem in dict.fromkeys(queries[n]):
+            rows_n.append(n)
+            rows_term.append(tsquery_text(Term((stem,))))
+            rows_weight.append(weights.get(stem, 0.0))
     rows = connection.execute(
         text(
-            "SELECT q.n, c.id, c.score, c.closeness FROM (SELECT r.n,"
-            f" to_tsquery('{PG_CONFIG}', r.query) AS query,"
-            f" ARRAY(SELECT to_tsquery('{PG_CONFIG}', t) FROM unnest(string_to_array(r.terms, ' '))"
-            " t) AS terms, CAST(string_to_array(r.weights, ' ') AS float8[]) AS weights"
-            " FROM unnest(CAST(:ns AS integer[]), CAST(:qs AS text[]), CAST(:ts AS text[]),"
-            " CAST(:ws AS text[])) AS r(n, query, terms, weights)) q"
-            f" CROSS JOIN LATERAL (SELECT s.{key} AS id, (SELECT sum(u.w) FROM unnest(q.terms,"
-            " q.weights) AS u(term, w) WHERE s.document @@ u.term) AS score,"
-            " ts_rank_cd(s.document, q.query) AS closeness"
-            f" FROM {table} s WHERE s.document @@ q.query"
-            f" ORDER BY score DESC, closeness DESC, s.{key} DESC LIMIT :limit) c"
+            "SELECT n, id FROM (SELECT n, id, row_number() OVER (PARTITION BY n"
+            f" ORDER BY score DESC, id DESC) AS place FROM (SELECT q.n, s.{key} AS id,"
+            " sum(q.weight) AS score FROM unnest(CAST(:ns AS integer[]), CAST(:ts AS text[]),"
+            f" CAST(:ws AS float8[])) AS q(n, term, weight) JOIN {table} s"
+            f" ON s.document @@ to_tsquery('{PG_CONFIG}', q.term)"
+            f" GROUP BY q.n, s.{key}) scored) ranked WHERE place <= :limit"
+            " ORDER BY n, place"
         ),
-        {"ns": asked, "qs": texts, "ts": terms, "ws": rarity, "limit": limit},
+        {"ns": rows_n, "ts": rows_term, "ws": rows_weight, "limit": limit},
     )
-    ranked: list[list[tuple[float, float, int]]] = [[] for _ in queries]
-    for n, id_, score, closeness in rows:
-        ranked[n].append((float(score or 0.0), float(closeness), id_))
-    return [[id_ for *_rank, id_ in sorted(found, reverse=True)] for found in ranked]
+    found: list[list[int]] = [[] for _ in queries]
+    for n, id_ in rows:
+        found[n].append(id_)
+    return found
 
 
 def find_breves(session: Session, stems: Sequence[str], limit: int) -> list[int]:

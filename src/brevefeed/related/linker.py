@@ -118,8 +118,8 @@ MAX_CANDIDATE_DF = 500
 CANDIDATE_BUDGET = 600
 
 
-#: Words this frequent in French (per million words) do not look for candidates: PostgreSQL
-#: ranks matches without rarity, so « trois » or « semaine » would bring any brève first.
+#: Words this frequent in French (per million words) do not look for candidates: « trois » or
+#: « semaine » match any brève, and would spend the query's budget on none in particular.
 COMMON_WORD = 100.0
 
 

@@ -1,6 +1,17 @@
 from datetime import UTC, datetime, timedelta
 
-from brevefeed.related.evidence import FAR, NEAR_BOOST, RELATIVE, keep_best, time_factor
+from brevefeed.related.evidence import (
+    CONTESTED,
+    FAR,
+    NEAR_BOOST,
+    RELATIVE,
+    WEAK_DAYS,
+    clear_best,
+    days_apart,
+    keep_best,
+    story_breve,
+    time_factor,
+)
 
 DAY = datetime(2024, 3, 12, 9, tzinfo=UTC)
 
@@ -23,3 +34,24 @@ def test_keep_best_keeps_what_is_over_the_threshold_and_near_the_best() -> None:
     assert keep_best(scored, 0.2) == [(1, 0.9), (2, 0.9 * RELATIVE + 0.01)]
     assert keep_best([(1, 0.15)], 0.2) == []
     assert keep_best([], 0.2) == []
+
+
+def test_an_item_linked_to_two_brèves_alike_joins_neither_story() -> None:
+    assert clear_best([]) is None
+    assert clear_best([(4, 0.4)]) == 4
+    assert clear_best([(4, 0.3), (7, 0.6)]) == 7
+    # Two strikes the same week: the item scores both alike, its story stays undecided.
+    assert clear_best([(4, 0.37), (7, 0.37 * CONTESTED)]) is None
+    assert clear_best([(4, 0.37), (7, 0.37 * CONTESTED * 0.99)]) == 4
+
+
+def test_a_weak_story_join_stays_within_weeks_of_the_brève() -> None:
+    day = datetime(2024, 2, 5, tzinfo=UTC)
+    assert days_apart(day, day + timedelta(days=3)) == 3.0
+    assert days_apart(None, day) == 0.0
+    scored = [(1, 0.15), (2, 0.02)]
+    assert story_breve(scored, 0.2) == 1
+    assert story_breve(scored, 0.2, [WEAK_DAYS, 0.0]) == 1
+    assert story_breve(scored, 0.2, [WEAK_DAYS + 1, 0.0]) is None
+    # The nearer, weaker candidate does not take the far one's place.
+    assert story_breve([(2, 0.02), (1, 0.15)], 0.2, [0.0, 270.0]) is None

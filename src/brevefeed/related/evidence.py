@@ -23,11 +23,18 @@ FAR = 0.7
 YEAR = 365.0
 
 
+def days_apart(first: datetime | None, second: datetime | None) -> float:
+    """Days between two dates; 0 when either is unknown (nothing says they are far)."""
+    if first is None or second is None:
+        return 0.0
+    return abs((first - second).total_seconds()) / 86_400
+
+
 def time_factor(first: datetime | None, second: datetime | None) -> float:
     """How much the dates of two documents make them more (or less) likely one story."""
     if first is None or second is None:
         return 1.0
-    days = abs((first - second).total_seconds()) / 86_400
+    days = days_apart(first, second)
     if days <= NEAR_DAYS:
         return NEAR_BOOST
     if days <= MONTH:
@@ -55,18 +62,46 @@ def keep_best(scored: Sequence[tuple[int, float]], threshold: float) -> list[tup
 #: threshold, when no other brève comes close (``CLEAR_LEAD`` times the second best).
 STORY_SHARE = 0.6
 CLEAR_LEAD = 2.0
+#: An item too weak to link joins no story told further than this many days from it.
+WEAK_DAYS = MONTH
 
 
-def story_breve(scored: Sequence[tuple[int, float]], threshold: float) -> int | None:
-    """The brève whose story an item belongs to: its best, if clear enough.
+def story_breve(
+    scored: Sequence[tuple[int, float]], threshold: float, days: Sequence[float] | None = None
+) -> int | None:
+    """The brève whose story an item belongs to: its best, if clear enough and, when ``days``
+    (each candidate's distance in days from the item) are given, within ``WEAK_DAYS``.
 
     A story is a weaker claim than a link (nothing is published under the brève), so an item
-    an editor would not list under it may still be grouped with the articles that are."""
+    an editor would not list under it may still be grouped with the articles that are; but a
+    follow-up months later belongs to a story by strong words, which make a link, not by weak
+    ones."""
     if not scored:
         return None
-    ranked = sorted(scored, key=lambda pair: -pair[1])
-    breve, best = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    order = sorted(range(len(scored)), key=lambda n: -scored[n][1])
+    breve, best = scored[order[0]]
+    second = scored[order[1]][1] if len(order) > 1 else 0.0
+    if days is not None and days[order[0]] > WEAK_DAYS:
+        return None
     if best >= STORY_SHARE * threshold and best >= CLEAR_LEAD * second:
         return breve
     return None
+
+
+#: An item linked to two brèves scoring this close (the second at least this share of the
+#: best) joins neither story: two strikes the same week in two cities, told in the words every
+#: strike shares, would otherwise merge on the item's slightly better guess.
+CONTESTED = 0.85
+
+
+def clear_best(kept: Sequence[tuple[int, float]]) -> int | None:
+    """The brève whose story a linked item joins: its best link, unless another is as good.
+
+    A link is listed under a brève and an editor sees it; joining a story merges every item
+    told with it, so it asks for a clearer lead."""
+    if not kept:
+        return None
+    ranked = sorted(kept, key=lambda pair: -pair[1])
+    if len(ranked) > 1 and ranked[1][1] >= CONTESTED * ranked[0][1]:
+        return None
+    return ranked[0][0]

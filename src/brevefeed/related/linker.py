@@ -17,6 +17,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
+from typing import Protocol
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 from brevefeed.archive.index import normalize, settle, stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
-from brevefeed.related.evidence import keep_best, story_breve
+from brevefeed.related.evidence import clear_best, days_apart, keep_best, story_breve
 from brevefeed.related.links import apply_plans, existing_links, plan_links
-from brevefeed.related.rarity import reference
+from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
@@ -42,14 +43,28 @@ from brevefeed.related.stats import Frequencies, reset
 from brevefeed.related.stories import StoryGrouper, join_covering
 from brevefeed.text import html_to_text
 
+#: In ``best``: the item is linked but joins no brève's story (two brèves score alike).
+NO_STORY = -1
+
 #: How many of a document's strongest terms make the candidate query.
 QUERY_TERMS = 12
 
 #: ``finder(session, terms, limit)``: ids of the documents that best match ``terms`` (strongest
 #: first), from the search index.
 Finder = Callable[[Session, Sequence[str], int], list[int]]
-#: ``find_many(session, queries, limit)``: ``Finder``'s answer for each query, in one go.
-BatchFinder = Callable[[Session, Sequence[Sequence[str]], int], list[list[int]]]
+
+
+class BatchFinder(Protocol):
+    """``Finder``'s answer for each query, in one go; ``weights``, when given, are the stems'
+    rarity (idf), which a finder whose index does not weigh rarity ranks by."""
+
+    def __call__(
+        self,
+        session: Session,
+        queries: Sequence[Sequence[str]],
+        limit: int,
+        weights: Mapping[str, float] | None = None,
+    ) -> list[list[int]]: ...
 
 
 @dataclass
@@ -103,8 +118,8 @@ MAX_CANDIDATE_DF = 500
 CANDIDATE_BUDGET = 600
 
 
-#: Words this frequent in French (per million words) do not look for candidates: PostgreSQL
-#: ranks matches without rarity, so « trois » or « semaine » would bring any brève first.
+#: Words this frequent in French (per million words) do not look for candidates: « trois » or
+#: « semaine » match any brève, and would spend the query's budget on none in particular.
 COMMON_WORD = 100.0
 
 
@@ -260,7 +275,8 @@ def link_new_items(
                 strongest_terms(profiles[item.id].vector, stats, lead_terms(*item_texts(item)))
                 for item in items
             ]
-            found = find(session, queries, settings.candidates)
+            rarity = {t: idf(t, stats.get(t, 0), documents) for t in chain.from_iterable(queries)}
+            found = find(session, queries, settings.candidates, rarity)
             theirs = _breve_profiles(session, {i for ids in found for i in ids}, memory)
             for item, ids in zip(items, found, strict=True):
                 mine = profiles[item.id]
@@ -270,8 +286,15 @@ def link_new_items(
                 for breve_id, score in kept:
                     proposals.setdefault(breve_id, []).append((item.id, round(min(1.0, score), 4)))
                 if kept:
-                    best[item.id] = max(kept, key=lambda pair: pair[1])[0]
-                elif (weak := story_breve(scored, settings.threshold)) is not None:
+                    clear = clear_best(kept)
+                    best[item.id] = NO_STORY if clear is None else clear
+                elif (
+                    weak := story_breve(
+                        scored,
+                        settings.threshold,
+                        [days_apart(mine.published, theirs[b].published) for b, _ in scored],
+                    )
+                ) is not None:
                     best[item.id] = weak
                     proposals.setdefault(weak, [])
         report.items += len(items)
@@ -296,7 +319,12 @@ def link_new_items(
 def one_by_one(finder: Finder) -> BatchFinder:
     """A batch finder asking ``finder`` once per query."""
 
-    def find(session: Session, queries: Sequence[Sequence[str]], limit: int) -> list[list[int]]:
+    def find(
+        session: Session,
+        queries: Sequence[Sequence[str]],
+        limit: int,
+        weights: Mapping[str, float] | None = None,
+    ) -> list[list[int]]:
         return [finder(session, query, limit) for query in queries]
 
     return find

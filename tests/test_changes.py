@@ -12,7 +12,7 @@ import drafts
 from brevefeed.archive import Archive
 from brevefeed.archive.breves import delete_breve, retract, unretract
 from brevefeed.archive.exchange import breve_record, restore_record
-from brevefeed.archive.models import Breve
+from brevefeed.archive.models import Breve, Item, RelatedLink, Source
 from brevefeed.authoring import BreveDraft
 from brevefeed.publish import publish
 from test_publish_run import BREVES, load, make_config
@@ -71,6 +71,55 @@ def test_every_mutation_raises_the_stamp(archive: Archive) -> None:
     with archive.session() as session:
         assert restore_record(session, record) == "created"
     assert seqs(archive)["autre-copie"] > max(fourth.values())
+
+
+def test_an_item_changing_story_stamps_the_breves_it_is_linked_to(archive: Archive) -> None:
+    """« À lire aussi » shows one line per story: two of a brève's items found to tell one
+    story change its page, though none of its own rows changed."""
+    save(archive, draft())
+    save(archive, draft(slug="autre", title="Autre brève"))
+    with archive.session() as session:
+        source = Source(url="https://gazette.example/rss", name="La Gazette", created_at=NOW)
+        session.add(source)
+        session.flush()
+        items = []
+        for n in range(3):
+            item = Item(
+                source_id=source.id,
+                entry_id=f"e{n}",
+                link=f"https://gazette.example/{n}",
+                title=f"Le marché, épisode {n}",
+                fetched_at=NOW,
+                content_hash=str(n),
+            )
+            session.add(item)
+            session.flush()
+            item.story_id = item.id
+            items.append(item.id)
+        breve = session.scalars(select(Breve).where(Breve.slug == "le-marche-demenage")).one()
+        for item_id in items[:2]:
+            session.add(
+                RelatedLink(
+                    breve_id=breve.id,
+                    item_id=item_id,
+                    score=0.5,
+                    method="auto",
+                    state="linked",
+                    created_at=NOW,
+                )
+            )
+    before = seqs(archive)
+    with archive.session() as session:
+        session.get_one(Item, items[2]).story_id = items[0]  # linked to no brève
+    assert seqs(archive) == before
+    with archive.session() as session:
+        session.get_one(Item, items[1]).story_id = items[0]
+    after = seqs(archive)
+    assert after["le-marche-demenage"] > max(before.values())
+    assert after["autre"] == before["autre"]
+    with archive.session() as session:
+        session.get_one(Item, items[1]).story_id = items[0]  # no move, no stamp
+    assert seqs(archive) == after
 
 
 def test_deleting_the_highest_stamped_draft_never_hands_its_stamp_out_again(

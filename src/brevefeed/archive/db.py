@@ -33,7 +33,7 @@ PG_MIGRATION_LOCK = 0x62726576
 #: The newest migration. Opening the archive compares its alembic_version with this, one
 #: query, and loads Alembic (about a second of imports) only when they differ; a test checks
 #: it against the migrations folder, so a new migration cannot forget it.
-HEAD_REVISION = "0013_tags_schedule"
+HEAD_REVISION = "0014_story_stamps"
 
 
 def describe_url(url: str) -> str:

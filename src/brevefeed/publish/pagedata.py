@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Breve, PublishedBreve, PublishedFolder
 from brevefeed.publish import store
-from brevefeed.publish.store import CHUNK, Entry, Pending
+from brevefeed.publish.store import Entry, Pending, chunks
 
 
 @dataclass(frozen=True)
@@ -32,17 +32,12 @@ class PageBreve:
     sources: tuple[str, ...]
 
 
-def _chunks(ids: Sequence[int] | Sequence[str]) -> Iterable[Sequence[int] | Sequence[str]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
 def taken_slugs(session: Session, wanted: Iterable[str]) -> set[str]:
     """The recorded page slugs a brève wanting one of ``wanted`` could collide with: each one
     that is taken, and its numbered variants (``-2``…). Collisions are rare, so the second
     query runs for a few slugs at most."""
     hits: set[str] = set()
-    for chunk in _chunks(sorted(set(wanted))):
+    for chunk in chunks(sorted(set(wanted))):
         query = select(PublishedBreve.slug).where(PublishedBreve.slug.in_(chunk))
         hits.update(slug for slug in session.scalars(query) if slug)
     taken = set(hits)
@@ -62,7 +57,7 @@ def recorded_slugs(session: Session, pending: Pending, ids: Iterable[int]) -> di
             unknown.append(breve_id)
         elif placement.slug is not None:
             found[breve_id] = placement.slug
-    for chunk in _chunks(unknown):
+    for chunk in chunks(unknown):
         query = select(PublishedBreve.breve_id, PublishedBreve.slug).where(
             PublishedBreve.breve_id.in_(chunk), PublishedBreve.slug.is_not(None)
         )
@@ -75,7 +70,7 @@ def breve_pages(session: Session, pending: Pending, ids: Sequence[int]) -> list[
     slugs = recorded_slugs(session, pending, ids)
     columns = (*store.ENTRY_COLUMNS, Breve.status, Breve.retracted_at, Breve.retraction_reason)
     rows: list[Row[Any]] = []
-    for chunk in _chunks(sorted(slugs)):
+    for chunk in chunks(sorted(slugs)):
         rows.extend(session.execute(select(*columns).where(Breve.id.in_(chunk)).order_by(Breve.id)))
     entries = store._entries(session, rows)
     return [
@@ -107,7 +102,7 @@ def sitemap_breves(session: Session, pending: Pending, page: int) -> list[tuple[
         (i, p.slug) for i, p in pending.placements.items() if p.page == page and p.slug is not None
     )
     found: list[tuple[str, datetime]] = []
-    for chunk in _chunks(sorted(i for i, s in slugs.items() if s)):
+    for chunk in chunks(sorted(i for i, s in slugs.items() if s)):
         query = select(Breve.id, Breve.updated_at, Breve.retracted_at).where(
             Breve.id.in_(chunk), or_(Breve.status == "published", Breve.status == "retracted")
         )

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from brevefeed.archive import queries
 from brevefeed.archive.models import (
     Breve,
     BreveTag,
@@ -28,7 +29,6 @@ from brevefeed.archive.models import (
     PublishState,
     RelatedLink,
     Source,
-    Tag,
 )
 from brevefeed.archive.tables import outlet_name
 from brevefeed.publish.plan import (
@@ -104,7 +104,7 @@ class Tombstone:
     reason: str
 
 
-def _chunks(ids: Sequence[_T]) -> Iterator[Sequence[_T]]:
+def chunks(ids: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
 
@@ -120,7 +120,7 @@ def max_seq(session: Session) -> int:
 def _facts(session: Session, breves: Iterable[Breve]) -> list[BreveFacts]:
     rows = list(breves)
     tags: dict[int, list[str]] = {row.id: [] for row in rows}
-    for chunk in _chunks(list(tags)):
+    for chunk in chunks(list(tags)):
         query = (
             select(BreveTag.breve_id, BreveTag.tag)
             .where(BreveTag.breve_id.in_(chunk))
@@ -185,7 +185,7 @@ def changed_facts(
 
 def placements(session: Session, ids: Sequence[int]) -> dict[int, Placement]:
     found: dict[int, Placement] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for row in session.scalars(
             select(PublishedBreve).where(PublishedBreve.breve_id.in_(chunk))
         ):
@@ -244,7 +244,7 @@ class Pending:
 
 def save_placements(session: Session, placed: Sequence[tuple[int, Placement]]) -> None:
     ids = [breve_id for breve_id, _placement in placed]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         session.execute(delete(PublishedBreve).where(PublishedBreve.breve_id.in_(chunk)))
     rows = [
         {
@@ -284,7 +284,7 @@ def _related(session: Session, breve_ids: Sequence[int]) -> dict[int, list[Relat
     """Linked stories per brève, best first: the articles of one story (the same article
     syndicated, the same wording) make one reference naming all their outlets."""
     found: dict[int, dict[int, tuple[str, str, list[str]]]] = {}
-    for chunk in _chunks(list(breve_ids)):
+    for chunk in chunks(list(breve_ids)):
         query = (
             select(
                 RelatedLink.breve_id,
@@ -333,18 +333,11 @@ ENTRY_COLUMNS = (
 
 
 def tag_names(session: Session, breve_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each brève's tags in its order, by display name (``Breve.tags``: the vocabulary's first
-    spelling of the tag, or the brève's own when the vocabulary has none)."""
+    """``archive.queries.tag_names`` by chunks: a full publish asks for every brève at once."""
     found: dict[int, list[str]] = {}
-    for chunk in _chunks(list(breve_ids)):
-        query = (
-            select(BreveTag.breve_id, func.coalesce(Tag.name, BreveTag.tag))
-            .outerjoin(Tag, Tag.key == BreveTag.key)
-            .where(BreveTag.breve_id.in_(chunk))
-            .order_by(BreveTag.breve_id, BreveTag.position)
-        )
-        for breve_id, name in session.execute(query):
-            found.setdefault(breve_id, []).append(name)
+    connection = session.connection()
+    for chunk in chunks(list(breve_ids)):
+        found.update(queries.tag_names(connection, chunk))
     return found
 
 
@@ -389,7 +382,7 @@ def new_names(session: Session, facts: Iterable[BreveFacts]) -> dict[str, list[s
     folders = sorted(wanted)
     known = {
         row.folder: set(row.names)
-        for chunk in _chunks(folders)
+        for chunk in chunks(folders)
         for row in session.scalars(select(PublishedFolder).where(PublishedFolder.folder.in_(chunk)))
     }
     return {
@@ -450,7 +443,7 @@ def page_entries(session: Session, pending: Pending, page: int) -> list[Entry]:
     }
     ids.update(pending.pages.get(page, ()))
     found: list[Row[Any]] = []
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         query = select(*ENTRY_COLUMNS).where(Breve.id.in_(chunk), pending.public())
         found.extend(session.execute(query))
     found.sort(key=lambda b: (b.published_at, b.id))
@@ -467,7 +460,7 @@ def tombstones(session: Session, pending: Pending) -> dict[str, list[Tombstone]]
     )
     rows = [row for row in session.execute(recorded) if row.id not in pending.placements]
     laid = [i for i, placement in pending.placements.items() if placement.tombstone]
-    for chunk in _chunks(laid):
+    for chunk in chunks(laid):
         for row in session.execute(select(*columns).where(Breve.id.in_(chunk))):
             rows.append((*row, pending.placements[row.id].feeds))  # type: ignore[arg-type]
     found: dict[str, list[Tombstone]] = {}

@@ -67,7 +67,8 @@ def marked(parts: Iterable[tuple[str, bool]], style: str = "bold") -> Text:
 
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """JSON as ``json.dumps(ensure_ascii=False)`` writes it, but with the characters a
-    terminal would act on written as ``\\uXXXX``: the same data once decoded."""
+    terminal would act on written as JSON escapes (a backslash, ``u`` and four hex digits,
+    e.g. ``\\u001b`` for ESC): the same data once decoded."""
     import json
 
     text = json.dumps(value, ensure_ascii=False, indent=indent)

@@ -6,7 +6,7 @@ changed, (b) a publish after one new brève — time, peak extra memory and file
 item_url`` set: no web page), and the naive publisher of the same run (load the latest 50,
 rebuild feed.xml/atom.xml/feed.json with feedgen every time). After (a) it checks that no file
 of the output was touched (same mtime, same inode), and it times the integrity check alone (a
-stat per file against the manifest, no hashing when nothing changed).
+stat per file checked against the manifest, no hashing when nothing changed).
 
 Targets (issues 14 and 16), printed beside the figures: (a) writes no file, and (a) and (b)
 at the largest size within 1.5× of the smallest; (c) within 2× of (f) at the same size; (c) at
@@ -16,6 +16,9 @@ feeds and pages existed (114 s: an absolute time, so only meaningful on an idle 
 Each measurement runs in a forked child so its peak RSS (ru_maxrss) is its own; "peak" is that
 peak minus the resident size at the fork. Archives are generated with bulk inserts (the change
 stamp set as the ORM hook would), not file imports.
+
+The integrity check is timed twice: as each run does it (the front files, changed folders and a
+share of ``SWEEP`` pages) and as ``publish --verify`` does it (every file).
 
     python benchmarks/publish.py            # 1,000, 10,000 and 100,000
     python benchmarks/publish.py 1000 20000 # other sizes
@@ -43,6 +46,7 @@ from brevefeed.archive.models import Breve, BreveTag
 from brevefeed.authoring import BreveDraft
 from brevefeed.config import Config, PublishConfig, SiteConfig
 from brevefeed.publish import manifest, publish
+from brevefeed.publish.run import SWEEP
 from brevefeed.publish.write import state_folder
 
 SITE = SiteConfig(title="Le Journal", link="https://journal.example.org/", timezone="UTC")
@@ -232,7 +236,8 @@ def bench(size: int, folder: Path) -> dict[str, Result]:
     results["a no change"] = min((measure(run) for _ in range(5)), key=lambda r: r[0])
     touched = sum(1 for path, stamp in stamps(out).items() if files.get(path) != stamp)
     print(f"  no change: {touched} of {len(files):,} files touched", flush=True)
-    results["integrity check"] = measure(lambda: check_output(out))
+    results["integrity check"] = measure(lambda: check_output(out, SWEEP))
+    results["check all (verify)"] = measure(lambda: check_output(out, None))
     timings = []
     for n in range(5):
         archive = open_archive(url)
@@ -265,15 +270,16 @@ def stamps(out: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def check_output(out: Path) -> Callable[[], int]:
-    """The check alone; its count is the files checked."""
+def check_output(out: Path, sweep: int | None) -> Callable[[], int]:
+    """The check alone, as a run does it (``sweep``) or as ``--verify`` does (None); its count
+    is the files checked."""
 
     def check() -> int:
-        records = manifest.load(state_folder(out))
-        assert records is not None
-        broken, retimed = manifest.check(out, records)
+        with manifest.open_manifest(state_folder(out)) as book:
+            due = book.due(out, sweep)
+        broken, retimed = manifest.check(out, due)
         assert not broken and not retimed, (broken, retimed)
-        return len(records)
+        return len(due)
 
     return check
 
@@ -306,7 +312,8 @@ def main() -> None:
             table[size] = bench(size, Path(tmp))
     small, large = table[sizes[0]], table[sizes[-1]]
     print(f"\nratios {sizes[-1]:,} / {sizes[0]:,} (time):")
-    for name in ("a no change", "integrity check", "b one new", "c first full", "naive (each run)"):
+    names = ("a no change", "integrity check", "check all (verify)", "b one new", "c first full")
+    for name in (*names, "naive (each run)"):
         print(f"  {name:18} {large[name][0] / small[name][0]:6.2f}×")
     print(f"\nbrevefeed vs naive at {sizes[-1]:,} (time):")
     for name in ("a no change", "b one new"):

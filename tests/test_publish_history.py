@@ -23,6 +23,7 @@ from brevefeed.archive.models import Breve, Item, Source
 from brevefeed.authoring import BreveDraft
 from brevefeed.config import Config, PublishConfig, SiteConfig
 from brevefeed.publish import publish
+from brevefeed.publish import run as run_module
 from brevefeed.related.links import decide
 
 SITE = SiteConfig(title="Le Journal", link="https://journal.example.org/", timezone="UTC")
@@ -210,6 +211,34 @@ def test_files_deleted_or_overwritten_by_hand_are_rewritten(
     (out / "feed.json").touch()
     assert publish(archive, config, now=START).written == []
     assert str(publish(archive, config, now=START)) == f"publish: 0 written, {len(kept)} unchanged"
+
+
+def test_pages_are_checked_by_turns_and_all_at_once_with_verify(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path)
+    out = tmp_path / "public"
+    for step in history()[:3]:
+        step(archive, START)
+    publish(archive, config, now=START)
+    kept = tree(out)
+    pages = sorted(p for p in kept if p.startswith(("breves/", "archives/")))
+    assert len(pages) > 3 and pages[-1].startswith("breves/")
+    monkeypatch.setattr(run_module, "SWEEP", 1)
+    # Overwritten in place (same size, same folders): found when its turn comes, one a run.
+    page = out / pages[-1]
+    page.write_bytes(page.read_bytes().replace(b"Le Journal", b"Le Jjjjjjl"))
+    runs = [publish(archive, config, now=START).written for _ in pages]
+    assert runs.count([pages[-1]]) == 1 and runs.count([]) == len(pages) - 1
+    assert tree(out) == kept
+    # Or at once, with verify.
+    page.write_bytes(page.read_bytes().replace(b"Le Journal", b"Le Jjjjjjl"))
+    assert publish(archive, config, now=START, verify=True).written == [pages[-1]]
+    # A brève's folder removed by hand changes breves/: every page under it is checked now.
+    monkeypatch.setattr(run_module, "SWEEP", 0)
+    shutil.rmtree(page.parent)
+    assert publish(archive, config, now=START).written == [pages[-1]]
+    assert tree(out) == kept
 
 
 def test_force_rewrites_everything(archive: Archive, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from brevefeed.importing import ImportContext, import_paths
 from brevefeed.publish import publish, store
 from brevefeed.publish import write as write_module
 from brevefeed.publish.manifest import MANIFEST_NAME
-from brevefeed.publish.write import LOCK_NAME, exclusive, state_folder
+from brevefeed.publish.write import LOCK_NAME, STAGING_NAME, exclusive, state_folder
 from conftest import FIXTURES
 from feedcheck import NS, jing_validate, rss_rule_failures, schematron_failures
 
@@ -305,8 +305,8 @@ def test_the_output_folder_holds_only_documents(
 ) -> None:
     load(archive, BREVES)
     state = state_folder(out)
-    state.mkdir(parents=True)
-    (state / ".atom.xml.99.0badc0ffee00.tmp").write_text("<fe")  # a killed run's leftover
+    (state / STAGING_NAME).mkdir(parents=True)
+    (state / STAGING_NAME / ".atom.xml.99.0badc0ffee00.tmp").write_text("<fe")  # a killed run's
     publish(archive, config, now=NOW)
     assert (out / "atom.xml").exists()
     assert not [p for p in out.rglob(".*")]

@@ -27,6 +27,7 @@ from brevefeed.publish.write import (
     LOCK_NAME,
     exclusive,
     remove_stale_temporaries,
+    staging_folder,
     state_folder,
     unchanged,
     write_atomic,
@@ -166,10 +167,13 @@ def test_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
         pass
 
 
-def test_stale_temporaries_are_removed(temps: Path) -> None:
-    (temps / ".atom.xml.123.abcdef.tmp").write_text("<fe")
+def test_stale_temporaries_are_removed_with_their_folder(temps: Path) -> None:
+    assert remove_stale_temporaries(temps) == 0
+    staging_folder(temps).mkdir()
+    (staging_folder(temps) / ".atom.xml.123.abcdef.tmp").write_text("<fe")
+    (staging_folder(temps) / ".feed.xml.123.abcdef.tmp").write_text("<rs")
     (temps / LOCK_NAME).write_text("")
-    assert remove_stale_temporaries(temps) == 1
+    assert remove_stale_temporaries(temps) == 2
     assert [p.name for p in temps.iterdir()] == [LOCK_NAME]
 
 

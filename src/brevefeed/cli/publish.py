@@ -24,19 +24,27 @@ from brevefeed.publish.run import base_url, output_folder
 )
 @click.option("--dry-run", is_flag=True, help="Say which files would change; write nothing.")
 @click.option("--force", is_flag=True, help="Rebuild and rewrite every file, changed or not.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check every file of the output now, not only this run's share of the pages.",
+)
 @common_options
-def publish(app: App, wait: float, dry_run: bool, force: bool) -> None:
+def publish(app: App, wait: float, dry_run: bool, force: bool, verify: bool) -> None:
     """Publish the archive as web pages and RSS, Atom and JSON feeds into [publish] output.
 
     Only documents whose content changed are rewritten; a run with nothing new touches no
-    file. Files deleted or overwritten by hand since the last run are found (size and mtime
-    of each, a hash on mismatch) and rewritten. Prints one summary line, counting the files
-    left alone (nothing with --quiet unless something failed).
+    file. Files deleted or overwritten by hand since the last run are found (size and mtime,
+    a hash on mismatch) and rewritten: the feeds, lists and any folder changed by hand at
+    once, the brève and archive pages by turns (2,000 a run), all of them with --verify.
+    Prints one summary line, counting the files left alone (nothing with --quiet unless
+    something failed).
 
     \b
     Example:
       brevefeed publish
       brevefeed publish --force
+      brevefeed publish --verify            # after editing the output by hand
       brevefeed publish --quiet --wait 60   # from cron, every 5 minutes
     """
     config = app.config
@@ -49,6 +57,7 @@ def publish(app: App, wait: float, dry_run: bool, force: bool) -> None:
             dry_run=dry_run,
             progress=progress,
             force=force,
+            verify=verify,
         )
     for warning in report.warnings:
         app.warn(warning)

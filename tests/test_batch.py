@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,43 @@ from brevefeed.publish.write import PublishWriteError
 
 def _files(out: Path, count: int, text: str) -> list[tuple[Path, bytes]]:
     return [(out / f"breves/b-{i}/index.html", f"{text} {i}".encode()) for i in range(count)]
+
+
+@pytest.mark.skipif(batch._SYNCFS is None, reason="syncfs is Linux's")
+@pytest.mark.parametrize("count", [3, 5])
+def test_a_small_batch_syncs_its_own_files_a_large_one_the_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    calls: list[tuple[str, Path]] = []
+
+    def recorder(kind: str, real: Callable[[Path], None]) -> Callable[[Path], None]:
+        def call(path: Path) -> None:
+            calls.append((kind, path))
+            real(path)
+
+        return call
+
+    monkeypatch.setattr(batch, "FSYNC_BATCH", 4)
+    for kind, name in (("syncfs", "_sync_file_system"), ("file", "_fsync_file")):
+        monkeypatch.setattr(batch, name, recorder(kind, getattr(batch, name)))
+    monkeypatch.setattr(batch, "fsync_folder", recorder("folder", batch.fsync_folder))
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    batch.write_batch(_files(out, count, "new"), temp_folder=state)
+    kinds = [kind for kind, _path in calls]
+    if count > 4:
+        assert kinds == ["syncfs", "syncfs"]
+    else:
+        # Each file before the renames; after them each new folder, then the folders holding
+        # the new folders' names, up to the root.
+        assert kinds[:count] == ["file"] * count and "syncfs" not in kinds
+        folders = [path for kind, path in calls if kind == "folder"]
+        assert folders[: count + 2] == [
+            *sorted(out / f"breves/b-{i}" for i in range(count)),
+            out / "breves",
+            out,
+        ]
+        assert folders[-1] == Path("/")
 
 
 @pytest.mark.parametrize("syncfs", [True, False])

@@ -4,8 +4,9 @@ A full publish writes one page per brève: with ``write_atomic`` each costs an f
 file, of its folder (each page has its own), and of the parent of that new folder — about
 three quarters of the run's time on a 2-core machine. Here ``stage`` writes each temporary
 (from any process: worker processes stage the pages they render, see ``publish.workers``), and
-``commit`` syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere), renames
-them all, and syncs once more so the renames and new folders are durable. The guarantee is
+``commit`` syncs the file system once (Linux ``syncfs``; one fsync per file elsewhere, and for a
+batch of a few dozen files), renames them all, and syncs once more so the renames and new
+folders are durable. The guarantee is
 ``write_atomic``'s: a file is renamed into place only once its bytes are on disk, so a run
 killed (or a power cut) at any instant leaves each file old or new; temporaries left by a
 killed run are removed by the next one.
@@ -37,6 +38,8 @@ def _syncfs_function() -> ctypes._NamedFuncPointer | None:
 
 
 _SYNCFS = _syncfs_function()
+#: Batches up to this size sync file by file (see ``commit``).
+FSYNC_BATCH = 64
 
 
 def _sync_file_system(folder: Path) -> None:
@@ -73,14 +76,39 @@ def stage(path: Path, data: bytes, *, temp_folder: Path) -> tuple[Path, os.stat_
     return tmp, info
 
 
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _folders(renamed: Sequence[tuple[Path, Path]]) -> list[Path]:
+    """Each renamed file's folder and that folder's parents: a folder made for this batch is
+    durable only once the entry naming it in its parent is."""
+    folders = {folder for _tmp, path in renamed for folder in (path.parent, *path.parent.parents)}
+    return sorted(folders, key=lambda folder: (-len(folder.parts), folder))
+
+
 def commit(staged: Sequence[tuple[Path, Path]], *, temp_folder: Path) -> None:
     """Rename each staged temporary over its path, once every one is on disk; raise
-    PublishWriteError (files not yet renamed are intact, no temporary is left behind)."""
+    PublishWriteError (files not yet renamed are intact, no temporary is left behind).
+
+    Up to ``FSYNC_BATCH`` files, each file and folder is fsynced rather than the file system:
+    ``syncfs`` also waits for every other process's unwritten data on that file system, which
+    made a one-brève run on a busy machine wait a second for others' writes.
+    """
     pending = list(staged)
+    whole = _SYNCFS is not None and len(pending) > FSYNC_BATCH
     try:
         try:
-            if _SYNCFS is not None and pending:
+            if whole:
                 _sync_file_system(temp_folder)
+            elif _SYNCFS is not None:
+                # Staged without an fsync (see ``stage``): one each now.
+                for tmp, _path in pending:
+                    _fsync_file(tmp)
         except OSError as exc:
             raise PublishWriteError(f"cannot sync {temp_folder}: {_describe(exc)}") from None
         for index, (tmp, path) in enumerate(pending):
@@ -91,11 +119,10 @@ def commit(staged: Sequence[tuple[Path, Path]], *, temp_folder: Path) -> None:
                 raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
         renamed, pending = pending, []
         try:
-            if _SYNCFS is not None:
-                if renamed:
-                    _sync_file_system(temp_folder)
+            if whole:
+                _sync_file_system(temp_folder)
             else:
-                for folder in sorted({path.parent for _tmp, path in renamed}):
+                for folder in _folders(renamed):
                     fsync_folder(folder)
         except OSError as exc:
             raise PublishWriteError(f"cannot sync {temp_folder}: {_describe(exc)}") from None

@@ -251,13 +251,16 @@ class Runner:
         decision = decide(
             self._state(job), _outcome(result, parsed), now, self.random.uniform(-1, 1)
         )
+        entries = decision.success and parsed is not None and fetched.has_entries
+        stored = fetched.digest if entries else None
+        # The fetch state first: a first fetch titles the source, and the database's trigger
+        # then marks the source's items for the search index again; written before them, the
+        # new items are not marked twice (they are indexed with the new title either way).
+        record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
         counts = StoreCounts()
-        stored = None
-        if decision.success and parsed is not None and fetched.has_entries:
+        if entries and parsed is not None:
             keep = keyword_filter(self.ingest, job.keywords, job.exclude)
             counts = store_entries(session, job.id, parsed.entries, now, keep)
-            stored = fetched.digest
-        record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
         if stored is not None and fetched.on_page:
             follow_feed(session, job.id, result.requested_url)
         unchanged = decision.success and (fetched.same_body or result.status == 304)

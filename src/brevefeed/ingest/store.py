@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Item, Source
@@ -107,4 +107,7 @@ def record_fetch(
         )
         if taken is None:  # never two sources on one URL: the move waits
             values["url"] = decision.url
-    session.execute(update(Source).where(Source.id == source_id).values(**values))
+    # Core, not an ORM-enabled update: nothing in the session holds the row, and the ORM's
+    # bookkeeping cost several times the statement.
+    table = cast(Table, Source.__table__)
+    session.connection().execute(update(table).where(table.c.id == source_id).values(**values))

@@ -197,10 +197,12 @@ class _Batcher:
                 results = await self.loop.run_in_executor(self.executor, self.flush, items)
             except BaseException as exc:  # each submitter sees the failure (e.g. archive down)
                 for future in futures:
-                    future.set_exception(exc)
+                    if not future.done():  # its submitter was cancelled meanwhile
+                        future.set_exception(exc)
                 continue
             for future, result in zip(futures, results, strict=True):
-                future.set_result(result)
+                if not future.done():
+                    future.set_result(result)
         self.flushing = None
 
 

@@ -54,6 +54,7 @@ from brevefeed.archive import open_archive
 from brevefeed.archive.models import Item, Source
 from brevefeed.ingest.sources import add_source
 from related import entities, fill_breves, story, text_for
+from related_stories import Corpus  # importable once `related` is: it adds tests/ to the path
 
 HOSTS = [f"127.0.0.{n}" for n in range(2, 52)]
 HERE = Path(__file__).resolve()
@@ -289,7 +290,9 @@ def template(
     archive = open_archive(f"sqlite:///{path}")
     told = []
     if breves:
-        told = fill_breves(archive, breves, random.Random(2), entities(random.Random(1), 400))
+        told, _dates = fill_breves(
+            archive, breves, random.Random(2), entities(random.Random(1), 400), Corpus((), ())
+        )
     with archive.session() as session:
         for n in range(feeds):
             add_source(session, url_of(n, port), START)

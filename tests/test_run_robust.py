@@ -69,6 +69,40 @@ def test_a_store_that_raises_fails_that_source_only(
     assert _items(archive, feed_server, "/poison") == 0
 
 
+def test_a_store_refused_in_a_shared_transaction_costs_only_its_source(
+    archive: Archive,
+    ingest_config: Config,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def store(session: Any, source_id: int, entries: Any, *args: Any) -> Any:
+        entries = list(entries)
+        if any("POISON" in entry.title for entry in entries):
+            raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+        return _real_store(session, source_id, entries, *args)
+
+    batches: list[int] = []
+    real_finish = run_module.Runner.finish
+
+    def finish(self: run_module.Runner, batch: Any) -> Any:
+        batches.append(len(batch))
+        return real_finish(self, batch)
+
+    monkeypatch.setattr(run_module, "store_entries", store)
+    monkeypatch.setattr(run_module.Runner, "finish", finish)
+    # Long enough for the three sources to finish before their outcomes are written.
+    monkeypatch.setattr(run_module._Batcher, "GATHER", 2.0)
+    poisoned = Reply(body=_rss(("ok", "Tue, 04 Jun 2024 14:30:00 +0200"), ("POISON", "")))
+    summary = _run_with(archive, ingest_config, feed_server, "/poison", poisoned)
+    # One transaction for the three, rolled back; then each source alone.
+    assert batches == [3, 1, 1, 1]
+    assert summary.errors == 1 and summary.new_items == 4
+    _assert_recorded_failure(
+        _source(archive, feed_server, "/poison"), "cannot store: UnicodeEncodeError: "
+    )
+    assert _items(archive, feed_server, "/poison") == 0
+
+
 def test_a_lone_surrogate_in_a_json_feed_never_stops_the_run(
     archive: Archive, ingest_config: Config, feed_server: FeedServer
 ) -> None:

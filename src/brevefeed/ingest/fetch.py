@@ -233,9 +233,12 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(self, limits: httpx.Limits, backend: GuardedBackend):
-        super().__init__(limits=limits, retries=0)
+        # One TLS context for both pools: loading the CA bundle costs tens of milliseconds,
+        # a good part of a run where every feed answers 304.
+        context = httpx.create_ssl_context()
+        super().__init__(verify=context, limits=limits, retries=0)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

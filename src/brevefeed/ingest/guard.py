@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import re
 
-from feedparser.encodings import convert_to_utf8, parse_content_type
-
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
 #: A numeric character reference, as lenient parsers read it (the semicolon may be missing).
@@ -111,6 +109,8 @@ def strip_forbidden_references(text: str) -> str:
 def utf8_content_type(content_type: str) -> str:
     """``content_type`` with its charset replaced by utf-8: what a document returned by
     :func:`neutralise_dtd` must be described as, so nothing decodes it a second way."""
+    from feedparser.encodings import parse_content_type  # see neutralise_dtd
+
     mime, _ = parse_content_type(content_type)
     return f"{mime}; charset=utf-8" if mime else ""
 
@@ -119,6 +119,10 @@ def neutralise_dtd(data: bytes, content_type: str = "") -> bytes:
     """``data`` decoded as feedparser would decode it (``content_type`` is the HTTP header,
     "" when there is none), without DOCTYPE declarations, as UTF-8 with an XML declaration
     saying so. Give the parser :func:`utf8_content_type` of the header with it."""
+    # Imported here: only the parser processes read documents, and the run's own process
+    # (a warm run: every feed answering 304) need not load feedparser at all.
+    from feedparser.encodings import convert_to_utf8
+
     headers = {"content-type": content_type} if content_type else {}
     # feedparser's own detection: it returns UTF-8 bytes whose XML declaration says utf-8
     # (and falls back to encodings that decode anything, so the result is always UTF-8).

@@ -17,8 +17,6 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-import feedparser
-import feedparser.urls
 import nh3
 
 from brevefeed.ingest.dates import from_fields, parse_date
@@ -121,6 +119,8 @@ def _html_of(detail: Any, value: str, base: str) -> str:
     if kind == "text/plain":
         return html.escape(value).replace("\n\n", "<br><br>")
     if base and ("src=" in value or "href=" in value):
+        import feedparser.urls  # see parse_feed
+
         value = feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
     return sanitize_html(value)
 
@@ -323,6 +323,10 @@ def parse_feed(
     local = ZoneInfo(timezone)
     if body.lstrip()[:1] == b"{":
         return _json_feed(body, url, local, now)
+    # Imported here: parsing runs in the parser processes, and the run's own process need
+    # not load feedparser (a warm run parses nothing).
+    import feedparser
+
     safe = neutralise_dtd(body, content_type)
     headers = {"content-type": utf8_content_type(content_type)} if content_type else {}
     # No base URL is given to feedparser: it would resolve entry ids against it, and an id

@@ -1,12 +1,14 @@
 """One `brevefeed ingest` run: claim due sources, fetch them concurrently, parse off the event
-loop, store each source in its own transaction.
+loop, store the sources that finished together in one transaction.
 
 Three kinds of work overlap: the event loop only fetches (bounded by ``concurrency`` and
 ``per_host``); a process pool parses (feedparser is CPU-bound and would stall fetching); one
-thread writes to the archive (SQLite has one writer anyway, and a source's transaction is short).
-A source's items and fetch state commit together, so a run killed at any point loses nothing
-already committed and a rerun adds no duplicates; outcomes that bring no items (304s, errors)
-only touch fetch state and are recorded several to a transaction.
+thread writes to the archive (SQLite has one writer anyway). A source's items and fetch state
+commit together, so a run killed at any point loses nothing already committed and a rerun adds
+no duplicates. Sources finishing while the archive thread is busy are written by its next
+transaction, all of them: a transaction's fixed costs (the search index rewrite, the commit)
+are then paid once for many sources, and a cold run is not bound by them. Should the archive
+refuse one source's outcome, each is written again alone, so only that one fails.
 
 The archive work stays on one thread rather than in the loop or in the parser processes: it
 is short, it needs the GIL either way, and one writer never contends with itself for
@@ -138,14 +140,28 @@ class _Finish:
         return self.decision.success
 
 
-#: A fetch that brings no items: the job, what came back, what parsing said (if it ran), and
-#: whether the body was the one parsed last time.
-_Pending = tuple[claims.Job, FetchResult, ParsedFeed | None, bool]
+@dataclass(frozen=True)
+class _Fetched:
+    """One source's fetch, ready to write: what came back and what parsing said (if it ran)."""
+
+    job: claims.Job
+    result: FetchResult
+    parsed: ParsedFeed | None
+    #: The hash of the body parsed ("" when none was).
+    digest: str = ""
+    #: The body was the one parsed last time (not parsed again).
+    same_body: bool = False
+    #: The source's URL answered a web page and ``result`` is the feed that page declares.
+    on_page: bool = False
+
+    @property
+    def has_entries(self) -> bool:
+        return self.parsed is not None and self.parsed.error is None
 
 
 class _Batcher:
-    """Collects state-only outcomes finishing close together and records them in one call on
-    the archive thread; each submitter gets its own result back."""
+    """Collects the outcomes finishing while the archive thread is busy and writes them in
+    one call there once it is free; each submitter gets its own result back."""
 
     #: How long the first outcome waits for neighbours (fetches finish in bursts).
     GATHER = 0.005
@@ -154,35 +170,40 @@ class _Batcher:
         self,
         loop: asyncio.AbstractEventLoop,
         executor: Executor,
-        flush: Callable[[Sequence[_Pending]], list[_Finish]],
+        flush: Callable[[Sequence[_Fetched]], list[_Finish]],
     ):
         self.loop = loop
         self.executor = executor
         self.flush = flush
-        self.items: list[_Pending] = []
+        self.items: list[_Fetched] = []
         self.futures: list[asyncio.Future[_Finish]] = []
         self.flushing: asyncio.Task[None] | None = None
 
-    async def submit(self, item: _Pending) -> _Finish:
+    async def submit(self, item: _Fetched) -> _Finish:
         future: asyncio.Future[_Finish] = self.loop.create_future()
         self.items.append(item)
         self.futures.append(future)
         if self.flushing is None:
-            self.flushing = asyncio.create_task(self._flush_soon())
+            self.flushing = asyncio.create_task(self._drain())
         return await future
 
-    async def _flush_soon(self) -> None:
+    async def _drain(self) -> None:
+        """Flush until nothing is waiting: what arrives during a flush goes in the next."""
         await asyncio.sleep(self.GATHER)
-        items, futures = self.items, self.futures
-        self.items, self.futures, self.flushing = [], [], None
-        try:
-            results = await self.loop.run_in_executor(self.executor, self.flush, items)
-        except BaseException as exc:  # each submitter sees the failure (e.g. archive down)
-            for future in futures:
-                future.set_exception(exc)
-            return
-        for future, result in zip(futures, results, strict=True):
-            future.set_result(result)
+        while self.items:
+            items, futures = self.items, self.futures
+            self.items, self.futures = [], []
+            try:
+                results = await self.loop.run_in_executor(self.executor, self.flush, items)
+            except BaseException as exc:  # each submitter sees the failure (e.g. archive down)
+                for future in futures:
+                    if not future.done():  # its submitter was cancelled meanwhile
+                        future.set_exception(exc)
+                continue
+            for future, result in zip(futures, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+        self.flushing = None
 
 
 class Runner:
@@ -203,44 +224,49 @@ class Runner:
             job.url, job.consecutive_errors, job.pending_redirect, interval, max_interval
         )
 
-    def finish(
-        self,
-        job: claims.Job,
-        result: FetchResult,
-        parsed: ParsedFeed | None,
-        body_hash: str,
-        found_on_page: bool = False,
-    ) -> _Finish:
-        """Store one source's outcome in one transaction (runs on the archive thread).
+    def finish(self, batch: Sequence[_Fetched]) -> list[_Finish]:
+        """Write these sources' outcomes (items, then fetch state) in one transaction (runs
+        on the archive thread).
 
-        ``found_on_page``: the source's URL answered a web page and ``result`` is the feed that
-        page declares; the source follows that feed from now on (its declared URL, the page,
-        stays what config.toml or `sources add` names)."""
+        Whatever the database or the driver refuses in a stranger's document (an id clash
+        with a concurrent writer, a character the encoding cannot take, a value out of
+        range) rolls the transaction back: each source is then written again in its own, so
+        only the one at fault fails, with its error recorded (and its next fetch scheduled),
+        and the run goes on.
+        """
         now = datetime.now(UTC)
-        outcome = _outcome(result, parsed)
-        decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
-        counts = StoreCounts()
         try:
             with self.archive.session() as session:
-                if decision.success and parsed is not None:
-                    counts = store_entries(
-                        session,
-                        job.id,
-                        parsed.entries,
-                        now,
-                        keyword_filter(self.ingest, job.keywords, job.exclude),
-                    )
-                stored = body_hash if decision.success else None
-                record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
-                if found_on_page and decision.success:
-                    follow_feed(session, job.id, result.requested_url)
+                return [self._write(session, fetched, now) for fetched in batch]
         except Exception as exc:
-            # Whatever the database or the driver refuses in a stranger's document (an id
-            # clash with a concurrent writer, a character the encoding cannot take, a value
-            # out of range): the transaction is rolled back, this source fails this time with
-            # its error recorded (and its next fetch scheduled), the run goes on.
-            return self.record_failure(job, result, failure("cannot store", exc), now)
-        return _Finish(counts, decision)
+            if len(batch) == 1:
+                fetched = batch[0]
+                action = "cannot store" if fetched.has_entries else "cannot record"
+                return [self.record_failure(fetched.job, fetched.result, failure(action, exc), now)]
+        return [finished for fetched in batch for finished in self.finish([fetched])]
+
+    def _write(self, session: Session, fetched: _Fetched, now: datetime) -> _Finish:
+        """One source's outcome; a web page listed as a source follows the feed it declares
+        from now on (its declared URL, the page, stays what config.toml or `sources add`
+        names)."""
+        job, result, parsed = fetched.job, fetched.result, fetched.parsed
+        decision = decide(
+            self._state(job), _outcome(result, parsed), now, self.random.uniform(-1, 1)
+        )
+        entries = decision.success and parsed is not None and fetched.has_entries
+        stored = fetched.digest if entries else None
+        # The fetch state first: a first fetch titles the source, and the database's trigger
+        # then marks the source's items for the search index again; written before them, the
+        # new items are not marked twice (they are indexed with the new title either way).
+        record_fetch(session, job.id, job.url, decision, result, parsed, now, stored)
+        counts = StoreCounts()
+        if entries and parsed is not None:
+            keep = keyword_filter(self.ingest, job.keywords, job.exclude)
+            counts = store_entries(session, job.id, parsed.entries, now, keep)
+        if stored is not None and fetched.on_page:
+            follow_feed(session, job.id, result.requested_url)
+        unchanged = decision.success and (fetched.same_body or result.status == 304)
+        return _Finish(counts, decision, unchanged)
 
     def record_failure(
         self, job: claims.Job, result: FetchResult, message: str, now: datetime
@@ -252,33 +278,6 @@ class Runner:
         with self.archive.session() as session:
             record_fetch(session, job.id, job.url, decision, result, None, now)
         return _Finish(StoreCounts(), decision)
-
-    def finish_states(self, batch: Sequence[_Pending]) -> list[_Finish]:
-        """Record fetches that bring no items (304, errors) together, in one transaction.
-
-        Only fetch state is written, so grouping them risks nothing: were the run killed
-        before the commit, those sources would merely be fetched again. On a warm run this
-        turns hundreds of transactions into a handful.
-        """
-        now = datetime.now(UTC)
-        try:
-            with self.archive.session() as session:
-                return [self._record_state(session, pending, now) for pending in batch]
-        except Exception as exc:
-            if len(batch) == 1:
-                job, result, _, _ = batch[0]
-                return [self.record_failure(job, result, failure("cannot record", exc), now)]
-        # One outcome the database refused rolled back its neighbours: each is recorded in
-        # its own transaction, so only the one at fault fails.
-        return [finished for pending in batch for finished in self.finish_states([pending])]
-
-    def _record_state(self, session: Session, pending: _Pending, now: datetime) -> _Finish:
-        job, result, parsed, same_body = pending
-        outcome = _outcome(result, parsed)
-        decision = decide(self._state(job), outcome, now, self.random.uniform(-1, 1))
-        record_fetch(session, job.id, job.url, decision, result, parsed, now)
-        unchanged = decision.success and (same_body or result.status == 304)
-        return _Finish(StoreCounts(), decision, unchanged)
 
     async def run(
         self, *, force: bool, only: Sequence[int] | None, progress: Progress | None
@@ -312,8 +311,8 @@ class _Pass:
         self.parsers = Parsers(
             ingest.parse_workers, ingest.parse_timeout, runner.config.site.timezone
         )
-        self.states = _Batcher(
-            asyncio.get_running_loop(), self.archive_thread, self.stored(runner.finish_states)
+        self.outcomes = _Batcher(
+            asyncio.get_running_loop(), self.archive_thread, self.stored(runner.finish)
         )
 
     def stored(self, work: Callable[P, T]) -> Callable[P, T]:
@@ -434,13 +433,8 @@ class _Pass:
             found = await self.follow_page(client, job, result)
             if found is not None:
                 (result, parsed), digest, on_page = found, found[0].body_hash, True
-        if parsed is not None and parsed.error is None:
-            finished = await self.on_archive(
-                self.runner.finish, job, result, parsed, digest, on_page
-            )
-        else:
-            finished = await self.states.submit((job, result, parsed, same_body))
-        return job, result, finished
+        fetched = _Fetched(job, result, parsed, digest, same_body, on_page)
+        return job, result, await self.outcomes.submit(fetched)
 
     async def follow_page(
         self, client: httpx.AsyncClient, job: claims.Job, page: FetchResult

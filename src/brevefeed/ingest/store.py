@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.models import Item, Source
@@ -41,33 +42,42 @@ def store_entries(
     keep: KeywordFilter | None = None,
 ) -> StoreCounts:
     """Insert new entries, update changed ones, leave the rest (``delta.item_values``
-    decides); returns what happened."""
+    decides); returns what happened.
+
+    Plain bulk statements, not ORM objects: a cold run stores every entry of every feed, and
+    building, flushing and expiring an object per row cost more than the INSERT itself. The
+    search index follows at the next flush or commit (``archive.changes``), once for every
+    source the transaction stores.
+    """
     kept, filtered = kept_entries(entries, keep)
     counts = StoreCounts(filtered=filtered)
     ids = list(kept)
-    existing: dict[str, Item] = {}
+    existing: dict[str, tuple[int, Known]] = {}
     for start in range(0, len(ids), LOOKUP_BATCH):
         chunk = ids[start : start + LOOKUP_BATCH]
-        rows = session.scalars(
-            select(Item).where(Item.source_id == source_id, Item.entry_id.in_(chunk))
-        )
-        existing.update((row.entry_id, row) for row in rows)
-    for entry_id, entry in kept.items():
-        item = existing.get(entry_id)
-        known = None if item is None else Known(
-            item.content_hash, item.updated_at, item.published_at, item.raw_date
+        rows = session.execute(
+            select(
+                Item.entry_id, Item.id, Item.content_hash, Item.updated_at, Item.published_at,
+                Item.raw_date,
+            ).where(Item.source_id == source_id, Item.entry_id.in_(chunk))
         )  # fmt: skip
-        values = item_values(entry, now, known)
+        existing.update((row[0], (row[1], Known(*row[2:]))) for row in rows)
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for entry_id, entry in kept.items():
+        found = existing.get(entry_id)
+        values = item_values(entry, now, None if found is None else found[1])
         if values is None:
             counts.unchanged += 1
-        elif item is None:
-            session.add(Item(source_id=source_id, entry_id=entry_id, **values))
-            counts.new += 1
+        elif found is None:
+            new.append({"source_id": source_id, "entry_id": entry_id, **values})
         else:
-            for column, value in values.items():
-                setattr(item, column, value)
-            counts.updated += 1
-    session.flush()
+            changed.append({"id": found[0], **values})
+    if new:
+        session.execute(insert(Item), new)
+    if changed:
+        session.execute(update(Item), changed)
+    counts.new, counts.updated = len(new), len(changed)
     return counts
 
 
@@ -97,4 +107,7 @@ def record_fetch(
         )
         if taken is None:  # never two sources on one URL: the move waits
             values["url"] = decision.url
-    session.execute(update(Source).where(Source.id == source_id).values(**values))
+    # Core, not an ORM-enabled update: nothing in the session holds the row, and the ORM's
+    # bookkeeping cost several times the statement.
+    table = cast(Table, Source.__table__)
+    session.connection().execute(update(table).where(table.c.id == source_id).values(**values))

@@ -179,6 +179,14 @@ def lead_terms(title: str, summary: str, content: str) -> set[str]:
     return {term for term in normalize(lead).split() if usable(term)}
 
 
+def item_lead(item: Item) -> set[str]:
+    """``lead_terms`` of an item, its content read only when its summary holds no text (the
+    content is the longest field, and most items have a summary)."""
+    summary = html_to_text(item.summary_html)
+    content = "" if summary else html_to_text(item.content_html)
+    return lead_terms(html_to_text(item.title), summary, content)
+
+
 def breve_lead(breve: Breve) -> set[str]:
     return set(terms(breve.title)) | set(terms(breve.standfirst))
 
@@ -272,11 +280,14 @@ def link_new_items(
                 for item in items
             }
             queries = [
-                strongest_terms(profiles[item.id].vector, stats, lead_terms(*item_texts(item)))
-                for item in items
+                strongest_terms(profiles[item.id].vector, stats, item_lead(item)) for item in items
             ]
             rarity = {t: idf(t, stats.get(t, 0), documents) for t in chain.from_iterable(queries)}
-            found = find(session, queries, settings.candidates, rarity)
+            # Items telling one dispatch in the same words ask the same query: asked once.
+            distinct = list(dict.fromkeys(map(tuple, queries)))
+            asked = find(session, distinct, settings.candidates, rarity)
+            answers = dict(zip(distinct, asked, strict=True))
+            found = [answers[tuple(query)] for query in queries]
             theirs = _breve_profiles(session, {i for ids in found for i in ids}, memory)
             for item, ids in zip(items, found, strict=True):
                 mine = profiles[item.id]

@@ -19,13 +19,19 @@ from datetime import datetime
 from itertools import chain
 from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.index import normalize, settle, stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
-from brevefeed.related.evidence import clear_best, days_apart, keep_best, story_breve
+from brevefeed.related.evidence import (
+    clear_best,
+    days_apart,
+    keep_best,
+    keep_best_by_item,
+    story_breve,
+)
 from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
@@ -34,7 +40,6 @@ from brevefeed.related.score import (
     field_counts,
     packed_profile,
     profile_from,
-    relatedness,
     strength,
     weighted_counts,
 )
@@ -465,12 +470,35 @@ def link_breves(
         query = strongest_terms(mine.vector, stats, breve_lead(breve))
         item_ids = find_items(session, query, wanted)
         for item_id, theirs in _item_profiles(session, item_ids, frequencies).items():
-            score = relatedness(theirs, mine)
+            score = strength(theirs, mine)
             if score >= settings.threshold:
-                proposals[breve.id].append((item_id, round(score, 4)))
-    _apply(session, proposals, settings, replace_auto=True, now=now, report=report)
+                proposals[breve.id].append((item_id, score))
+    elsewhere = _best_elsewhere(session, proposals)
+    kept = keep_best_by_item(proposals, elsewhere, settings.threshold)
+    rounded = {b: [(i, round(min(1.0, s), 4)) for i, s in scored] for b, scored in kept.items()}
+    _apply(session, rounded, settings, replace_auto=True, now=now, report=report)
     session.flush()
     return report
+
+
+def _best_elsewhere(
+    session: Session, proposals: Mapping[int, Sequence[tuple[int, float]]]
+) -> dict[int, float]:
+    """Each proposed item's best automatic link score with a brève not among ``proposals``."""
+    items = sorted({i for scored in proposals.values() for i, _ in scored})
+    if not items:
+        return {}
+    rows = session.execute(
+        select(RelatedLink.item_id, func.max(RelatedLink.score))
+        .where(
+            RelatedLink.item_id.in_(items),
+            RelatedLink.breve_id.not_in(list(proposals)),
+            RelatedLink.method == "auto",
+            RelatedLink.state == "linked",
+        )
+        .group_by(RelatedLink.item_id)
+    )
+    return {item_id: score for item_id, score in rows}
 
 
 def _item_profiles(

@@ -37,6 +37,7 @@ from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
+    contributions,
     field_counts,
     packed_profile,
     profile_from,
@@ -264,6 +265,8 @@ def link_new_items(
         memory.frequencies.count(session, counts.values())
         proposals: dict[int, list[tuple[int, float]]] = {}
         best: dict[int, int] = {}
+        #: Items neither linked nor grouped yet, with their best-scored brèves.
+        unplaced: dict[int, list[tuple[int, float]]] = {}
         if memory.any_breve(session):
             stats, documents = memory.frequencies.lookup(
                 session, chain.from_iterable(counts.values())
@@ -302,6 +305,14 @@ def link_new_items(
                 ) is not None:
                     best[item.id] = weak
                     proposals.setdefault(weak, [])
+                elif scored:
+                    unplaced[item.id] = sorted(scored, key=lambda pair: -pair[1])[:MATE_BREVES]
+            if unplaced:
+                for item_id, weak in _placed_by_mates(
+                    session, unplaced, proposals, profiles, theirs, memory, settings.threshold
+                ).items():
+                    best[item_id] = weak
+                    proposals.setdefault(weak, [])
         report.items += len(items)
         if on_item:
             for _ in items:
@@ -319,6 +330,72 @@ def link_new_items(
         report.stories_joined += join_covering(session, stories_of, {i.id: i for i in items})
         report.spend("link", started)
     return report
+
+
+#: An item too weak to link is compared with the items linked to this many of its best brèves.
+MATE_BREVES = 3
+
+
+#: Shared terms a mate must hold, each weighing at least ``SHARED_SHARE`` of the words' score.
+SHARED_TERMS = 2
+SHARED_SHARE = 0.2
+
+
+def _mate_strength(item: Profile, mate: Profile) -> float:
+    """``strength`` between two items, 0 when one word makes it: two articles the same week
+    naming the same city (« Lille ») are not one story."""
+    weights = [w for _, w in contributions(item, mate)]
+    if sum(1 for w in weights if w >= SHARED_SHARE * sum(weights)) < SHARED_TERMS:
+        return 0.0
+    return strength(item, mate)
+
+
+def _placed_by_mates(
+    session: Session,
+    unplaced: Mapping[int, Sequence[tuple[int, float]]],
+    proposals: Mapping[int, Sequence[tuple[int, float]]],
+    profiles: Mapping[int, Profile],
+    breves: Mapping[int, PackedProfile],
+    memory: LinkMemory,
+    threshold: float,
+) -> dict[int, int]:
+    """The story of items that share too few words with any brève, told by the items linked to
+    their best brèves (earlier or in this batch): an outlet's angle on a story (the users at the
+    stops, not the strike's terms) often shares more with the other outlets' articles than with
+    ours. The same rule as a weak join to a brève (``story_breve``), each brève scored by its
+    closest linked item."""
+    wanted = sorted({b for scored in unplaced.values() for b, _ in scored})
+    mates: dict[int, set[int]] = {b: {i for i, _ in proposals.get(b, [])} for b in wanted}
+    rows = session.execute(
+        select(RelatedLink.breve_id, RelatedLink.item_id).where(
+            RelatedLink.breve_id.in_(wanted), RelatedLink.state == "linked"
+        )
+    )
+    for breve_id, item_id in rows:
+        mates[breve_id].add(item_id)
+    stored = {m for ids in mates.values() for m in ids if m not in profiles}
+    known = {**_item_profiles(session, sorted(stored), memory.frequencies), **profiles}
+    placed = {}
+    for item_id, scored in unplaced.items():
+        mine = profiles[item_id]
+        by_mates = [
+            (
+                b,
+                max(
+                    (_mate_strength(mine, known[m]) for m in mates[b] - {item_id} if m in known),
+                    default=0.0,
+                ),
+            )
+            for b, _ in scored
+        ]
+        days = [days_apart(mine.published, breves[b].published) for b, _ in scored]
+        # Items are shorter than brèves and many: a mate must match as a link would.
+        if max((score for _, score in by_mates), default=0.0) < threshold:
+            continue
+        story = story_breve(by_mates, threshold, days)
+        if story is not None:
+            placed[item_id] = story
+    return placed
 
 
 def one_by_one(finder: Finder) -> BatchFinder:

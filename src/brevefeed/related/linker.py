@@ -341,7 +341,7 @@ SHARED_TERMS = 2
 SHARED_SHARE = 0.2
 
 
-def _mate_strength(item: Profile, mate: Profile) -> float:
+def mate_strength(item: Profile, mate: Profile) -> float:
     """``strength`` between two items, 0 when one word makes it: two articles the same week
     naming the same city (« Lille ») are not one story."""
     weights = [w for _, w in contributions(item, mate)]
@@ -382,7 +382,7 @@ def _placed_by_mates(
             (
                 b,
                 max(
-                    (_mate_strength(mine, known[m]) for m in mates[b] - {item_id} if m in known),
+                    (mate_strength(mine, known[m]) for m in mates[b] - {item_id} if m in known),
                     default=0.0,
                 ),
             )

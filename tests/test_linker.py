@@ -213,18 +213,3 @@ def test_an_item_too_weak_to_link_joins_the_story_of_the_items_it_matches(
     assert linked == {first}
     assert stories[angle] == stories[first]
     assert stories[other] not in {stories[first], stories[angle]}
-
-
-def test_one_word_in_common_does_not_make_two_items_one_story() -> None:
-    from brevefeed.related.linker import mate_strength
-    from brevefeed.related.score import field_counts, profile_from, strength
-
-    def profile(title: str):  # type: ignore[no-untyped-def]
-        return profile_from(field_counts(title, "", ""), (), {}, 1000, NOW)
-
-    item = profile("Traminots agressés à Corum : colère à Montpellier")
-    same = profile("Agression à la station Corum, les traminots se mettent en retrait")
-    city = profile("Montpellier : la médiathèque Zola prolonge ses horaires")
-    assert mate_strength(item, same) == strength(item, same) > 0
-    assert strength(item, city) > 0
-    assert mate_strength(item, city) == 0.0

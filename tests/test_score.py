@@ -124,3 +124,21 @@ def test_close_dates_raise_the_words_not_the_tags() -> None:
     # A year apart, the tags count less as the words do.
     late = profile_from(counts, ("justice", "forum"), FREQUENCIES, DOCUMENTS, day + timedelta(400))
     assert strength(late, breve) < words + 2 * TAG_BONUS
+
+
+def test_one_word_in_common_does_not_make_two_items_one_story() -> None:
+    from datetime import UTC, datetime
+
+    from brevefeed.related.score import mate_strength, strength
+
+    day = datetime(2024, 5, 21, tzinfo=UTC)
+
+    def profile(title: str):  # type: ignore[no-untyped-def]
+        return profile_from(field_counts(title, "", ""), (), {}, 1000, day)
+
+    item = profile("Traminots agressés à Corum : colère à Montpellier")
+    same = profile("Agression à la station Corum, les traminots se mettent en retrait")
+    city = profile("Montpellier : la médiathèque Zola prolonge ses horaires")
+    assert mate_strength(item, same) == strength(item, same) > 0
+    assert strength(item, city) > 0
+    assert mate_strength(item, city) == 0.0

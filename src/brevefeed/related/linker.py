@@ -37,8 +37,8 @@ from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
-    contributions,
     field_counts,
+    mate_strength,
     packed_profile,
     profile_from,
     strength,
@@ -334,20 +334,6 @@ def link_new_items(
 
 #: An item too weak to link is compared with the items linked to this many of its best brèves.
 MATE_BREVES = 3
-
-
-#: Shared terms a mate must hold, each weighing at least ``SHARED_SHARE`` of the words' score.
-SHARED_TERMS = 2
-SHARED_SHARE = 0.2
-
-
-def mate_strength(item: Profile, mate: Profile) -> float:
-    """``strength`` between two items, 0 when one word makes it: two articles the same week
-    naming the same city (« Lille ») are not one story."""
-    weights = [w for _, w in contributions(item, mate)]
-    if sum(1 for w in weights if w >= SHARED_SHARE * sum(weights)) < SHARED_TERMS:
-        return 0.0
-    return strength(item, mate)
 
 
 def _placed_by_mates(

@@ -156,3 +156,17 @@ def contributions(item: Profile, breve: Profile | PackedProfile) -> list[tuple[s
         return []
     shared = ((t, w * theirs[t] / scale) for t, w in item.vector.items() if t in theirs)
     return sorted(shared, key=lambda tw: (-tw[1], tw[0]))
+
+
+#: Shared terms a mate must hold, each weighing at least ``SHARED_SHARE`` of the words' score.
+SHARED_TERMS = 2
+SHARED_SHARE = 0.2
+
+
+def mate_strength(item: Profile, mate: Profile) -> float:
+    """``strength`` between two items, 0 when one word makes it: two articles the same week
+    naming the same city (« Lille ») are not one story."""
+    weights = [w for _, w in contributions(item, mate)]
+    if sum(1 for w in weights if w >= SHARED_SHARE * sum(weights)) < SHARED_TERMS:
+        return 0.0
+    return strength(item, mate)

@@ -9,6 +9,7 @@ from brevefeed.related.evidence import (
     clear_best,
     days_apart,
     keep_best,
+    keep_best_by_item,
     story_breve,
     time_factor,
 )
@@ -55,3 +56,12 @@ def test_a_weak_story_join_stays_within_weeks_of_the_brève() -> None:
     assert story_breve(scored, 0.2, [WEAK_DAYS + 1, 0.0]) is None
     # The nearer, weaker candidate does not take the far one's place.
     assert story_breve([(2, 0.02), (1, 0.15)], 0.2, [0.0, 270.0]) is None
+
+
+def test_a_brève_linked_anew_takes_only_what_the_items_would_keep() -> None:
+    proposals = {10: [(1, 0.5), (2, 0.3)], 11: [(1, 0.25), (3, 0.4)]}
+    # Item 1 scores 0.5 with brève 10: 0.25 is under RELATIVE of it, brève 11 does not take it.
+    # Item 2 already links elsewhere with 0.6: brève 10 does not take it either. Item 3 keeps.
+    kept = keep_best_by_item(proposals, {2: 0.6, 3: 0.4 * RELATIVE}, 0.2)
+    assert kept == {10: [(1, 0.5)], 11: [(3, 0.4)]}
+    assert keep_best_by_item(proposals, {}, 0.45) == {10: [(1, 0.5)], 11: []}

@@ -154,3 +154,62 @@ def test_the_lead_is_the_title_and_the_first_sentence() -> None:
     assert not any(term.startswith("protest") for term in lead)
     opening_in_content = Item(title="Titre", summary_html="", content_html="<p>Forum fermé.</p>")
     assert "forum" in lead_terms(*item_texts(opening_in_content))
+
+
+def test_an_item_too_weak_to_link_joins_the_story_of_the_items_it_matches(
+    archive: Archive,
+) -> None:
+    from datetime import timedelta
+
+    from related_stories import CorpusBreve, CorpusItem, insert_items, save_breves
+
+    day = NOW - timedelta(days=10)
+    breve = CorpusBreve(
+        story="s",
+        slug="greve-tram-montpellier",
+        title="Les conducteurs du tramway de Montpellier en grève",
+        standfirst="Le réseau Tam roule au ralenti : les syndicats réclament une prime.",
+        body="Une ligne sur deux circule. La direction de Tam propose une prime de 80 euros, "
+        "les syndicats en demandent 150. Le préavis court jusqu’à dimanche.",
+        tags=("transports",),
+        date=day,
+    )
+
+    def item(source: str, title: str, summary: str, hours: int) -> CorpusItem:
+        link = f"https://{source.lower()}.example/{hours}"
+        return CorpusItem("s", source, title, summary, link, (), day + timedelta(hours=hours))
+
+    items = [
+        item(
+            "Gazette",
+            "Tram : grève des conducteurs à Montpellier, une ligne sur deux",
+            "Les syndicats de Tam réclament une prime de 150 euros ; la direction propose 80 "
+            "euros. Agressions à la station Corum : les traminots dénoncent l’insécurité.",
+            3,
+        ),
+        # Another angle: the drivers' anger after an attack, in words the brève does not use.
+        item(
+            "Radio",
+            "Traminots en colère après l’agression de Corum",
+            "Un traminot frappé à la station Corum samedi soir : ses collègues dénoncent "
+            "l’insécurité et les agressions répétées.",
+            6,
+        ),
+        # The same city weeks later, another story: one word in common is not a story.
+        item(
+            "Midi",
+            "Montpellier : la médiathèque Zola prolonge ses horaires",
+            "La médiathèque ouvrira aussi le lundi à partir de mars.",
+            24 * 25,
+        ),
+    ]
+    with archive.session() as session:
+        save_breves(session, [breve], now=NOW)
+        insert_items(session, items, now=NOW)
+        link_new_items(session, SETTINGS, every_breve, now=NOW)
+        stories = dict(session.execute(select(Item.title, Item.story_id)).all())
+        linked = {t for (t,) in session.execute(select(Item.title).join(RelatedLink))}
+    first, angle, other = (i.title for i in items)
+    assert linked == {first}
+    assert stories[angle] == stories[first]
+    assert stories[other] not in {stories[first], stories[angle]}

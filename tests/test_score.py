@@ -99,3 +99,46 @@ def test_dates_scale_the_score_and_contributions_explain_it() -> None:
     assert [w for _, w in why] == sorted((w for _, w in why), reverse=True)
     assert {term for term, _ in why} == {"forum", "anonym", "ferm", "justic"}
     assert abs(sum(w for _, w in why) - text_score(near, breve)) < 1e-9
+
+
+def test_close_dates_raise_the_words_not_the_tags() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from brevefeed.related.evidence import NEAR_BOOST
+    from brevefeed.related.score import strength, word_score
+
+    day = datetime(2024, 5, 21, tzinfo=UTC)
+    breve = profile_from(
+        field_counts("Un forum de rencontres anonyme fermé lundi", "", "La justice tranche."),
+        ("justice", "forum"),
+        FREQUENCIES,
+        DOCUMENTS,
+        day,
+    )
+    # Two tags and a weekday in common, the same day: the weekday is raised, the tags are not.
+    counts = field_counts("Lundi au marché", "", "Rien d’autre.")
+    item = profile_from(counts, ("justice", "forum"), FREQUENCIES, DOCUMENTS, day)
+    words = word_score(item, breve)
+    assert words > 0
+    assert math.isclose(strength(item, breve), words * NEAR_BOOST + 2 * TAG_BONUS)
+    # A year apart, the tags count less as the words do.
+    late = profile_from(counts, ("justice", "forum"), FREQUENCIES, DOCUMENTS, day + timedelta(400))
+    assert strength(late, breve) < words + 2 * TAG_BONUS
+
+
+def test_one_word_in_common_does_not_make_two_items_one_story() -> None:
+    from datetime import UTC, datetime
+
+    from brevefeed.related.score import mate_strength, strength
+
+    day = datetime(2024, 5, 21, tzinfo=UTC)
+
+    def profile(title: str):  # type: ignore[no-untyped-def]
+        return profile_from(field_counts(title, "", ""), (), {}, 1000, day)
+
+    item = profile("Traminots agressés à Corum : colère à Montpellier")
+    same = profile("Agression à la station Corum, les traminots se mettent en retrait")
+    city = profile("Montpellier : la médiathèque Zola prolonge ses horaires")
+    assert mate_strength(item, same) == strength(item, same) > 0
+    assert strength(item, city) > 0
+    assert mate_strength(item, city) == 0.0

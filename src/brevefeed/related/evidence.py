@@ -9,7 +9,7 @@ months later still links when the names, places and figures it shares make a str
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 #: Within this many days of each other, an item and a brève are about the same moment.
@@ -56,6 +56,34 @@ def keep_best(scored: Sequence[tuple[int, float]], threshold: float) -> list[tup
         return []
     best = max(score for _, score in scored)
     return [(i, s) for i, s in scored if s >= threshold and s >= RELATIVE * best]
+
+
+def keep_best_by_item(
+    proposals: Mapping[int, Sequence[tuple[int, float]]],
+    elsewhere: Mapping[int, float],
+    threshold: float,
+) -> dict[int, list[tuple[int, float]]]:
+    """``keep_best`` from the brèves' side: of each brève's proposed (item, score), those the
+    item would keep among all its brèves: these ``proposals`` and, in ``elsewhere``, its best
+    score among the brèves not proposed here (its links already made).
+
+    A brève edited or linked anew must not take an item that scores better with another: ingest
+    would not have given it, and a rebuild must choose the links ingest chooses.
+    """
+    by_item: dict[int, list[tuple[int, float]]] = {}
+    for breve_id, scored in proposals.items():
+        for item_id, score in scored:
+            by_item.setdefault(item_id, []).append((breve_id, score))
+    kept: set[tuple[int, int]] = set()
+    for item_id, scored in by_item.items():
+        other = elsewhere.get(item_id)
+        # The links made elsewhere compete as one contender standing for them all (id -1).
+        contenders = [*scored, (-1, other)] if other is not None else scored
+        kept.update((b, item_id) for b, _ in keep_best(contenders, threshold) if b != -1)
+    return {
+        breve_id: [(i, s) for i, s in scored if (breve_id, i) in kept]
+        for breve_id, scored in proposals.items()
+    }
 
 
 #: An item too weak to link joins the story of its best brève down to this share of the

@@ -19,22 +19,28 @@ from datetime import datetime
 from itertools import chain
 from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from brevefeed.archive.index import normalize, settle, stored_counts
 from brevefeed.archive.models import Breve, BreveTag, Item, RelatedLink
 from brevefeed.config import RelatedConfig
-from brevefeed.related.evidence import clear_best, days_apart, keep_best, story_breve
+from brevefeed.related.evidence import (
+    clear_best,
+    days_apart,
+    keep_best,
+    keep_best_by_item,
+    story_breve,
+)
 from brevefeed.related.links import apply_plans, existing_links, plan_links
 from brevefeed.related.rarity import idf, reference
 from brevefeed.related.score import (
     PackedProfile,
     Profile,
     field_counts,
+    mate_strength,
     packed_profile,
     profile_from,
-    relatedness,
     strength,
     weighted_counts,
 )
@@ -267,6 +273,8 @@ def link_new_items(
         memory.frequencies.count(session, counts.values())
         proposals: dict[int, list[tuple[int, float]]] = {}
         best: dict[int, int] = {}
+        #: Items neither linked nor grouped yet, with their best-scored brèves.
+        unplaced: dict[int, list[tuple[int, float]]] = {}
         if memory.any_breve(session):
             stats, documents = memory.frequencies.lookup(
                 session, chain.from_iterable(counts.values())
@@ -308,6 +316,14 @@ def link_new_items(
                 ) is not None:
                     best[item.id] = weak
                     proposals.setdefault(weak, [])
+                elif scored:
+                    unplaced[item.id] = sorted(scored, key=lambda pair: -pair[1])[:MATE_BREVES]
+            if unplaced:
+                for item_id, weak in _placed_by_mates(
+                    session, unplaced, proposals, profiles, theirs, memory, settings.threshold
+                ).items():
+                    best[item_id] = weak
+                    proposals.setdefault(weak, [])
         report.items += len(items)
         if on_item:
             for _ in items:
@@ -325,6 +341,58 @@ def link_new_items(
         report.stories_joined += join_covering(session, stories_of, {i.id: i for i in items})
         report.spend("link", started)
     return report
+
+
+#: An item too weak to link is compared with the items linked to this many of its best brèves.
+MATE_BREVES = 3
+
+
+def _placed_by_mates(
+    session: Session,
+    unplaced: Mapping[int, Sequence[tuple[int, float]]],
+    proposals: Mapping[int, Sequence[tuple[int, float]]],
+    profiles: Mapping[int, Profile],
+    breves: Mapping[int, PackedProfile],
+    memory: LinkMemory,
+    threshold: float,
+) -> dict[int, int]:
+    """The story of items that share too few words with any brève, told by the items linked to
+    their best brèves (earlier or in this batch): an outlet's angle on a story (the users at the
+    stops, not the strike's terms) often shares more with the other outlets' articles than with
+    ours. The same rule as a weak join to a brève (``story_breve``), each brève scored by its
+    closest linked item."""
+    wanted = sorted({b for scored in unplaced.values() for b, _ in scored})
+    mates: dict[int, set[int]] = {b: {i for i, _ in proposals.get(b, [])} for b in wanted}
+    rows = session.execute(
+        select(RelatedLink.breve_id, RelatedLink.item_id).where(
+            RelatedLink.breve_id.in_(wanted), RelatedLink.state == "linked"
+        )
+    )
+    for breve_id, item_id in rows:
+        mates[breve_id].add(item_id)
+    stored = {m for ids in mates.values() for m in ids if m not in profiles}
+    known = {**_item_profiles(session, sorted(stored), memory.frequencies), **profiles}
+    placed = {}
+    for item_id, scored in unplaced.items():
+        mine = profiles[item_id]
+        by_mates = [
+            (
+                b,
+                max(
+                    (mate_strength(mine, known[m]) for m in mates[b] - {item_id} if m in known),
+                    default=0.0,
+                ),
+            )
+            for b, _ in scored
+        ]
+        days = [days_apart(mine.published, breves[b].published) for b, _ in scored]
+        # Items are shorter than brèves and many: a mate must match as a link would.
+        if max((score for _, score in by_mates), default=0.0) < threshold:
+            continue
+        story = story_breve(by_mates, threshold, days)
+        if story is not None:
+            placed[item_id] = story
+    return placed
 
 
 def one_by_one(finder: Finder) -> BatchFinder:
@@ -476,12 +544,35 @@ def link_breves(
         query = strongest_terms(mine.vector, stats, breve_lead(breve))
         item_ids = find_items(session, query, wanted)
         for item_id, theirs in _item_profiles(session, item_ids, frequencies).items():
-            score = relatedness(theirs, mine)
+            score = strength(theirs, mine)
             if score >= settings.threshold:
-                proposals[breve.id].append((item_id, round(score, 4)))
-    _apply(session, proposals, settings, replace_auto=True, now=now, report=report)
+                proposals[breve.id].append((item_id, score))
+    elsewhere = _best_elsewhere(session, proposals)
+    kept = keep_best_by_item(proposals, elsewhere, settings.threshold)
+    rounded = {b: [(i, round(min(1.0, s), 4)) for i, s in scored] for b, scored in kept.items()}
+    _apply(session, rounded, settings, replace_auto=True, now=now, report=report)
     session.flush()
     return report
+
+
+def _best_elsewhere(
+    session: Session, proposals: Mapping[int, Sequence[tuple[int, float]]]
+) -> dict[int, float]:
+    """Each proposed item's best automatic link score with a brève not among ``proposals``."""
+    items = sorted({i for scored in proposals.values() for i, _ in scored})
+    if not items:
+        return {}
+    rows = session.execute(
+        select(RelatedLink.item_id, func.max(RelatedLink.score))
+        .where(
+            RelatedLink.item_id.in_(items),
+            RelatedLink.breve_id.not_in(list(proposals)),
+            RelatedLink.method == "auto",
+            RelatedLink.state == "linked",
+        )
+        .group_by(RelatedLink.item_id)
+    )
+    return {item_id: score for item_id, score in rows}
 
 
 def _item_profiles(

@@ -3,7 +3,8 @@
 Text similarity (cosine of tf-idf vectors over French stems, title weighted above standfirst
 above body, rarity calibrated by ``rarity``) carries most of the score; shared tags add a
 bounded bonus, so two texts that merely share a topic word do not link on tags alone. The
-distance between their dates then scales it (``evidence.time_factor``).
+distance between their dates then scales the words (``evidence.time_factor``); it lowers the
+bonus of distant texts but does not raise that of close ones.
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def shared_tags(item: Profile, breve: Profile | PackedProfile) -> int:
     )
 
 
-def text_score(item: Profile, breve: Profile | PackedProfile) -> float:
-    """Likeness of the words alone (tags included), whatever the dates."""
+def word_score(item: Profile, breve: Profile | PackedProfile) -> float:
+    """Likeness of the words alone (cosine), whatever the tags and the dates."""
     if isinstance(breve, PackedProfile):
         get = item.vector.get
         product = sum(w * get(t, 0.0) for t, w in zip(breve.terms, breve.weights, strict=True))
@@ -111,17 +112,31 @@ def text_score(item: Profile, breve: Profile | PackedProfile) -> float:
         product = dot(item.vector, breve.vector)
     if product == 0:
         return 0.0
-    text = product / (item.norm * breve.norm)
-    bonus = TAG_BONUS * min(shared_tags(item, breve), MAX_TAGS_COUNTED)
-    return text + bonus
+    return product / (item.norm * breve.norm)
+
+
+def tag_bonus(item: Profile, breve: Profile | PackedProfile) -> float:
+    return TAG_BONUS * min(shared_tags(item, breve), MAX_TAGS_COUNTED)
+
+
+def text_score(item: Profile, breve: Profile | PackedProfile) -> float:
+    """Likeness of the words, tags included, whatever the dates."""
+    words = word_score(item, breve)
+    return words + tag_bonus(item, breve) if words else 0.0
 
 
 def strength(item: Profile, breve: Profile | PackedProfile) -> float:
-    """The text score scaled by the dates' distance, unbounded: what ranks candidates."""
-    text = text_score(item, breve)
-    if text == 0:
+    """The words' likeness scaled by the dates' distance, plus the tags' bonus, unbounded:
+    what ranks candidates.
+
+    Distant dates lower the bonus as they lower the words; close dates raise only the words:
+    raised with them, two tags shared by texts published the same week made a link from words
+    as common as « lundi »."""
+    words = word_score(item, breve)
+    if words == 0:
         return 0.0
-    return text * time_factor(item.published, breve.published)
+    factor = time_factor(item.published, breve.published)
+    return words * factor + tag_bonus(item, breve) * min(1.0, factor)
 
 
 def relatedness(item: Profile, breve: Profile | PackedProfile) -> float:
@@ -141,3 +156,17 @@ def contributions(item: Profile, breve: Profile | PackedProfile) -> list[tuple[s
         return []
     shared = ((t, w * theirs[t] / scale) for t, w in item.vector.items() if t in theirs)
     return sorted(shared, key=lambda tw: (-tw[1], tw[0]))
+
+
+#: Shared terms a mate must hold, each weighing at least ``SHARED_SHARE`` of the words' score.
+SHARED_TERMS = 2
+SHARED_SHARE = 0.2
+
+
+def mate_strength(item: Profile, mate: Profile) -> float:
+    """``strength`` between two items, 0 when one word makes it: two articles the same week
+    naming the same city (« Lille ») are not one story."""
+    weights = [w for _, w in contributions(item, mate)]
+    if sum(1 for w in weights if w >= SHARED_SHARE * sum(weights)) < SHARED_TERMS:
+        return 0.0
+    return strength(item, mate)

@@ -64,3 +64,57 @@ def test_a_file_where_a_folder_should_be_is_one_clear_error(tmp_path: Path) -> N
     with pytest.raises(PublishWriteError, match="cannot write"):
         batch.write_batch(_files(out, 2, "new"), temp_folder=state)
     assert list(state.iterdir()) == []
+
+
+def _stage_folders(out: Path, state: Path, count: int) -> list[tuple[Path, Path]]:
+    staged = []
+    for i in range(count):
+        folder = out / f"breves/b-{i}"
+        tmp, info = batch.stage_folder(
+            folder, "index.html", f"page {i}".encode(), temp_folder=state
+        )
+        assert info.st_size == len(f"page {i}")
+        staged.append((tmp, folder))
+    return staged
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_a_new_folder_is_staged_whole_and_renamed_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    if not syncfs:
+        monkeypatch.setattr(batch, "_SYNCFS", None)
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    staged = _stage_folders(out, state, 3)
+    # Nothing is in the output before the commit but the folder the pages go in.
+    assert list((out / "breves").iterdir()) == []
+    batch.commit(staged, temp_folder=state)
+    assert [(out / f"breves/b-{i}/index.html").read_bytes() for i in range(3)] == [
+        b"page 0",
+        b"page 1",
+        b"page 2",
+    ]
+    assert list(state.iterdir()) == []
+
+
+def test_a_failed_rename_removes_the_staged_folders_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    staged = _stage_folders(out, state, 3)
+    real = os.replace
+    calls = []
+
+    def fails_on_the_second(source: str | Path, target: str | Path) -> None:
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(batch.os, "replace", fails_on_the_second)
+    with pytest.raises(PublishWriteError, match=r"b-1: no space left on device"):
+        batch.commit(staged, temp_folder=state)
+    assert sorted(p.name for p in (out / "breves").iterdir()) == ["b-0"]
+    assert list(state.iterdir()) == []

@@ -168,8 +168,11 @@ def test_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
 
 def test_stale_temporaries_are_removed(temps: Path) -> None:
     (temps / ".atom.xml.123.abcdef.tmp").write_text("<fe")
+    # A brève page's folder staged whole.
+    (temps / ".b-1.123.abcdef.tmp").mkdir()
+    (temps / ".b-1.123.abcdef.tmp" / "index.html").write_text("<!DOC")
     (temps / LOCK_NAME).write_text("")
-    assert remove_stale_temporaries(temps) == 1
+    assert remove_stale_temporaries(temps) == 2
     assert [p.name for p in temps.iterdir()] == [LOCK_NAME]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,7 +85,11 @@ def remove_stale_temporaries(state: Path) -> int:
     then no run is writing one)."""
     removed = 0
     for tmp in state.glob(f".*{TEMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
+        # A staged page folder (``batch.stage_folder``) holds its page.
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp)
+        else:
+            tmp.unlink(missing_ok=True)
         removed += 1
     return removed
 

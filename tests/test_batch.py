@@ -32,7 +32,7 @@ def test_a_small_batch_syncs_its_own_files_a_large_one_the_file_system(
         return call
 
     monkeypatch.setattr(batch, "FSYNC_BATCH", 4)
-    for kind, name in (("syncfs", "_sync_file_system"), ("file", "_fsync_file")):
+    for kind, name in (("syncfs", "_sync_file_system"), ("file", "_fsync_staged")):
         monkeypatch.setattr(batch, name, recorder(kind, getattr(batch, name)))
     monkeypatch.setattr(batch, "fsync_folder", recorder("folder", batch.fsync_folder))
     out, state = tmp_path / "public", tmp_path / "state"
@@ -101,4 +101,58 @@ def test_a_file_where_a_folder_should_be_is_one_clear_error(tmp_path: Path) -> N
     (out / "breves/b-0").write_text("planted")
     with pytest.raises(PublishWriteError, match="cannot write"):
         batch.write_batch(_files(out, 2, "new"), temp_folder=state)
+    assert list(state.iterdir()) == []
+
+
+def _stage_folders(out: Path, state: Path, count: int) -> list[tuple[Path, Path]]:
+    staged = []
+    for i in range(count):
+        folder = out / f"breves/b-{i}"
+        tmp, info = batch.stage_folder(
+            folder, "index.html", f"page {i}".encode(), temp_folder=state
+        )
+        assert info.st_size == len(f"page {i}")
+        staged.append((tmp, folder))
+    return staged
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_a_new_folder_is_staged_whole_and_renamed_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
+) -> None:
+    if not syncfs:
+        monkeypatch.setattr(batch, "_SYNCFS", None)
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    staged = _stage_folders(out, state, 3)
+    # Nothing is in the output before the commit but the folder the pages go in.
+    assert list((out / "breves").iterdir()) == []
+    batch.commit(staged, temp_folder=state)
+    assert [(out / f"breves/b-{i}/index.html").read_bytes() for i in range(3)] == [
+        b"page 0",
+        b"page 1",
+        b"page 2",
+    ]
+    assert list(state.iterdir()) == []
+
+
+def test_a_failed_rename_removes_the_staged_folders_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, state = tmp_path / "public", tmp_path / "state"
+    state.mkdir()
+    staged = _stage_folders(out, state, 3)
+    real = os.replace
+    calls = []
+
+    def fails_on_the_second(source: str | Path, target: str | Path) -> None:
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(batch.os, "replace", fails_on_the_second)
+    with pytest.raises(PublishWriteError, match=r"b-1: no space left on device"):
+        batch.commit(staged, temp_folder=state)
+    assert sorted(p.name for p in (out / "breves").iterdir()) == ["b-0"]
     assert list(state.iterdir()) == []

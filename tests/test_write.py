@@ -169,9 +169,12 @@ def test_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
 
 def test_stale_temporaries_are_removed_with_their_folder(temps: Path) -> None:
     assert remove_stale_temporaries(temps) == 0
-    staging_folder(temps).mkdir()
-    (staging_folder(temps) / ".atom.xml.123.abcdef.tmp").write_text("<fe")
-    (staging_folder(temps) / ".feed.xml.123.abcdef.tmp").write_text("<rs")
+    staging = staging_folder(temps)
+    staging.mkdir()
+    (staging / ".atom.xml.123.abcdef.tmp").write_text("<fe")
+    # A brève page's folder staged whole.
+    (staging / ".b-1.123.abcdef.tmp").mkdir()
+    (staging / ".b-1.123.abcdef.tmp" / "index.html").write_text("<!DOC")
     (temps / LOCK_NAME).write_text("")
     assert remove_stale_temporaries(temps) == 2
     assert [p.name for p in temps.iterdir()] == [LOCK_NAME]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from brevefeed.text.sanitize import sanitize_html
-from brevefeed.text.xmlsafe import xml_safe
+from brevefeed.text.xmlsafe import is_xml_safe, xml_safe
 
 #: Every code point, lone surrogates included (Hypothesis leaves them out unless told).
 ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()))
@@ -36,3 +36,10 @@ def test_output_always_builds_xml_and_json(text: str) -> None:
     assert (etree.fromstring(etree.tostring(element)).text or "") == safe
     json.dumps(safe, ensure_ascii=False).encode("utf-8")
     assert xml_safe(safe) == safe
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT)
+def test_is_xml_safe_says_whether_the_filter_would_change_the_text(text: str) -> None:
+    assert is_xml_safe(text) == (xml_safe(text) == text)
+    assert is_xml_safe(xml_safe(text))

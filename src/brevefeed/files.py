@@ -69,6 +69,19 @@ def create_temporary(folder: Path, name: str) -> tuple[Path, int]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
+def create_temporary_folder(folder: Path, name: str) -> Path:
+    """A new, empty folder in ``folder`` named after ``name``, as ``create_temporary`` names
+    files (``mkdir`` never follows a symlink planted at the name)."""
+    for _ in range(_TEMP_ATTEMPTS):
+        tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+        try:
+            os.mkdir(tmp)
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary folder name", str(folder))
+
+
 def replace_atomically(
     path: Path,
     chunks: Iterable[bytes],

@@ -98,9 +98,10 @@ def sitemap_breves(session: Session, pending: Pending, page: int) -> list[tuple[
         select(PublishedBreve.breve_id, PublishedBreve.slug).where(PublishedBreve.page == page)
     )
     slugs = {i: s for i, s in recorded if i not in pending.placements}
-    slugs.update(
-        (i, p.slug) for i, p in pending.placements.items() if p.page == page and p.slug is not None
-    )
+    # The run's placements on this page by its index (a scan of every placement for each
+    # page would cost brèves × pages in a full publish).
+    placed = ((i, pending.placements[i].slug) for i in pending.pages.get(page, ()))
+    slugs.update((i, slug) for i, slug in placed if slug is not None)
     found: list[tuple[str, datetime]] = []
     for chunk in chunks(sorted(i for i, s in slugs.items() if s)):
         query = select(Breve.id, Breve.updated_at, Breve.retracted_at).where(

@@ -468,7 +468,7 @@ class _Output:
                 self.report.written.append(page.relative)
             self.records[page.relative] = page.record
             if page.tmp is not None:
-                self.staged.append((page.tmp, self.out / page.relative))
+                self.staged.append((page.tmp, self.out / page.target))
 
     def commit(self) -> None:
         """Put every staged file in place, with two syncs of the file system in all rather than

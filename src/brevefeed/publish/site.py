@@ -34,7 +34,7 @@ from brevefeed.publish.plan import section_folder, tag_folder
 from brevefeed.publish.store import Entry, RelatedRef
 from brevefeed.text import slugify
 from brevefeed.text.sanitize import sanitize_html
-from brevefeed.text.xmlsafe import xml_safe
+from brevefeed.text.xmlsafe import is_xml_safe, xml_safe
 from brevefeed.urls import web_url_or_empty
 
 #: The shipped templates (``brevefeed init --templates`` copies them).
@@ -80,11 +80,13 @@ def json_ld(data: dict[str, Any]) -> Markup:
 
 
 def _finalize(value: Any) -> Any:
+    # Called on every value a page prints (some fifty per brève page): clean text, nearly
+    # all of it, goes through untouched, without a copy.
+    if not isinstance(value, str) or is_xml_safe(value):
+        return value
     if isinstance(value, Markup):
         return Markup(xml_safe(str(value)))
-    if isinstance(value, str):
-        return xml_safe(value)
-    return value
+    return xml_safe(value)
 
 
 def _loader(config: Config) -> jinja2.BaseLoader:
@@ -153,7 +155,13 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            # A Site lives for one run, which must not see a template change halfway: and
+            # checking the templates' mtimes costs a few stats per page rendered.
+            auto_reload=False,
         )
+        self.main_feeds = self.feeds("", config.site.title)
+        #: Tag or section name -> its page's path (slugging costs more than the lookup).
+        self._paths: dict[tuple[str, str], str | None] = {}
         self.env.filters["french_date"] = lambda moment: french_date(moment, self.tz)
         self.env.filters["iso"] = lambda moment: moment.astimezone(self.tz).isoformat()
 
@@ -170,14 +178,18 @@ class Site:
         return self.base + self.breve_path(slug)
 
     def tag_path(self, tag: str) -> str | None:
-        if not self.config.publish.per_tag or not slugify(tag):
-            return None
-        return tag_folder(tag) + "/"
+        key = ("tags", tag)
+        if key not in self._paths:
+            shown = self.config.publish.per_tag and slugify(tag)
+            self._paths[key] = tag_folder(tag) + "/" if shown else None
+        return self._paths[key]
 
     def section_path(self, section: str) -> str | None:
-        if not self.config.publish.per_section or not slugify(section):
-            return None
-        return section_folder(section) + "/"
+        key = ("sections", section)
+        if key not in self._paths:
+            shown = self.config.publish.per_section and slugify(section)
+            self._paths[key] = section_folder(section) + "/" if shown else None
+        return self._paths[key]
 
     def has_page(self, folder: str) -> bool:
         """Whether a tag or section feed folder is written (and so its page)."""
@@ -196,7 +208,7 @@ class Site:
             site=self.config.site,
             root=self.root,
             canonical=self.base + page_path,
-            main_feeds=self.feeds("", self.config.site.title),
+            main_feeds=self.main_feeds,
             subscribe=SUBSCRIBE_FOLDER + "/",
             **context,
         )

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from brevefeed.config import Config
 from brevefeed.publish import manifest
-from brevefeed.publish.batch import stage
+from brevefeed.publish.batch import stage, stage_folder
 from brevefeed.publish.pagedata import PageBreve
 from brevefeed.publish.site import Site
 
@@ -69,6 +69,9 @@ class Staged:
     record: manifest.Record
     #: None when nothing is to be renamed (the file holds the page already, or a dry run).
     tmp: Path | None
+    #: The output-relative path ``tmp`` is renamed to: the page, or its folder when the run
+    #: creates that folder (staged whole, see ``batch.stage_folder``).
+    target: str
 
 
 def _same(path: Path, data: bytes) -> os.stat_result | None:
@@ -93,14 +96,21 @@ def stage_pages(site: Site, setup: Setup, pages: Sequence[PageBreve]) -> list[St
         same = None if setup.force else _same(path, data)
         if setup.dry_run:
             record = manifest.Record(job, len(data), 0, "")
-            staged.append(Staged(relative, job, same is None, record, None))
+            staged.append(Staged(relative, job, same is None, record, None, relative))
         elif same is not None:
             record = manifest.Record(job, same.st_size, same.st_mtime_ns, manifest.digest(data))
-            staged.append(Staged(relative, job, False, record, None))
+            staged.append(Staged(relative, job, False, record, None, relative))
         else:
-            tmp, info = stage(path, data, temp_folder=setup.temp_folder)
+            target = relative
+            if os.path.lexists(path.parent):
+                tmp, info = stage(path, data, temp_folder=setup.temp_folder)
+            else:
+                target = relative.rpartition("/")[0]
+                tmp, info = stage_folder(
+                    path.parent, path.name, data, temp_folder=setup.temp_folder
+                )
             record = manifest.Record(job, info.st_size, info.st_mtime_ns, manifest.digest(data))
-            staged.append(Staged(relative, job, True, record, tmp))
+            staged.append(Staged(relative, job, True, record, tmp, target))
     return staged
 
 

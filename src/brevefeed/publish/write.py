@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,7 +101,11 @@ def remove_stale_temporaries(state: Path) -> int:
     except FileNotFoundError:
         return 0
     for entry in entries:
-        os.unlink(entry.path)
+        # A staged page folder (``batch.stage_folder``) holds its page.
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
     staging.rmdir()
     return len(entries)
 

@@ -21,3 +21,8 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 forbids (the others are left as they are)."""
     return _FORBIDDEN.sub("", text)
+
+
+def is_xml_safe(text: str) -> bool:
+    """Whether ``xml_safe`` would leave ``text`` as it is (no copy made to find out)."""
+    return _FORBIDDEN.search(text) is None

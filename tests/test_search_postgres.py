@@ -147,3 +147,41 @@ def test_the_title_tier_of_plain_words_reads_the_title_table(archive: Archive) -
         assert page.tiered and page.hits
         tier = next(sql for sql in sent if "ORDER BY s.item_id DESC" in sql)
         assert f"FROM {table}" in tier, query
+
+
+def test_words_the_index_lists_far_beyond_the_cap_are_not_counted(archive: Archive) -> None:
+    """Words that go together (half the items hold both) are estimated as if independent, a
+    quarter; the GIN index lists them all, and that listing answers « more than … »."""
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plans")
+    with archive.session() as session:
+        source = Source(url="https://radio.example.net/rss", name="radio", created_at=NOW)
+        session.add(source)
+        session.flush()
+        for n in range(200):
+            words = "police municipale" if n % 2 else "garde champêtre"
+            session.add(
+                Item(source_id=source.id, entry_id=f"e{n}", link="", title=f"titre {n}",
+                     summary_html=f"<p>{words}</p>", content_html="", fetched_at=NOW,
+                     content_hash=str(n))
+            )  # fmt: skip
+    with archive.engine.begin() as conn:
+        conn.execute(text("ANALYZE search_items"))
+
+    def page(count_limit: int) -> tuple[list[str], SearchPage]:
+        request = SearchRequest(
+            "police municipale", kinds=("item",), count_limit=count_limit, rank_window=5
+        )
+        return _statements(archive, request)
+
+    # Estimated at 50, listed at 100: beyond twice a cap of 31, below twice a cap of 51.
+    sent, listed = page(30)
+    assert not any("count(*)" in sql for sql in sent)
+    assert (listed.total, listed.exact, len(listed.hits)) == (30, False, 20)
+    sent, counted = page(50)
+    assert any("count(*)" in sql for sql in sent)
+    assert (counted.total, counted.exact) == (50, False)
+    # The savepoint gave the scans back to the rest of the transaction.
+    with archive.session() as session:
+        search(session.connection(), SearchRequest("police municipale", count_limit=30))
+        assert session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any as AnyValue
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, TextClause, bindparam, text
 
 from brevefeed.archive.index import PG_CONFIG, TITLE_TABLES
 from brevefeed.archive.types import UTCDateTime
@@ -169,9 +169,13 @@ def count(connection: Connection, query: KindQuery) -> int:
     that the planner's statistics (the frequency of each lexeme in a sample of 30,000 rows,
     refreshed by ANALYZE) expect in at least ``ESTIMATE_MARGIN`` times ``count_limit`` rows is
     answered « more than ``count_limit`` » without counting: sampling error is a few percent at
-    such frequencies, far inside the margin. Phrases, prefixes and weighted fields are always
-    counted: their estimates are products of word frequencies (a phrase is estimated as its
-    words anywhere), or ignore the weight, and can overshoot by far more.
+    such frequencies, far inside the margin. Words the statistics take for independent but
+    that go together (« police municipale ») are estimated far too low: the GIN index then
+    says how many rows it lists (``_listed``), and the same margin applies. Phrases, prefixes
+    and weighted fields are always counted: their estimates are products of word frequencies
+    (a phrase is estimated as its words anywhere), or ignore the weight, and can overshoot by
+    far more; the index lists candidates for them, not matches (a recheck reads each row); a
+    prefix's listing merges the lists of every lexeme it begins, slower than counting.
     """
     compiler = _Compiler()
     source, _date, binds = _source(query, compiler)
@@ -181,8 +185,42 @@ def count(connection: Connection, query: KindQuery) -> int:
         plan = connection.execute(explain, compiler.params).scalar_one()
         if plan[0]["Plan"]["Plan Rows"] >= ESTIMATE_MARGIN * cap:
             return cap
+        analyze = "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, FORMAT JSON)"
+        first = text(f"{analyze} SELECT {source} LIMIT 1").bindparams(*binds)
+        listed = _listed(connection, first, compiler.params)
+        if listed is not None and listed >= ESTIMATE_MARGIN * cap:
+            return cap
     sql = text(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) c").bindparams(*binds)
     return int(connection.execute(sql, compiler.params | {"cap": cap}).scalar_one())
+
+
+def _listed(connection: Connection, explain: TextClause, params: dict[str, AnyValue]) -> int | None:
+    """How many rows the GIN index lists for a query of single words, or None when the plan
+    does not show it (another plan shape: a filter, a join, several index scans).
+
+    A single word's posting list is exact (no recheck), so the bitmap the index builds holds
+    every match, counted by the executor, before the first row is read: ``EXPLAIN ANALYZE`` of
+    ``LIMIT 1`` gives it for one index scan and one heap page, where counting to the cap reads
+    a heap page per match (31,000 matches of « police municipale »: 14 ms against 50 to 380 ms
+    on the benchmark archive). The bitmap also lists rows deleted or rewritten since the last
+    vacuum, hence the margin: autovacuum runs before a fifth of a table is dead. Scans other
+    than this one are turned off only inside a savepoint, whose rollback restores them.
+    """
+    connection.execute(text("SAVEPOINT listed"))
+    try:
+        for setting in ("enable_seqscan", "enable_indexscan"):
+            connection.execute(text(f"SET LOCAL {setting} = off"))
+        plan = connection.execute(explain, params).scalar_one()[0]["Plan"]
+    finally:
+        connection.execute(text("ROLLBACK TO SAVEPOINT listed"))
+        connection.execute(text("RELEASE SAVEPOINT listed"))
+    heap = plan.get("Plans", [{}])[0]
+    scans = heap.get("Plans", [])
+    if heap.get("Node Type") != "Bitmap Heap Scan" or "Filter" in heap or len(scans) != 1:
+        return None
+    if scans[0].get("Node Type") != "Bitmap Index Scan":
+        return None
+    return int(scans[0]["Actual Rows"])
 
 
 def _estimable(node: Node) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from brevefeed.archive import Archive
 from brevefeed.archive.models import Item, Source
-from brevefeed.search import SearchPage, SearchRequest, search
+from brevefeed.search import SearchPage, SearchRequest, postgres, search
 from brevefeed.search.postgres import SETTINGS, WORK_MEM, tsquery_text
 from brevefeed.search.query import Term
 from search_corpus import load_corpus
@@ -185,3 +185,39 @@ def test_words_the_index_lists_far_beyond_the_cap_are_not_counted(archive: Archi
     with archive.session() as session:
         search(session.connection(), SearchRequest("police municipale", count_limit=30))
         assert session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"
+
+
+def test_phrases_a_sample_finds_far_beyond_the_cap_are_not_counted(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase has no estimate and no exact listing: a random sample of the index table's
+    pages (here a few of a small table) stands for it when it finds enough matches; a phrase
+    the sample barely finds is counted."""
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL sampling")
+    monkeypatch.setattr(postgres, "SAMPLE_PAGES", 4)
+    monkeypatch.setattr(postgres, "SAMPLE_MATCHES", 5)
+    with archive.session() as session:
+        source = Source(url="https://radio.example.net/rss", name="radio", created_at=NOW)
+        session.add(source)
+        session.flush()
+        for n in range(2000):
+            words = "la police municipale" if n % 50 else "la garde champêtre"
+            session.add(
+                Item(source_id=source.id, entry_id=f"e{n}", link="", title=f"titre {n}",
+                     summary_html=f"<p>{words} {n}</p>", content_html="", fetched_at=NOW,
+                     content_hash=str(n))
+            )  # fmt: skip
+    with archive.engine.begin() as conn:
+        conn.execute(text("ANALYZE search_items"))
+
+    def page(query: str) -> tuple[bool, SearchPage]:
+        request = SearchRequest(query, kinds=("item",), count_limit=30, rank_window=5)
+        sent, found = _statements(archive, request)
+        assert any("TABLESAMPLE" in sql for sql in sent), query
+        return any("count(*) FROM (SELECT" in sql for sql in sent), found
+
+    counted, found = page('"police municipale"')
+    assert not counted and (found.total, found.exact, len(found.hits)) == (30, False, 20)
+    counted, found = page('"garde champêtre"')
+    assert counted and (found.total, found.exact) == (30, False)

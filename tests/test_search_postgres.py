@@ -168,9 +168,9 @@ def test_words_the_index_lists_far_beyond_the_cap_are_not_counted(archive: Archi
     with archive.engine.begin() as conn:
         conn.execute(text("ANALYZE search_items"))
 
-    def page(count_limit: int) -> tuple[list[str], SearchPage]:
+    def page(count_limit: int, rank_window: int = 5) -> tuple[list[str], SearchPage]:
         request = SearchRequest(
-            "police municipale", kinds=("item",), count_limit=count_limit, rank_window=5
+            "police municipale", kinds=("item",), count_limit=count_limit, rank_window=rank_window
         )
         return _statements(archive, request)
 
@@ -181,6 +181,10 @@ def test_words_the_index_lists_far_beyond_the_cap_are_not_counted(archive: Archi
     sent, counted = page(50)
     assert any("count(*)" in sql for sql in sent)
     assert (counted.total, counted.exact) == (50, False)
+    # Listed below the cap: ranked, and the count scores its matches in the same pass.
+    sent, ranked = page(200, rank_window=200)
+    assert (ranked.total, ranked.exact, ranked.tiered) == (100, True, False)
+    assert sum("ts_rank_cd" in sql and "FROM search_items" in sql for sql in sent) == 1
     # The savepoint gave the scans back to the rest of the transaction.
     with archive.session() as session:
         search(session.connection(), SearchRequest("police municipale", count_limit=30))
@@ -215,7 +219,7 @@ def test_phrases_a_sample_finds_far_beyond_the_cap_are_not_counted(
         request = SearchRequest(query, kinds=("item",), count_limit=30, rank_window=5)
         sent, found = _statements(archive, request)
         assert any("TABLESAMPLE" in sql for sql in sent), query
-        return any("count(*) FROM (SELECT" in sql for sql in sent), found
+        return any("count(*)" in sql and "TABLESAMPLE" not in sql for sql in sent), found
 
     counted, found = page('"police municipale"')
     assert not counted and (found.total, found.exact, len(found.hits)) == (30, False, 20)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any as AnyValue
 
-from sqlalchemy import Connection, TextClause, bindparam, text
+from sqlalchemy import Connection, Float, Integer, TextClause, bindparam, text
 
 from brevefeed.archive.index import PG_CONFIG, TITLE_TABLES
 from brevefeed.archive.types import UTCDateTime
@@ -197,10 +197,54 @@ def count(connection: Connection, query: KindQuery) -> int:
             listed = _listed(connection, first, compiler.params)
             if listed is not None and listed >= ESTIMATE_MARGIN * cap:
                 return cap
-    elif (sampled := _sampled(connection, query)) is not None and sampled >= ESTIMATE_MARGIN * cap:
-        return cap
+            few = listed is not None and listed < cap
+        else:
+            few = False
+    else:
+        sampled = _sampled(connection, query)
+        if sampled is not None and sampled >= ESTIMATE_MARGIN * cap:
+            return cap
+        few = sampled is None or sampled < cap
+    if few and query.sort == "relevance":
+        return _count_ranked(connection, query, cap)
     sql = text(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) c").bindparams(*binds)
     return int(connection.execute(sql, compiler.params | {"cap": cap}).scalar_one())
+
+
+def _cache_key(kind: str) -> str:
+    return f"brevefeed.search.postgres.ranked.{kind}"
+
+
+def _count_ranked(connection: Connection, query: KindQuery, cap: int) -> int:
+    """Count up to ``cap`` and, in the same pass, keep the best ``query.wanted`` rows by score
+    for ``run`` (``connection.info``, one entry per kind, taken by the next ``run``).
+
+    For a query the index or the sample expects below the cap: ranked, not tiered, so its
+    matches would be read twice, once to count and once to score (« plainte victime », 7,947
+    matches: a heap page each, twice). Scoring rows only to count them is the cost of a wrong
+    guess, bounded by the cap.
+    """
+    compiler = _Compiler()
+    source, _date, binds = _source(query, compiler)
+    rank_name = compiler.rank_query(query.node)
+    score = _rank(rank_name) if rank_name else "0.0"
+    sql = (
+        "SELECT id, score, count(*) OVER () AS n FROM"
+        f" (SELECT {_key(query)} AS id, {score} AS score {source} LIMIT :cap) c"
+        " ORDER BY score DESC, id DESC LIMIT :wanted"
+    )
+    statement = text(sql).bindparams(*binds).columns(id=Integer(), score=Float(), n=Integer())
+    params = compiler.params | {"cap": cap, "wanted": query.wanted}
+    rows = connection.execute(statement, params).all()
+    total = rows[0].n if rows else 0
+    if 0 < total < cap:
+        ranked = RankedIds(query.kind, [(row.id, float(row.score), None) for row in rows])
+        connection.info[_cache_key(query.kind)] = (query, ranked)
+    return int(total)
+
+
+def _rank(name: str) -> str:
+    return f"ts_rank_cd(s.document, to_tsquery('{PG_CONFIG}', :{name}))"
 
 
 def _matches_only(query: KindQuery) -> bool:
@@ -290,6 +334,9 @@ def _estimable(node: Node) -> bool:
 
 def run(connection: Connection, query: KindQuery) -> RankedIds:
     """The best ``query.wanted`` rows of one kind: (id, score, date), in the query's order."""
+    counted: tuple[KindQuery, RankedIds] | None = connection.info.pop(_cache_key(query.kind), None)
+    if counted is not None and counted[0] == query:
+        return counted[1]
     key = _key(query)
     if query.sort == "relevance" and query.tiered:
 
@@ -304,14 +351,13 @@ def run(connection: Connection, query: KindQuery) -> RankedIds:
     compiler = _Compiler()
     source, date, binds = _source(query, compiler)
     rank_name = compiler.rank_query(query.node)
-    rank = f"ts_rank_cd(s.document, to_tsquery('{PG_CONFIG}', :{rank_name}))"
     return ranked_rows(
         connection,
         query,
         lambda sql: text(sql).bindparams(*binds),
         compiler.params,
         key=key,
-        score=rank if rank_name else "0",
+        score=_rank(rank_name) if rank_name else "0",
         date=date,
         source=source,
     )

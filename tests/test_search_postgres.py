@@ -185,10 +185,14 @@ def test_words_the_index_lists_far_beyond_the_cap_are_not_counted(archive: Archi
     sent, ranked = page(200, rank_window=200)
     assert (ranked.total, ranked.exact, ranked.tiered) == (100, True, False)
     assert sum("ts_rank_cd" in sql and "FROM search_items" in sql for sql in sent) == 1
-    # The savepoint gave the scans back to the rest of the transaction.
+    # The scans are given back to the rest of the transaction as they were.
     with archive.session() as session:
+        session.execute(text("SET LOCAL enable_indexscan = off"))
         search(session.connection(), SearchRequest("police municipale", count_limit=30))
-        assert session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"
+        settings = [
+            session.execute(text(f"SHOW {name}")).scalar_one() for name in postgres._OTHER_SCANS
+        ]
+        assert settings == ["on", "off"]
 
 
 def test_phrases_a_sample_finds_far_beyond_the_cap_are_not_counted(

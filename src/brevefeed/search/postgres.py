@@ -255,6 +255,9 @@ def _matches_only(query: KindQuery) -> bool:
     return query.kind == "item" or (hidden_breves(query) is None and query.scheduled_after is None)
 
 
+_OTHER_SCANS = ("enable_seqscan", "enable_indexscan")
+
+
 def _listed(connection: Connection, explain: TextClause, params: dict[str, AnyValue]) -> int | None:
     """How many rows the GIN index lists for a query of single words, or None when the plan
     does not show it (another plan shape: a filter, a join, several index scans).
@@ -264,21 +267,18 @@ def _listed(connection: Connection, explain: TextClause, params: dict[str, AnyVa
     ``LIMIT 1`` gives it for one index scan and one heap page, where counting to the cap reads
     a heap page per match (31,000 matches of « police municipale »: 14 ms against 50 to 380 ms
     on the benchmark archive). The bitmap also lists rows deleted or rewritten since the last
-    vacuum, hence the margin: autovacuum runs before a fifth of a table is dead. Scans other
-    than this one are turned off only inside a savepoint, whose rollback restores them.
+    vacuum, hence the margin: autovacuum runs before a fifth of a table is dead.
+
+    The planner's other scans are turned off for this statement alone: read and turned off in
+    one round trip, given back in one (a savepoint takes two more; round trips, not work, are
+    what a loaded server makes slow). An error aborts the transaction, whose end restores them.
     """
-    connection.execute(text("SAVEPOINT listed"))
-    try:
-        connection.execute(
-            text(
-                "SELECT set_config('enable_seqscan', 'off', true),"
-                " set_config('enable_indexscan', 'off', true)"
-            )
-        )
-        plan = connection.execute(explain, params).scalar_one()[0]["Plan"]
-    finally:
-        connection.execute(text("ROLLBACK TO SAVEPOINT listed"))
-        connection.execute(text("RELEASE SAVEPOINT listed"))
+    reads = ", ".join(f"current_setting('{name}')" for name in _OTHER_SCANS)
+    turns = ", ".join(f"set_config('{name}', 'off', true)" for name in _OTHER_SCANS)
+    before = connection.execute(text(f"SELECT {reads}, {turns}")).one()[: len(_OTHER_SCANS)]
+    plan = connection.execute(explain, params).scalar_one()[0]["Plan"]
+    back = ", ".join(f"set_config('{name}', :v{n}, true)" for n, name in enumerate(_OTHER_SCANS))
+    connection.execute(text(f"SELECT {back}"), {f"v{n}": value for n, value in enumerate(before)})
     heap = plan.get("Plans", [{}])[0]
     scans = heap.get("Plans", [])
     if heap.get("Node Type") != "Bitmap Heap Scan" or "Filter" in heap or len(scans) != 1:

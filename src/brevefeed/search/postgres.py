@@ -202,9 +202,13 @@ def count(connection: Connection, query: KindQuery) -> int:
             few = False
     else:
         sampled = _sampled(connection, query)
-        if sampled is not None and sampled >= ESTIMATE_MARGIN * cap:
-            return cap
-        few = sampled is None or sampled < cap
+        if sampled is None:
+            few = False
+        else:
+            found, estimate = sampled
+            if found >= SAMPLE_MATCHES and estimate >= ESTIMATE_MARGIN * cap:
+                return cap
+            few = estimate < cap
     if few and query.sort == "relevance":
         return _count_ranked(connection, query, cap)
     sql = text(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) c").bindparams(*binds)
@@ -294,9 +298,9 @@ SAMPLE_PAGES = 2000
 SAMPLE_MATCHES = 100
 
 
-def _sampled(connection: Connection, query: KindQuery) -> float | None:
-    """The matches of any query, estimated from a random sample of the index table's pages,
-    or None when the table is too small to sample or the sample finds too few.
+def _sampled(connection: Connection, query: KindQuery) -> tuple[int, float] | None:
+    """The matches of any query found in a random sample of the index table's pages, and the
+    estimate they give for the whole table; None when the table is too small to sample.
 
     Phrases, prefixes and weighted fields have no usable estimate and no exact listing, and
     counting them to the cap reads a heap page per match (10,000 pages, 60 to 300 ms on the
@@ -306,21 +310,22 @@ def _sampled(connection: Connection, query: KindQuery) -> float | None:
     of ``count`` is ten times that.
     """
     table = "search_breves" if query.kind == "breve" else "search_items"
-    pages = connection.execute(
-        text("SELECT relpages FROM pg_class WHERE oid = CAST(:table AS regclass)"),
-        {"table": table},
-    ).scalar_one()
-    if pages < 10 * SAMPLE_PAGES:  # counting reads at most a few times the sample's pages
-        return None
-    percent = 100 * SAMPLE_PAGES / pages
+    # The share of pages to read, from the table's size, in the same round trip; none of a
+    # small table (counting reads at most a few times the sample's pages).
+    percent = (
+        "(SELECT CASE WHEN relpages >= :least THEN 100.0 * :pages / relpages ELSE 0 END"
+        " FROM pg_class WHERE oid = CAST(:table AS regclass))"
+    )
     compiler = _Compiler()
-    sample = "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)"
-    source, _date, binds = _source(query, compiler, sample)
-    sql = text(f"SELECT count(*) {source}").bindparams(*binds)
-    found = connection.execute(sql, compiler.params | {"percent": percent}).scalar_one()
-    if found < SAMPLE_MATCHES:
+    source, _date, binds = _source(
+        query, compiler, f"TABLESAMPLE SYSTEM ({percent}) REPEATABLE (0)"
+    )
+    sql = text(f"SELECT count(*), {percent} {source}").bindparams(*binds)
+    sizes = {"least": 10 * SAMPLE_PAGES, "pages": SAMPLE_PAGES, "table": table}
+    found, share = connection.execute(sql, compiler.params | sizes).one()
+    if not share:
         return None
-    return float(found * 100 / percent)
+    return int(found), float(found * 100 / share)
 
 
 def _estimable(node: Node) -> bool:

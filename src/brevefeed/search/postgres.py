@@ -163,7 +163,8 @@ def prepare(connection: Connection) -> None:
     connection.execute(text(f"SELECT {settings}"))
 
 
-#: A count is skipped when the planner expects at least this many times the cap (see count).
+#: A count is skipped when the planner, the index or a sample expects at least this many
+#: times the cap (see count).
 ESTIMATE_MARGIN = 2
 
 
@@ -178,10 +179,14 @@ def count(connection: Connection, query: KindQuery) -> int:
     such frequencies, far inside the margin. Words the statistics take for independent but
     that go together (« police municipale ») are estimated far too low: the GIN index then
     says how many rows it lists (``_listed``), and the same margin applies. Phrases, prefixes
-    and weighted fields are always counted: their estimates are products of word frequencies
-    (a phrase is estimated as its words anywhere), or ignore the weight, and can overshoot by
-    far more; the index lists candidates for them, not matches (a recheck reads each row); a
-    prefix's listing merges the lists of every lexeme it begins, slower than counting.
+    and weighted fields have neither: their estimates are products of word frequencies (far
+    too low for a phrase's words, which go together) or ignore the weight, the index lists
+    candidates for them, not matches (a recheck reads each row), and a prefix's listing merges
+    the lists of every lexeme it begins, slower than counting. A random sample of the table's
+    pages stands for them (``_sampled``), with the same margin.
+
+    A query the listing or the sample puts below the cap is ranked, not tiered: it is counted
+    and scored in one pass (``_count_ranked``).
     """
     compiler = _Compiler()
     source, _date, binds = _source(query, compiler)

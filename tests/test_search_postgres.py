@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from brevefeed.archive import Archive
 from brevefeed.archive.models import Item, Source
-from brevefeed.search import SearchPage, SearchRequest, search
+from brevefeed.search import SearchPage, SearchRequest, postgres, search
 from brevefeed.search.postgres import SETTINGS, WORK_MEM, tsquery_text
 from brevefeed.search.query import Term
 from search_corpus import load_corpus
@@ -147,3 +147,85 @@ def test_the_title_tier_of_plain_words_reads_the_title_table(archive: Archive) -
         assert page.tiered and page.hits
         tier = next(sql for sql in sent if "ORDER BY s.item_id DESC" in sql)
         assert f"FROM {table}" in tier, query
+
+
+def test_words_the_index_lists_far_beyond_the_cap_are_not_counted(archive: Archive) -> None:
+    """Words that go together (half the items hold both) are estimated as if independent, a
+    quarter; the GIN index lists them all, and that listing answers « more than … »."""
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plans")
+    with archive.session() as session:
+        source = Source(url="https://radio.example.net/rss", name="radio", created_at=NOW)
+        session.add(source)
+        session.flush()
+        for n in range(200):
+            words = "police municipale" if n % 2 else "garde champêtre"
+            session.add(
+                Item(source_id=source.id, entry_id=f"e{n}", link="", title=f"titre {n}",
+                     summary_html=f"<p>{words}</p>", content_html="", fetched_at=NOW,
+                     content_hash=str(n))
+            )  # fmt: skip
+    with archive.engine.begin() as conn:
+        conn.execute(text("ANALYZE search_items"))
+
+    def page(count_limit: int, rank_window: int = 5) -> tuple[list[str], SearchPage]:
+        request = SearchRequest(
+            "police municipale", kinds=("item",), count_limit=count_limit, rank_window=rank_window
+        )
+        return _statements(archive, request)
+
+    # Estimated at 50, listed at 100: beyond twice a cap of 31, below twice a cap of 51.
+    sent, listed = page(30)
+    assert not any("count(*)" in sql for sql in sent)
+    assert (listed.total, listed.exact, len(listed.hits)) == (30, False, 20)
+    sent, counted = page(50)
+    assert any("count(*)" in sql for sql in sent)
+    assert (counted.total, counted.exact) == (50, False)
+    # Listed below the cap: ranked, and the count scores its matches in the same pass.
+    sent, ranked = page(200, rank_window=200)
+    assert (ranked.total, ranked.exact, ranked.tiered) == (100, True, False)
+    assert sum("ts_rank_cd" in sql and "FROM search_items" in sql for sql in sent) == 1
+    # The scans are given back to the rest of the transaction as they were.
+    with archive.session() as session:
+        session.execute(text("SET LOCAL enable_indexscan = off"))
+        search(session.connection(), SearchRequest("police municipale", count_limit=30))
+        settings = [
+            session.execute(text(f"SHOW {name}")).scalar_one() for name in postgres._OTHER_SCANS
+        ]
+        assert settings == ["on", "off"]
+
+
+def test_phrases_a_sample_finds_far_beyond_the_cap_are_not_counted(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase has no estimate and no exact listing: a random sample of the index table's
+    pages (here a few of a small table) stands for it when it finds enough matches; a phrase
+    the sample barely finds is counted."""
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL sampling")
+    monkeypatch.setattr(postgres, "SAMPLE_PAGES", 4)
+    monkeypatch.setattr(postgres, "SAMPLE_MATCHES", 5)
+    with archive.session() as session:
+        source = Source(url="https://radio.example.net/rss", name="radio", created_at=NOW)
+        session.add(source)
+        session.flush()
+        for n in range(2000):
+            words = "la police municipale" if n % 50 else "la garde champêtre"
+            session.add(
+                Item(source_id=source.id, entry_id=f"e{n}", link="", title=f"titre {n}",
+                     summary_html=f"<p>{words} {n}</p>", content_html="", fetched_at=NOW,
+                     content_hash=str(n))
+            )  # fmt: skip
+    with archive.engine.begin() as conn:
+        conn.execute(text("ANALYZE search_items"))
+
+    def page(query: str) -> tuple[bool, SearchPage]:
+        request = SearchRequest(query, kinds=("item",), count_limit=30, rank_window=5)
+        sent, found = _statements(archive, request)
+        assert any("TABLESAMPLE" in sql for sql in sent), query
+        return any("count(*)" in sql and "TABLESAMPLE" not in sql for sql in sent), found
+
+    counted, found = page('"police municipale"')
+    assert not counted and (found.total, found.exact, len(found.hits)) == (30, False, 20)
+    counted, found = page('"garde champêtre"')
+    assert counted and (found.total, found.exact) == (30, False)

@@ -152,3 +152,20 @@ def test_the_whole_file_manifest_of_earlier_versions_is_removed(state: Path) -> 
     with open_manifest(state) as book:
         assert not book.known
     assert sorted(p.name for p in state.iterdir()) == [MANIFEST_NAME]
+
+
+def test_the_count_follows_additions_replacements_and_removals(out: Path, state: Path) -> None:
+    records = saved(out, state)
+    page = out / "breves/b-10/index.html"
+    page.parent.mkdir()
+    page.write_bytes(b"<new/>")
+    changed = {
+        "breves/b-10/index.html": record(page, "breve:10", b"<new/>"),
+        "feed.xml": records["feed.xml"],
+    }
+    with open_manifest(state) as book:
+        total = book.save(out, changed, ["index.html", "archives/atom-1.xml"], everything=False)
+        assert total == len(records) + 1 - 2
+    with open_manifest(state) as book:
+        assert book.total() == total == len(book.due(out, None))
+        assert book.save(out, {}, [], everything=True) == 0

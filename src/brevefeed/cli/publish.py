@@ -36,7 +36,7 @@ def publish(app: App, wait: float, dry_run: bool, force: bool, verify: bool) -> 
     Only documents whose content changed are rewritten; a run with nothing new touches no
     file. Files deleted or overwritten by hand since the last run are found (size and mtime,
     a hash on mismatch) and rewritten: the feeds, lists and any folder changed by hand at
-    once, the brève and archive pages by turns (2,000 a run), all of them with --verify.
+    once, the brève and archive pages by turns (1,000 a run), all of them with --verify.
     Prints one summary line, counting the files left alone (nothing with --quiet unless
     something failed).
 

@@ -63,6 +63,8 @@ CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL) WITHOUT 
 CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 _COLUMNS = "path, job, size, mtime_ns, digest"
+#: Paths per ``IN (…)`` list: far below SQLite's limit on parameters.
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,23 @@ class Manifest:
         return self._value("complete") == "1"
 
     def total(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])
+        """How many files the manifest holds: kept as a figure, since counting 100,000 records
+        cost as much as the rest of a run with nothing to do."""
+        count = self._value("count")
+        if count is None:
+            return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])
+        return int(count)
+
+    def _held(self, records: Records) -> int:
+        """How many of ``records``' paths the manifest holds already."""
+        paths = list(records)
+        held = 0
+        for start in range(0, len(paths), _CHUNK):
+            chunk = paths[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT count(*) FROM files WHERE path IN ({marks})"
+            held += int(self._db.execute(sql, chunk).fetchone()[0])
+        return held
 
     def _value(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
@@ -168,7 +186,12 @@ class Manifest:
             if everything:
                 db.execute("DELETE FROM files")
                 db.execute("DELETE FROM folders")
+            total = len(changed)
+            if not everything:
+                total += self.total() - self._held(changed)
+            before = db.total_changes
             db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in gone))
+            total -= db.total_changes - before
             db.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -179,8 +202,8 @@ class Manifest:
             self._save_folders(out, {_top_folder(path) for path in changed} - {None})
             if self._next_cursor is not None:
                 self._set("cursor", self._next_cursor)
+            self._set("count", str(total))
             self._set("complete", "1")
-            total = self.total()
         except BaseException:
             db.rollback()
             raise
@@ -233,7 +256,7 @@ def _connect(path: Path) -> sqlite3.Connection:
             if tables:
                 raise sqlite3.DatabaseError(f"manifest version {version}")
             db.executescript(_SCHEMA + f"PRAGMA user_version = {MANIFEST_VERSION};")
-        db.execute("SELECT count(*) FROM files").fetchone()
+        db.execute("SELECT path FROM files LIMIT 1").fetchone()
     except BaseException:
         db.close()
         raise

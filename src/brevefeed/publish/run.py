@@ -85,9 +85,9 @@ Notifier = Callable[[str, list[str]], list[str]]
 Progress = Callable[[int, int], None]
 #: A document's files, each with its bytes, or None for a file that must no longer exist.
 Files = Iterator[tuple[str, bytes | None]]
-#: Closed files (brève and archive pages) checked per run besides the front ones: about 20 ms
-#: of ``stat`` calls, a full turn of 100,000 pages every 50 runs (``publish.manifest``).
-SWEEP = 2_000
+#: Closed files (brève and archive pages) checked per run besides the front ones: a few ms
+#: of ``stat`` calls, a full turn of 100,000 pages every 100 runs (``publish.manifest``).
+SWEEP = 1_000
 #: Manifest job names: what rebuilds a file found missing or damaged.
 FEEDS_JOB, PAGE_JOB, LISTS_JOB = "feeds", "page", "lists"
 

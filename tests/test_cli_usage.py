@@ -19,6 +19,10 @@ SRC = str(Path(brevefeed.__file__).parent.parent)
 INTERRUPTING_SCRIPT = """
 import os, signal, sys
 
+# A shell starts background jobs with SIGINT ignored, and Python then keeps it so: give the
+# child a terminal's Ctrl-C whatever ran the suite.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 class Interrupt:
     def find_spec(self, name, path=None, target=None):
         if name == os.environ["TARGET"]:

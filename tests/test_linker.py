@@ -14,8 +14,10 @@ from brevefeed.archive.breves import get_breve
 from brevefeed.archive.models import Breve, Item, RelatedLink
 from brevefeed.config import RelatedConfig
 from brevefeed.related.linker import (
+    BATCH_SHARED,
     CANDIDATE_BUDGET,
     MAX_CANDIDATE_DF,
+    batch_mates,
     first_sentence,
     item_texts,
     lead_terms,
@@ -137,6 +139,23 @@ def test_query_terms_come_from_the_lead_first_within_the_budget() -> None:
     assert strongest_terms(vector, {t: MAX_CANDIDATE_DF + 1 for t in vector}) == []
     # A word common in French never looks for candidates, however heavy.
     assert "ministr" not in strongest_terms(vector | {"ministr": 99.0}, stats | {"ministr": 1})
+
+
+def test_batch_mates_share_heavy_terms_and_a_story() -> None:
+    heaviest = {
+        1: ["vallier", "roann", "tissag", "piquet"],  # unplaced: the picket line's angle
+        2: ["vallier", "roann", "salari"],  # placed under brève 10
+        3: ["roann", "festival"],  # placed under brève 11: one term is not enough
+        4: ["vallier", "roann", "tissag"],  # unplaced too: not a mate
+        5: ["vallier", "tissag"],  # placed under brève 12
+    }
+    placed = {2: 10, 3: 11, 5: 12}
+    assert BATCH_SHARED == 2
+    assert batch_mates({1: [], 4: []}, placed, heaviest) == {
+        1: {10: {2}, 12: {5}},
+        4: {10: {2}, 12: {5}},
+    }
+    assert batch_mates({1: []}, {}, heaviest) == {}
 
 
 def test_the_lead_is_the_title_and_the_first_sentence() -> None:

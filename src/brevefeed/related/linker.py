@@ -324,7 +324,7 @@ def link_new_items(
                     session,
                     unplaced,
                     proposals,
-                    _batch_mates(unplaced, placed, _heaviest(profiles)),
+                    batch_mates(unplaced, placed, heaviest_terms(profiles)),
                     profiles,
                     theirs,
                     memory,
@@ -362,7 +362,7 @@ MATE_TERMS = 20
 BATCH_SHARED = 2
 
 
-def _heaviest(profiles: Mapping[int, Profile]) -> dict[int, list[str]]:
+def heaviest_terms(profiles: Mapping[int, Profile]) -> dict[int, list[str]]:
     """Each profile's ``MATE_TERMS`` heaviest terms (its names, figures, rare words)."""
     return {
         item_id: sorted(p.vector, key=lambda t: -p.vector[t])[:MATE_TERMS]
@@ -370,7 +370,7 @@ def _heaviest(profiles: Mapping[int, Profile]) -> dict[int, list[str]]:
     }
 
 
-def _batch_mates(
+def batch_mates(
     unplaced: Mapping[int, Sequence[tuple[int, float]]],
     placed: Mapping[int, int],
     heaviest: Mapping[int, Sequence[str]],
@@ -409,7 +409,7 @@ def _placed_by_mates(
 ) -> dict[int, int]:
     """The story of items that share too few words with any brève, told by the items linked to
     their best brèves (earlier or in this batch) and by the items of this batch placed in a
-    story that share their rarest terms (``batch``, from ``_batch_mates``): an outlet's angle on
+    story that share their rarest terms (``batch``, from ``batch_mates``): an outlet's angle on
     a story (the users at the stops, not the strike's terms) often shares more with the other
     outlets' articles than with ours. The same rule as a weak join to a brève
     (``story_breve``), each brève scored by its closest mate."""

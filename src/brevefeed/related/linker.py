@@ -275,6 +275,8 @@ def link_new_items(
         best: dict[int, int] = {}
         #: Items neither linked nor grouped yet, with their best-scored brèves.
         unplaced: dict[int, list[tuple[int, float]]] = {}
+        #: Items linked to two brèves alike (``clear_best``): their story is theirs to tell.
+        contested: set[int] = set()
         if memory.any_breve(session):
             stats, documents = memory.frequencies.lookup(
                 session, chain.from_iterable(counts.values())
@@ -307,6 +309,9 @@ def link_new_items(
                 if kept:
                     clear = clear_best(kept)
                     best[item.id] = NO_STORY if clear is None else clear
+                    if clear is None:
+                        contested.add(item.id)
+                        unplaced[item.id] = kept
                 elif (
                     weak := story_breve(
                         scored,
@@ -320,11 +325,13 @@ def link_new_items(
                     unplaced[item.id] = sorted(scored, key=lambda pair: -pair[1])[:MATE_BREVES]
             if unplaced:
                 placed = {i: b for i, b in best.items() if b != NO_STORY}
+                weak_ones = {i: s for i, s in unplaced.items() if i not in contested}
                 for item_id, weak in _placed_by_mates(
                     session,
                     unplaced,
+                    contested,
                     proposals,
-                    batch_mates(unplaced, placed, heaviest_terms(profiles)),
+                    batch_mates(weak_ones, placed, heaviest_terms(profiles)),
                     profiles,
                     theirs,
                     memory,
@@ -400,6 +407,7 @@ def batch_mates(
 def _placed_by_mates(
     session: Session,
     unplaced: Mapping[int, Sequence[tuple[int, float]]],
+    contested: Container[int],
     proposals: Mapping[int, Sequence[tuple[int, float]]],
     batch: Mapping[int, Mapping[int, set[int]]],
     profiles: Mapping[int, Profile],
@@ -412,7 +420,12 @@ def _placed_by_mates(
     story that share their rarest terms (``batch``, from ``batch_mates``): an outlet's angle on
     a story (the users at the stops, not the strike's terms) often shares more with the other
     outlets' articles than with ours. The same rule as a weak join to a brève
-    (``story_breve``), each brève scored by its closest mate."""
+    (``story_breve``), each brève scored by its closest mate.
+
+    Items linked to two brèves alike (``contested``, with their links as ``unplaced``) join
+    the story whose mates they match clearly better, as a linked item joins its clear best
+    link (``clear_best``): two strikes the same week share their words, and each outlet's
+    article shares its city's names with the other articles on it."""
     # The brèves of an item's batch mates are compared as its own candidates are.
     unplaced = {
         item_id: [*scored, *((b, 0.0) for b in batch.get(item_id, {}) if b not in dict(scored))]
@@ -449,7 +462,10 @@ def _placed_by_mates(
         # Items are shorter than brèves and many: a mate must match as a link would.
         if max((score for _, score in by_mates), default=0.0) < threshold:
             continue
-        story = story_breve(by_mates, threshold, days)
+        if item_id in contested:
+            story = clear_best([pair for pair in by_mates if pair[1] >= threshold])
+        else:
+            story = story_breve(by_mates, threshold, days)
         if story is not None:
             placed[item_id] = story
     return placed

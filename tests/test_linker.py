@@ -232,3 +232,61 @@ def test_an_item_too_weak_to_link_joins_the_story_of_the_items_it_matches(
     assert linked == {first}
     assert stories[angle] == stories[first]
     assert stories[other] not in {stories[first], stories[angle]}
+
+
+def test_an_item_linked_to_two_strikes_alike_joins_the_one_its_mates_tell(
+    archive: Archive,
+) -> None:
+    from datetime import timedelta
+
+    from related_stories import CorpusBreve, CorpusItem, insert_items, save_breves
+
+    day = NOW - timedelta(days=10)
+
+    def breve(slug: str, city: str, network: str) -> CorpusBreve:
+        return CorpusBreve(
+            story=slug,
+            slug=slug,
+            title=f"Grève des conducteurs du réseau {network} à {city}",
+            standfirst="Les syndicats réclament une prime ; une ligne sur deux circule.",
+            body=f"À {city}, les conducteurs du réseau {network} sont en grève. La direction "
+            "propose une prime, les syndicats en demandent le double.",
+            tags=("transports",),
+            date=day,
+        )
+
+    def item(story: str, source: str, title: str, summary: str) -> CorpusItem:
+        link = f"https://{source.lower()}.example/{story}"
+        return CorpusItem(story, source, title, summary, link, (), day + timedelta(hours=5))
+
+    items = [
+        item(
+            "bordeaux",
+            "Sud",
+            "Bordeaux : grève des conducteurs du réseau TBM",
+            "Mériadeck et les Chartrons sans tramway : le trafic reprendra jeudi selon TBM.",
+        ),
+        # Both strikes in the words every strike shares; Bordeaux's places in its own.
+        item(
+            "contested",
+            "Radio",
+            "Grève des conducteurs : une ligne sur deux, les syndicats réclament une prime",
+            "Mériadeck et les Chartrons déserts, les usagers patientent.",
+        ),
+    ]
+    with archive.session() as session:
+        save_breves(
+            session, [breve("lille", "Lille", "Ilévia"), breve("bx", "Bordeaux", "TBM")], now=NOW
+        )
+        insert_items(session, items, now=NOW)
+        link_new_items(session, SETTINGS, every_breve, now=NOW)
+        stories = dict(session.execute(select(Item.title, Item.story_id)).all())
+        links = session.execute(
+            select(Item.title, Breve.slug)
+            .join(RelatedLink, RelatedLink.item_id == Item.id)
+            .join(Breve, Breve.id == RelatedLink.breve_id)
+        ).all()
+    first, contested = (i.title for i in items)
+    # Listed under both brèves, as their words say; grouped with Bordeaux's, as its places say.
+    assert set(links) == {(first, "bx"), (contested, "bx"), (contested, "lille")}
+    assert stories[contested] == stories[first]

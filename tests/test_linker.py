@@ -14,8 +14,10 @@ from brevefeed.archive.breves import get_breve
 from brevefeed.archive.models import Breve, Item, RelatedLink
 from brevefeed.config import RelatedConfig
 from brevefeed.related.linker import (
+    BATCH_SHARED,
     CANDIDATE_BUDGET,
     MAX_CANDIDATE_DF,
+    batch_mates,
     first_sentence,
     item_texts,
     lead_terms,
@@ -139,6 +141,23 @@ def test_query_terms_come_from_the_lead_first_within_the_budget() -> None:
     assert "ministr" not in strongest_terms(vector | {"ministr": 99.0}, stats | {"ministr": 1})
 
 
+def test_batch_mates_share_heavy_terms_and_a_story() -> None:
+    heaviest = {
+        1: ["vallier", "roann", "tissag", "piquet"],  # unplaced: the picket line's angle
+        2: ["vallier", "roann", "salari"],  # placed under brève 10
+        3: ["roann", "festival"],  # placed under brève 11: one term is not enough
+        4: ["vallier", "roann", "tissag"],  # unplaced too: not a mate
+        5: ["vallier", "tissag"],  # placed under brève 12
+    }
+    placed = {2: 10, 3: 11, 5: 12}
+    assert BATCH_SHARED == 2
+    assert batch_mates({1: [], 4: []}, placed, heaviest) == {
+        1: {10: {2}, 12: {5}},
+        4: {10: {2}, 12: {5}},
+    }
+    assert batch_mates({1: []}, {}, heaviest) == {}
+
+
 def test_the_lead_is_the_title_and_the_first_sentence() -> None:
     text = "M. Durand, maire de Brest, a fermé le centre social lundi. Il rouvrira en mai."
     assert first_sentence(text) == "M. Durand, maire de Brest, a fermé le centre social lundi. "
@@ -213,3 +232,61 @@ def test_an_item_too_weak_to_link_joins_the_story_of_the_items_it_matches(
     assert linked == {first}
     assert stories[angle] == stories[first]
     assert stories[other] not in {stories[first], stories[angle]}
+
+
+def test_an_item_linked_to_two_strikes_alike_joins_the_one_its_mates_tell(
+    archive: Archive,
+) -> None:
+    from datetime import timedelta
+
+    from related_stories import CorpusBreve, CorpusItem, insert_items, save_breves
+
+    day = NOW - timedelta(days=10)
+
+    def breve(slug: str, city: str, network: str) -> CorpusBreve:
+        return CorpusBreve(
+            story=slug,
+            slug=slug,
+            title=f"Grève des conducteurs du réseau {network} à {city}",
+            standfirst="Les syndicats réclament une prime ; une ligne sur deux circule.",
+            body=f"À {city}, les conducteurs du réseau {network} sont en grève. La direction "
+            "propose une prime, les syndicats en demandent le double.",
+            tags=("transports",),
+            date=day,
+        )
+
+    def item(story: str, source: str, title: str, summary: str) -> CorpusItem:
+        link = f"https://{source.lower()}.example/{story}"
+        return CorpusItem(story, source, title, summary, link, (), day + timedelta(hours=5))
+
+    items = [
+        item(
+            "bordeaux",
+            "Sud",
+            "Bordeaux : grève des conducteurs du réseau TBM",
+            "Mériadeck et les Chartrons sans tramway : le trafic reprendra jeudi selon TBM.",
+        ),
+        # Both strikes in the words every strike shares; Bordeaux's places in its own.
+        item(
+            "contested",
+            "Radio",
+            "Grève des conducteurs : une ligne sur deux, les syndicats réclament une prime",
+            "Mériadeck et les Chartrons déserts, les usagers patientent.",
+        ),
+    ]
+    with archive.session() as session:
+        save_breves(
+            session, [breve("lille", "Lille", "Ilévia"), breve("bx", "Bordeaux", "TBM")], now=NOW
+        )
+        insert_items(session, items, now=NOW)
+        link_new_items(session, SETTINGS, every_breve, now=NOW)
+        stories = dict(session.execute(select(Item.title, Item.story_id)).all())
+        links = session.execute(
+            select(Item.title, Breve.slug)
+            .join(RelatedLink, RelatedLink.item_id == Item.id)
+            .join(Breve, Breve.id == RelatedLink.breve_id)
+        ).all()
+    first, contested = (i.title for i in items)
+    # Listed under both brèves, as their words say; grouped with Bordeaux's, as its places say.
+    assert set(links) == {(first, "bx"), (contested, "bx"), (contested, "lille")}
+    assert stories[contested] == stories[first]

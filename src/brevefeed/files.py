@@ -24,13 +24,22 @@ _TEMP_ATTEMPTS = 16
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def fsync_folder(folder: Path) -> None:
-    """Make the entries created or renamed in ``folder`` durable; raises OSError."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, os.O_RDONLY | flags)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the entries created or renamed in ``folder`` durable; raises OSError."""
+    _fsync(folder, os.O_DIRECTORY)
+
+
+def fsync_file(path: Path) -> None:
+    """Make the bytes written to ``path`` (never through a symlink) durable; raises OSError."""
+    _fsync(path, os.O_NOFOLLOW)
 
 
 def make_folders(folder: Path, mode: int = 0o777) -> None:

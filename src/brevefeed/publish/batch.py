@@ -29,7 +29,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from brevefeed.errors import PublishWriteError
-from brevefeed.files import create_temporary, create_temporary_folder, fsync_folder
+from brevefeed.files import create_temporary, create_temporary_folder, fsync_file, fsync_folder
 from brevefeed.publish.write import _describe
 
 
@@ -62,6 +62,17 @@ def _sync_file_system(folder: Path) -> None:
         os.close(fd)
 
 
+def _write(fd: int, data: bytes) -> os.stat_result:
+    """Write ``data`` to the new file open as ``fd``, then close it; its status. Without
+    syncfs, each file is fsynced now (``commit`` has no other way to make it durable)."""
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        if _SYNCFS is None:
+            os.fsync(out.fileno())
+        return os.fstat(out.fileno())
+
+
 def stage(path: Path, data: bytes, *, temp_folder: Path) -> tuple[Path, os.stat_result]:
     """Write ``data`` to a new temporary for ``path`` (creating ``path``'s folder), to be put in
     place by ``commit``; the temporary and its status (a rename keeps its size and mtime).
@@ -72,12 +83,7 @@ def stage(path: Path, data: bytes, *, temp_folder: Path) -> tuple[Path, os.stat_
     except OSError as exc:
         raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            if _SYNCFS is None:
-                os.fsync(out.fileno())
-            info = os.fstat(out.fileno())
+        info = _write(fd, data)
     except OSError as exc:
         with suppress(OSError):
             tmp.unlink()
@@ -98,12 +104,7 @@ def stage_folder(
     except OSError as exc:
         raise PublishWriteError(f"cannot write {path}: {_describe(exc)}") from None
     try:
-        with open(os.open(tmp / name, _FILE_FLAGS, 0o666), "wb") as out:
-            out.write(data)
-            out.flush()
-            if _SYNCFS is None:
-                os.fsync(out.fileno())
-            info = os.fstat(out.fileno())
+        info = _write(os.open(tmp / name, _FILE_FLAGS, 0o666), data)
         if _SYNCFS is None:
             fsync_folder(tmp)
     except OSError as exc:
@@ -122,20 +123,14 @@ def discard(tmp: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_staged(tmp: Path) -> None:
     """A staged file, or a staged folder with its files, made durable."""
     if tmp.is_dir() and not tmp.is_symlink():
         for entry in os.scandir(tmp):
-            _fsync(Path(entry.path))
-    _fsync(tmp)
+            fsync_file(Path(entry.path))
+        fsync_folder(tmp)
+    else:
+        fsync_file(tmp)
 
 
 def _folders(renamed: Sequence[tuple[Path, Path]]) -> list[Path]:

@@ -22,6 +22,7 @@ way gives the same files.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -119,6 +120,9 @@ _WORKER: tuple[Site, Setup] | None = None
 
 def _start_worker(setup: Setup) -> None:
     global _WORKER
+    # The forked worker inherits the whole heap of the run: frozen, the garbage collector no
+    # longer walks those objects again and again while pages are rendered.
+    gc.freeze()
     _WORKER = (Site(setup.config, setup.base, setup.last_page), setup)
 
 

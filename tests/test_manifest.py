@@ -24,7 +24,7 @@ def write_output(out: Path) -> Records:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = f"<{relative}/>".encode()
         path.write_bytes(data)
-        records[relative] = record(path, job, data)
+        records[relative] = record(job, data, path.stat())
     return records
 
 
@@ -104,7 +104,7 @@ def test_folders_changed_by_the_run_itself_are_not_checked_again(out: Path, stat
     page.write_bytes(b"<new/>")
     with open_manifest(state) as book:
         book.due(out, 0)
-        new = {"breves/b-10/index.html": record(page, "breve:10", b"<new/>")}
+        new = {"breves/b-10/index.html": record("breve:10", b"<new/>", page.stat())}
         assert book.save(out, new, (), everything=False) == len(records) + 1
     with open_manifest(state) as book:
         assert set(book.due(out, 0)) == set(FRONT)
@@ -160,7 +160,7 @@ def test_the_count_follows_additions_replacements_and_removals(out: Path, state:
     page.parent.mkdir()
     page.write_bytes(b"<new/>")
     changed = {
-        "breves/b-10/index.html": record(page, "breve:10", b"<new/>"),
+        "breves/b-10/index.html": record("breve:10", b"<new/>", page.stat()),
         "feed.xml": records["feed.xml"],
     }
     with open_manifest(state) as book:

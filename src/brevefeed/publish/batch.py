@@ -191,7 +191,6 @@ def write_batch(files: Sequence[tuple[Path, bytes]], *, temp_folder: Path) -> No
             staged.append((tmp, path))
     except PublishWriteError:
         for tmp, _path in staged:
-            with suppress(OSError):
-                tmp.unlink(missing_ok=True)
+            discard(tmp)
         raise
     commit(staged, temp_folder=temp_folder)

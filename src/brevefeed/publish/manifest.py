@@ -82,9 +82,8 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record(path: Path, job: str, data: bytes) -> Record:
-    """The record of ``path``, which has just been found or written to hold ``data``."""
-    info = path.stat()
+def record(job: str, data: bytes, info: os.stat_result) -> Record:
+    """The record of a file just found or written to hold ``data``, whose status is ``info``."""
     return Record(job, info.st_size, info.st_mtime_ns, digest(data))
 
 
@@ -199,7 +198,7 @@ class Manifest:
                     for path, r in changed.items()
                 ),
             )
-            self._save_folders(out, {_top_folder(path) for path in changed} - {None})
+            self._save_folders(out, {top for path in changed if (top := _top_folder(path))})
             if self._next_cursor is not None:
                 self._set("cursor", self._next_cursor)
             self._set("count", str(total))
@@ -213,10 +212,10 @@ class Manifest:
             db.rollback()
         return total
 
-    def _save_folders(self, out: Path, touched: set[str | None]) -> None:
+    def _save_folders(self, out: Path, touched: set[str]) -> None:
         """The mtime of each top-level folder now that the run's files are in place."""
         known = {name for (name,) in self._db.execute("SELECT name FROM folders")}
-        for name in sorted({*known, *(t for t in touched if t is not None)}):
+        for name in sorted(known | touched):
             mtime_ns = _mtime(os.path.join(out, name))
             if mtime_ns is None:
                 self._db.execute("DELETE FROM folders WHERE name = ?", (name,))

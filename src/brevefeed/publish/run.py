@@ -424,37 +424,25 @@ class _Output:
     #: The output-relative paths of the files staged by ``put``.
     pending: set[str] = field(default_factory=set)
 
-    def _wanted(self, relative: str, data: bytes) -> bool:
-        """Whether the file must be written: it does not hold ``data`` yet, or ``force``."""
-        self.produced.add(relative)
-        write = self.force or not unchanged(self.out / relative, data)
-        if write:
-            self.report.written.append(relative)
-        return write
-
-    def _record(self, relative: str, data: bytes, job: str) -> None:
-        # A dry run's records are only counted, never saved.
-        path = self.out / relative
-        self.records[relative] = (
-            manifest.Record(job, len(data), 0, "")
-            if self.report.dry_run
-            else manifest.record(path, job, data)
-        )
-
     def put(self, relative: str, data: bytes, job: str) -> bool:
         """Stage one file unless it holds ``data`` already (``force``: write it anyway), to be
         renamed into place by ``commit`` with every other; True when written."""
-        write = self._wanted(relative, data)
-        if write and not self.report.dry_run:
-            path = self.out / relative
+        path = self.out / relative
+        self.produced.add(relative)
+        same = None if self.force else unchanged(path, data)
+        if same is None:
+            self.report.written.append(relative)
+        if self.report.dry_run:
+            # A dry run's records are only counted, never saved.
+            self.records[relative] = manifest.Record(job, len(data), 0, "")
+        elif same is None:
             tmp, info = stage(path, data, temp_folder=self.temp_folder)
             self.staged.append((tmp, path))
             self.pending.add(relative)
-            digest = manifest.digest(data)
-            self.records[relative] = manifest.Record(job, info.st_size, info.st_mtime_ns, digest)
+            self.records[relative] = manifest.record(job, data, info)
         else:
-            self._record(relative, data, job)
-        return write
+            self.records[relative] = manifest.record(job, data, same)
+        return same is None
 
     def exists(self, relative: str) -> bool:
         """Whether the file will be in place once the run's staged files are."""

@@ -37,6 +37,7 @@ from brevefeed.publish import manifest
 from brevefeed.publish.batch import stage, stage_folder
 from brevefeed.publish.pagedata import PageBreve
 from brevefeed.publish.site import Site
+from brevefeed.publish.write import unchanged
 
 #: Below this many brève pages, rendering in the run's own process is cheaper than starting
 #: workers (each imports brevefeed, about half a second of a core).
@@ -75,18 +76,6 @@ class Staged:
     target: str
 
 
-def _same(path: Path, data: bytes) -> os.stat_result | None:
-    """The file's status when ``path`` already holds exactly ``data``."""
-    try:
-        info = os.stat(path)
-        if info.st_size != len(data):
-            return None
-        with open(path, "rb") as handle:
-            return info if handle.read() == data else None
-    except OSError:
-        return None
-
-
 def stage_pages(site: Site, setup: Setup, pages: Sequence[PageBreve]) -> list[Staged]:
     """Render each page and stage it unless the file in place holds it already."""
     staged = []
@@ -94,12 +83,12 @@ def stage_pages(site: Site, setup: Setup, pages: Sequence[PageBreve]) -> list[St
         relative, data = site.breve(page)
         job = f"{BREVE_JOB}:{page.entry.breve_id}"
         path = setup.out / relative
-        same = None if setup.force else _same(path, data)
+        same = None if setup.force else unchanged(path, data)
         if setup.dry_run:
             record = manifest.Record(job, len(data), 0, "")
             staged.append(Staged(relative, job, same is None, record, None, relative))
         elif same is not None:
-            record = manifest.Record(job, same.st_size, same.st_mtime_ns, manifest.digest(data))
+            record = manifest.record(job, data, same)
             staged.append(Staged(relative, job, False, record, None, relative))
         else:
             target = relative
@@ -110,7 +99,7 @@ def stage_pages(site: Site, setup: Setup, pages: Sequence[PageBreve]) -> list[St
                 tmp, info = stage_folder(
                     path.parent, path.name, data, temp_folder=setup.temp_folder
                 )
-            record = manifest.Record(job, info.st_size, info.st_mtime_ns, manifest.digest(data))
+            record = manifest.record(job, data, info)
             staged.append(Staged(relative, job, True, record, tmp, target))
     return staged
 

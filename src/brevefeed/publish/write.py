@@ -51,14 +51,17 @@ def sync_folder(folder: Path) -> None:
         raise PublishWriteError(f"cannot sync folder {folder}: {_describe(exc)}") from None
 
 
-def unchanged(path: Path, data: bytes) -> bool:
-    """True when ``path`` already holds exactly ``data`` (so nothing is written)."""
+def unchanged(path: Path, data: bytes) -> os.stat_result | None:
+    """The status of ``path`` when it already holds exactly ``data`` (so nothing is written),
+    else None."""
     try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
+        info = os.stat(path)
+        if info.st_size != len(data):
+            return None
+        with open(path, "rb") as handle:
+            return info if handle.read() == data else None
     except OSError:
-        return False
+        return None
 
 
 def write_atomic(path: Path, data: bytes, *, temp_folder: Path, sync: bool = True) -> None:

@@ -427,10 +427,11 @@ def _placed_by_mates(
     link (``clear_best``): two strikes the same week share their words, and each outlet's
     article shares its city's names with the other articles on it."""
     # The brèves of an item's batch mates are compared as its own candidates are.
-    unplaced = {
-        item_id: [*scored, *((b, 0.0) for b in batch.get(item_id, {}) if b not in dict(scored))]
-        for item_id, scored in unplaced.items()
-    }
+    widened: dict[int, list[tuple[int, float]]] = {}
+    for item_id, scored in unplaced.items():
+        own = {b for b, _ in scored}
+        widened[item_id] = [*scored, *((b, 0.0) for b in batch.get(item_id, {}) if b not in own)]
+    unplaced = widened
     wanted = sorted({b for scored in unplaced.values() for b, _ in scored})
     mates: dict[int, set[int]] = {b: {i for i, _ in proposals.get(b, [])} for b in wanted}
     for found in batch.values():
